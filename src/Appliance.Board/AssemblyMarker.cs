@@ -1,0 +1,2 @@
+namespace Appliance.Board;
+internal static class AssemblyMarker { }

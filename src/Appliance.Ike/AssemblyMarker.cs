@@ -1,0 +1,2 @@
+namespace Appliance.Ike;
+internal static class AssemblyMarker { }

@@ -1,0 +1,2 @@
+namespace Appliance.Ipsec;
+internal static class AssemblyMarker { }

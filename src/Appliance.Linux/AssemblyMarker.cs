@@ -1,0 +1,2 @@
+namespace Appliance.Linux;
+internal static class AssemblyMarker { }

@@ -1,0 +1,2 @@
+namespace Appliance.Provisioning;
+internal static class AssemblyMarker { }

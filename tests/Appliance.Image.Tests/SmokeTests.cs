@@ -1,0 +1,7 @@
+namespace Appliance.Image.Tests;
+
+public class SmokeTests
+{
+    [Fact]
+    public void Builds() => Assert.True(true);
+}
