@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs every Debian package the build, the tests and the demo need. Idempotent; run as root.
+# Each area of the project lists its packages here so a fresh Debian 12 machine needs nothing else.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+
+packages=(
+  # build: NativeAOT for linux-x64 and cross-compiling to linux-arm64 without a sysroot
+  clang lld binutils-aarch64-linux-gnu libc6-dev-arm64-cross libgcc-12-dev-arm64-cross zlib1g-dev
+  # running the arm64 self-test under emulation
+  qemu-user-static
+  # network namespaces, the reference peer, traffic and verifiers
+  iproute2 iputils-ping nftables iperf3 tcpdump tshark socat openssl
+  strongswan-charon strongswan-swanctl libcharon-extra-plugins
+  python3 python3-scapy python3-cryptography
+  # board and image checks
+  libgpiod2 systemd
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  # tshark asks whether non-root users may capture; answer before installing.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
