@@ -17,6 +17,12 @@ packages=(
   libgpiod2 systemd
 )
 
+# The arm64 self-test runs the cross-compiled binary under qemu-user; NSec's RNG needs the arm64 OpenSSL.
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  dpkg --add-architecture arm64
+fi
+packages+=(libssl3:arm64)
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs every test project and prints one closing line `tests: N passed, M failed`.
+# Integration tests need root (network namespaces) and the published binary in out/linux-x64.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export APPLIANCE_BIN="${APPLIANCE_BIN:-$PWD/out/linux-x64/appliance}"
+log=$(mktemp)
+dotnet test Appliance.sln -c Debug --logger "console;verbosity=minimal" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+passed=0; failed=0
+# Each test assembly ends with: "Passed!  - Failed: 0, Passed: 12, Skipped: 0, Total: 12, ..." (or "Failed!").
+while read -r f p; do
+  passed=$((passed + p)); failed=$((failed + f))
+done < <(sed -nE 's/.*(Passed|Failed)! +- +Failed: +([0-9]+), +Passed: +([0-9]+),.*/\2 \3/p' "$log")
+if grep -qE "error (CS|MSB|NU)[0-9]+" "$log" || { [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; }; then
+  echo "run-tests: the build or the test host failed (exit $status)" >&2
+  failed=$((failed + 1))
+fi
+rm -f "$log"
+mkdir -p out
+echo "$passed $failed" > out/test-counts
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
