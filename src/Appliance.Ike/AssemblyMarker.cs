@@ -1,2 +1,0 @@
-namespace Appliance.Ike;
-internal static class AssemblyMarker { }

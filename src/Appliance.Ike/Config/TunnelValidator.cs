@@ -1,0 +1,44 @@
+namespace Appliance.Ike;
+
+/// <summary>Checks a tunnel configuration before the engine accepts it.</summary>
+internal static class TunnelValidator
+{
+    public static void Validate(IkeTunnelConfig c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        if (string.IsNullOrWhiteSpace(c.Name))
+            throw new ArgumentException("tunnel name is empty", nameof(c));
+        string at = $"tunnel '{c.Name}': ";
+        if (c.LocalId is null || c.RemoteId is null)
+            throw new ArgumentException(at + "local and remote identities are required", nameof(c));
+        if (c.LocalId.IsAny)
+            throw new ArgumentException(at + "local identity cannot be %any", nameof(c));
+        if (c.Psk is null || c.Psk.Length == 0)
+            throw new ArgumentException(at + "pre-shared key is empty", nameof(c));
+        if (c.LocalTs is null || c.LocalTs.Count == 0 || c.RemoteTs is null || c.RemoteTs.Count == 0)
+            throw new ArgumentException(at + "local and remote traffic selectors are required", nameof(c));
+        if (c.IkeProposals is null || c.IkeProposals.Count == 0)
+            throw new ArgumentException(at + "at least one IKE proposal is required", nameof(c));
+        if (c.EspProposals is null || c.EspProposals.Count == 0)
+            throw new ArgumentException(at + "at least one ESP proposal is required", nameof(c));
+        if (c.RemoteAddress is null && c.Start == StartAction.Start)
+            throw new ArgumentException(at + "a tunnel with remote address %any can only respond (start action none)", nameof(c));
+        if (c.LocalAddress is not null && c.RemoteAddress is not null && c.LocalAddress.AddressFamily != c.RemoteAddress.AddressFamily)
+            throw new ArgumentException(at + "local and remote addresses are of different families", nameof(c));
+        ValidateProposals(at, c);
+    }
+
+    private static void ValidateProposals(string at, IkeTunnelConfig c)
+    {
+        foreach (string p in c.IkeProposals)
+        {
+            try { _ = ProposalSet.ParseIke(p); }
+            catch (FormatException ex) { throw new ArgumentException(at + "IKE proposal: " + ex.Message, nameof(c), ex); }
+        }
+        foreach (string p in c.EspProposals)
+        {
+            try { _ = ProposalSet.ParseEsp(p); }
+            catch (FormatException ex) { throw new ArgumentException(at + "ESP proposal: " + ex.Message, nameof(c), ex); }
+        }
+    }
+}

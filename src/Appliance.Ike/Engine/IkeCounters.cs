@@ -1,0 +1,57 @@
+namespace Appliance.Ike;
+
+/// <summary>Why a datagram was dropped or an exchange failed; one counter each.</summary>
+public enum IkeCounter
+{
+    DatagramsReceived,
+    DatagramsSent,
+    /// <summary>Bounds, lengths or field rules violated (RFC 7296 §3).</summary>
+    Malformed,
+    InvalidMajorVersion,
+    UnsupportedCriticalPayload,
+    /// <summary>No IKE SA with that SPI.</summary>
+    UnknownSpi,
+    /// <summary>Message ID outside the window, or a response to no request.</summary>
+    InvalidMessageId,
+    /// <summary>SK payload ICV or padding did not verify.</summary>
+    IntegrityCheckFailed,
+    AuthenticationFailed,
+    NoProposalChosen,
+    TsUnacceptable,
+    InvalidKePayload,
+    InvalidSyntax,
+    /// <summary>SKF fragments (RFC 7383) are not reassembled; we never announce support.</summary>
+    FragmentDropped,
+    /// <summary>Exchange not allowed in the IKE SA's state.</summary>
+    UnexpectedExchange,
+    CookiesSent,
+    CookiesRejected,
+    RetransmitsSent,
+    /// <summary>Retransmitted requests answered from the response cache.</summary>
+    CachedResponsesSent,
+    PeerUnreachable,
+    HalfOpenExpired,
+}
+
+/// <summary>Counters by <see cref="IkeCounter"/>; safe to read from any thread.</summary>
+public sealed class IkeCounters
+{
+    private readonly long[] _values = new long[Enum.GetValues<IkeCounter>().Length];
+
+    public long this[IkeCounter counter] => Interlocked.Read(ref _values[(int)counter]);
+
+    internal void Increment(IkeCounter counter) => Interlocked.Increment(ref _values[(int)counter]);
+
+    public IkeCountersSnapshot Snapshot()
+    {
+        var d = new Dictionary<IkeCounter, long>();
+        foreach (IkeCounter c in Enum.GetValues<IkeCounter>())
+            d[c] = this[c];
+        return new IkeCountersSnapshot(d);
+    }
+}
+
+public sealed record IkeCountersSnapshot(IReadOnlyDictionary<IkeCounter, long> Values)
+{
+    public long this[IkeCounter counter] => Values.TryGetValue(counter, out long v) ? v : 0;
+}

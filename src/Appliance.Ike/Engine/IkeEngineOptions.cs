@@ -1,0 +1,23 @@
+namespace Appliance.Ike;
+
+/// <summary>Tunables; the defaults follow strongSwan's.</summary>
+public sealed record IkeEngineOptions
+{
+    /// <summary>First retransmission timeout (strongSwan charon.retransmit_timeout = 4 s).</summary>
+    public TimeSpan RetransmitTimeout { get; init; } = TimeSpan.FromSeconds(4);
+    /// <summary>Back-off base (charon.retransmit_base = 1.8): timeout n is RetransmitTimeout × base^n.</summary>
+    public double RetransmitBase { get; init; } = 1.8;
+    /// <summary>Retransmissions before giving up (charon.retransmit_tries = 5).</summary>
+    public int RetransmitTries { get; init; } = 5;
+    /// <summary>Half-open IKE SAs at which the responder starts demanding cookies (RFC 7296 §2.6; charon.cookie_threshold = 30).</summary>
+    public int CookieThreshold { get; init; } = 30;
+    /// <summary>A responder's half-open IKE SA is dropped after this long without IKE_AUTH (charon.half_open_timeout = 30 s).</summary>
+    public TimeSpan HalfOpenTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>How long a cookie secret stays valid before it is rotated (RFC 7296 §2.6 "regenerate periodically").</summary>
+    public TimeSpan CookieSecretLifetime { get; init; } = TimeSpan.FromMinutes(2);
+    /// <summary>Nonce length in bytes (≥ 16 and ≥ half the PRF key size, RFC 7296 §2.10).</summary>
+    public int NonceSize { get; init; } = 32;
+    /// <summary>IKE port (500) and NAT-T port (4500).</summary>
+    public int IkePort { get; init; } = 500;
+    public int NatTPort { get; init; } = 4500;
+}

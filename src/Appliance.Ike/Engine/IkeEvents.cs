@@ -1,0 +1,79 @@
+using System.Net;
+using Appliance.Ike.Messages;
+
+namespace Appliance.Ike;
+
+/// <summary>Something the host should know about; dequeued with <see cref="IkeEngine.TryDequeueEvent"/>.</summary>
+public abstract record IkeEvent(string TunnelName);
+
+/// <summary>
+/// IKE SA keys for a Wireshark ikev2_decryption_table line. Only for a debugging key log that the host
+/// enables explicitly: never log these.
+/// </summary>
+public sealed record IkeSaKeyInfo(ulong InitiatorSpi, ulong ResponderSpi, byte[] SkEi, byte[] SkEr, byte[] SkAi, byte[] SkAr,
+    ushort EncryptionTransformId, int EncryptionKeyBits, ushort IntegrityTransformId)
+{
+    private bool PrintMembers(System.Text.StringBuilder b)
+    {
+        b.Append($"InitiatorSpi = {InitiatorSpi:x16}, ResponderSpi = {ResponderSpi:x16}, keys = <hidden>");
+        return true;
+    }
+}
+
+public sealed record IkeSaEstablished(string TunnelName, ulong InitiatorSpi, ulong ResponderSpi, bool IsInitiator,
+    string Suite, IPEndPoint Local, IPEndPoint Remote, IkeIdentity RemoteId, bool NatDetected, IkeSaKeyInfo Keys) : IkeEvent(TunnelName);
+
+public sealed record IkeSaDeleted(string TunnelName, ulong InitiatorSpi, ulong ResponderSpi, string Reason) : IkeEvent(TunnelName);
+
+public sealed record ChildSaEstablished(string TunnelName, ChildSaInfo Child) : IkeEvent(TunnelName);
+
+public sealed record ChildSaDeleted(string TunnelName, uint InboundSpi, uint OutboundSpi, string Reason) : IkeEvent(TunnelName);
+
+/// <summary>Our AUTH was refused by the peer, or the peer's AUTH/identity did not verify.</summary>
+public sealed record AuthenticationFailed(string TunnelName, string Detail) : IkeEvent(TunnelName);
+
+/// <summary>No common IKE or ESP proposal (sent or received NO_PROPOSAL_CHOSEN).</summary>
+public sealed record NoProposalChosen(string TunnelName, string Detail) : IkeEvent(TunnelName);
+
+/// <summary>Traffic selectors did not overlap (sent or received TS_UNACCEPTABLE).</summary>
+public sealed record TrafficSelectorsUnacceptable(string TunnelName, string Detail) : IkeEvent(TunnelName);
+
+/// <summary>Retransmissions exhausted: the peer did not answer.</summary>
+public sealed record PeerUnreachable(string TunnelName, string Detail) : IkeEvent(TunnelName);
+
+/// <summary>Any other failure of an exchange (error notify from the peer, invalid syntax, ...).</summary>
+public sealed record IkeSaFailed(string TunnelName, string Detail) : IkeEvent(TunnelName);
+
+/// <summary>Keys of one direction of a Child SA, already split (RFC 4106 §8.1 / RFC 7634 §3: salt = last 4 bytes).</summary>
+public sealed record ChildSaKeys(byte[] EncryptionKey, byte[] Salt, byte[] IntegrityKey)
+{
+    private bool PrintMembers(System.Text.StringBuilder b)
+    {
+        b.Append($"EncryptionKey = <{EncryptionKey.Length} bytes>, Salt = <{Salt.Length} bytes>, IntegrityKey = <{IntegrityKey.Length} bytes>");
+        return true;
+    }
+}
+
+/// <summary>
+/// Everything the data path needs to install a Child SA. Transform IDs are IANA IKEv2 numbers:
+/// encryption 12 = AES-CBC, 20 = AES-GCM-16, 28 = ChaCha20-Poly1305; integrity 0 = none (AEAD),
+/// 12 = HMAC-SHA2-256-128, 13 = HMAC-SHA2-384-192, 14 = HMAC-SHA2-512-256.
+/// </summary>
+public sealed record ChildSaInfo(
+    string TunnelName,
+    uint InboundSpi,
+    uint OutboundSpi,
+    IpsecMode Mode,
+    ProtocolId Protocol,
+    string Suite,
+    ushort EncryptionTransformId,
+    int EncryptionKeyBits,
+    ushort IntegrityTransformId,
+    ChildSaKeys Inbound,
+    ChildSaKeys Outbound,
+    bool Esn,
+    IReadOnlyList<TrafficSelector> LocalTs,
+    IReadOnlyList<TrafficSelector> RemoteTs,
+    bool UdpEncapsulation,
+    IPEndPoint LocalEndpoint,
+    IPEndPoint RemoteEndpoint);

@@ -1,2 +1,0 @@
-namespace Appliance.Provisioning;
-internal static class AssemblyMarker { }
