@@ -1,0 +1,65 @@
+namespace Appliance.Provisioning;
+
+/// <summary>One reason the configuration cannot be committed, naming the key at fault.</summary>
+public readonly record struct SettingError(string Key, string Message)
+{
+    public override string ToString() => $"{Key}: {Message}";
+}
+
+/// <summary>
+/// The checks COMMIT runs over the whole configuration: every key known and every value well-formed,
+/// then the rules that tie a tunnel's settings together.
+/// </summary>
+public static class ConfigurationValidator
+{
+    public static List<SettingError> Validate(IReadOnlyDictionary<string, string> settings, bool hasDeviceKey, bool hasDeviceCertificate)
+    {
+        var errors = new List<SettingError>();
+        var tunnels = new SortedSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in settings)
+        {
+            if (!SettingsSchema.TryResolve(key, out _, out bool wholeList) || wholeList)
+            {
+                errors.Add(new(key, "unknown key"));
+                continue;
+            }
+            string? problem = SettingsSchema.ValidateValue(key, value);
+            if (problem is not null)
+                errors.Add(new(key, SettingsSchema.IsSecret(key) ? problem : $"{problem} ('{value}')"));
+            string[] parts = key.Split(':');
+            if (parts.Length > 3 && parts[1] == "Tunnels") tunnels.Add(parts[2]);
+        }
+        foreach (string tunnel in tunnels)
+            ValidateTunnel(settings, "Appliance:Tunnels:" + tunnel, hasDeviceKey, hasDeviceCertificate, errors);
+        return errors;
+    }
+
+    private static void ValidateTunnel(IReadOnlyDictionary<string, string> settings, string prefix,
+        bool hasDeviceKey, bool hasDeviceCertificate, List<SettingError> errors)
+    {
+        string? Get(string name) => settings.TryGetValue(prefix + ":" + name, out string? v) ? v : null;
+
+        if (Get("RemoteAddress") is null) errors.Add(new(prefix + ":RemoteAddress", "required"));
+        switch (Get("Auth"))
+        {
+            case null:
+                errors.Add(new(prefix + ":Auth", "required (psk|cert)"));
+                break;
+            case "psk":
+                bool hasPsk = Get("Psk") is not null, hasPskFile = Get("PskFile") is not null;
+                if (!hasPsk && !hasPskFile) errors.Add(new(prefix + ":Psk", "Auth psk needs Psk or PskFile"));
+                if (hasPsk && hasPskFile) errors.Add(new(prefix + ":PskFile", "set either Psk or PskFile, not both"));
+                break;
+            case "cert":
+                if (!hasDeviceKey) errors.Add(new(prefix + ":Auth", "Auth cert needs a device key (KEYGEN)"));
+                else if (!hasDeviceCertificate) errors.Add(new(prefix + ":Auth", "Auth cert needs a device certificate (CERT)"));
+                break;
+        }
+        foreach (string list in (string[])["LocalTs", "RemoteTs", "Ike", "Esp"])
+            if (!settings.ContainsKey(prefix + ":" + list + ":0") && !HasAnyElement(settings, prefix + ":" + list + ":"))
+                errors.Add(new(prefix + ":" + list, "must not be empty"));
+    }
+
+    private static bool HasAnyElement(IReadOnlyDictionary<string, string> settings, string listPrefix) =>
+        settings.Keys.Any(k => k.StartsWith(listPrefix, StringComparison.OrdinalIgnoreCase));
+}

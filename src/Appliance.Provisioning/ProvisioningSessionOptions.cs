@@ -1,0 +1,16 @@
+namespace Appliance.Provisioning;
+
+public sealed class ProvisioningSessionOptions
+{
+    /// <summary>Shown in the banner and INFO.</summary>
+    public required string FirmwareVersion { get; init; }
+
+    /// <summary>The reset button was held at power-up: a locked box accepts commands again.</summary>
+    public bool ProvisioningMode { get; init; }
+
+    /// <summary>How long a PEM block after CERT/CACERT may take before it is abandoned.</summary>
+    public TimeSpan PemTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long TEST BUTTON waits for a press.</summary>
+    public TimeSpan ButtonTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}

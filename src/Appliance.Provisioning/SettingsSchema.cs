@@ -1,0 +1,167 @@
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace Appliance.Provisioning;
+
+/// <summary>
+/// The configuration keys provisioning may set, in Microsoft.Extensions.Configuration's colon syntax
+/// (case-insensitive, list elements as numeric segments), and what each value must look like.
+/// </summary>
+public static partial class SettingsSchema
+{
+    public const int MaxValueLength = 512;
+    public const int MaxListLength = 64;
+
+    private enum ValueKind { Token, InterfaceName, AbsolutePath, IpAddress, Identity, Secret, Cidr, Proposal, Choice }
+
+    private sealed record Entry(string[] Segments, ValueKind Kind, string[]? Choices = null)
+    {
+        public bool IsList => Segments[^1] == "#";
+    }
+
+    private const string TunnelName = "*";
+
+    private static readonly Entry[] Entries =
+    [
+        new(["Appliance", "Board"], ValueKind.Token),
+        new(["Appliance", "Wan", "Interface"], ValueKind.InterfaceName),
+        new(["Appliance", "Lan", "Interface"], ValueKind.InterfaceName),
+        new(["Appliance", "StateDirectory"], ValueKind.AbsolutePath),
+        new(["Appliance", "KeyLog"], ValueKind.AbsolutePath),
+        new(["Appliance", "Console", "Device"], ValueKind.AbsolutePath),
+        new(["Appliance", "Tunnels", TunnelName, "RemoteAddress"], ValueKind.IpAddress),
+        new(["Appliance", "Tunnels", TunnelName, "LocalId"], ValueKind.Identity),
+        new(["Appliance", "Tunnels", TunnelName, "RemoteId"], ValueKind.Identity),
+        new(["Appliance", "Tunnels", TunnelName, "Auth"], ValueKind.Choice, ["psk", "cert"]),
+        new(["Appliance", "Tunnels", TunnelName, "Psk"], ValueKind.Secret),
+        new(["Appliance", "Tunnels", TunnelName, "PskFile"], ValueKind.AbsolutePath),
+        new(["Appliance", "Tunnels", TunnelName, "LocalTs", "#"], ValueKind.Cidr),
+        new(["Appliance", "Tunnels", TunnelName, "RemoteTs", "#"], ValueKind.Cidr),
+        new(["Appliance", "Tunnels", TunnelName, "Ike", "#"], ValueKind.Proposal),
+        new(["Appliance", "Tunnels", TunnelName, "Esp", "#"], ValueKind.Proposal),
+        new(["Appliance", "Tunnels", TunnelName, "Start"], ValueKind.Choice, ["always", "trap", "none"]),
+        new(["Appliance", "Tunnels", TunnelName, "Mode"], ValueKind.Choice, ["tunnel", "transport"]),
+        new(["Appliance", "Tunnels", TunnelName, "Encapsulation"], ValueKind.Choice, ["auto", "always", "never"]),
+    ];
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,32}$")]
+    private static partial Regex TunnelNamePattern();
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
+    private static partial Regex TokenPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,15}$")]
+    private static partial Regex InterfacePattern();
+
+    // strongSwan-style proposal: algorithm tokens joined by '-', e.g. aes256gcm16-prfsha256-curve25519.
+    [GeneratedRegex("^[a-z0-9_]+(-[a-z0-9_]+)*$")]
+    private static partial Regex ProposalPattern();
+
+    /// <summary>A key that names one value (a scalar or one list element), canonically spelled.</summary>
+    public readonly record struct ValueKey(string Canonical, bool IsSecret, bool IsListElement)
+    {
+        public string ListKey => IsListElement ? Canonical[..Canonical.LastIndexOf(':')] : Canonical;
+    }
+
+    /// <summary>
+    /// Resolves a key typed by the operator. A list key without index (…:LocalTs) resolves with
+    /// <paramref name="isWholeList"/> set; the caller then treats the value as a comma-separated list.
+    /// </summary>
+    public static bool TryResolve(string key, out ValueKey resolved, out bool isWholeList)
+    {
+        resolved = default;
+        isWholeList = false;
+        if (key.Length is 0 or > 256) return false;
+        string[] parts = key.Split(':');
+        foreach (Entry entry in Entries)
+        {
+            if (parts.Length == entry.Segments.Length && TryMatch(entry, parts, out string canonical))
+            {
+                resolved = new ValueKey(canonical, entry.Kind == ValueKind.Secret, entry.IsList);
+                return true;
+            }
+            if (entry.IsList && parts.Length == entry.Segments.Length - 1 &&
+                TryMatch(entry, [.. parts, "0"], out string element))
+            {
+                resolved = new ValueKey(element, false, true);
+                isWholeList = true;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Null if the value is acceptable for the key, else why not (never echoing a secret).</summary>
+    public static string? ValidateValue(string canonicalKey, string value)
+    {
+        Entry? entry = FindEntry(canonicalKey);
+        if (entry is null) return "unknown key";
+        if (value.Length == 0) return "empty value";
+        if (value.Length > MaxValueLength) return $"longer than {MaxValueLength} characters";
+        foreach (char c in value)
+            if (c < 0x20 || c > 0x7E) return "non-printable character";
+        return entry.Kind switch
+        {
+            ValueKind.Token => TokenPattern().IsMatch(value) ? null : "not a name (letters, digits, . _ -)",
+            ValueKind.InterfaceName => InterfacePattern().IsMatch(value) ? null : "not an interface name (1-15 of letters, digits, . _ -)",
+            ValueKind.AbsolutePath => value.StartsWith('/') && !value.Contains("/../") && !value.EndsWith("/..") ? null : "not an absolute path",
+            ValueKind.IpAddress => IPAddress.TryParse(value, out _) ? null : "not an IP address",
+            ValueKind.Identity => value.Trim().Length == value.Length ? null : "leading or trailing blanks",
+            ValueKind.Secret => null,
+            ValueKind.Cidr => ValidateCidr(value),
+            ValueKind.Proposal => ProposalPattern().IsMatch(value) ? null : "not a proposal (algorithms joined by '-')",
+            ValueKind.Choice => Array.IndexOf(entry.Choices!, value.ToLowerInvariant()) >= 0
+                ? null : "must be one of " + string.Join('|', entry.Choices!),
+            _ => "unknown key",
+        };
+    }
+
+    /// <summary>Choice values are stored lower-case; everything else as given.</summary>
+    public static string Normalize(string canonicalKey, string value) =>
+        FindEntry(canonicalKey)?.Kind == ValueKind.Choice ? value.ToLowerInvariant() : value;
+
+    public static bool IsSecret(string canonicalKey) => FindEntry(canonicalKey)?.Kind == ValueKind.Secret;
+
+    // IPNetwork.TryParse refuses set host bits (192.168.1.1/24), which a selector must not have.
+    private static string? ValidateCidr(string value) =>
+        value.Contains('/') && IPNetwork.TryParse(value, out _) ? null : "not a CIDR (address/prefix, host bits zero)";
+
+    private static Entry? FindEntry(string key)
+    {
+        string[] parts = key.Split(':');
+        foreach (Entry entry in Entries)
+            if (parts.Length == entry.Segments.Length && TryMatch(entry, parts, out _))
+                return entry;
+        return null;
+    }
+
+    private static bool TryMatch(Entry entry, string[] parts, out string canonical)
+    {
+        canonical = "";
+        var segments = new string[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            string pattern = entry.Segments[i];
+            string part = parts[i];
+            if (pattern == TunnelName)
+            {
+                if (!TunnelNamePattern().IsMatch(part)) return false;
+                segments[i] = part;
+            }
+            else if (pattern == "#")
+            {
+                if (!int.TryParse(part, System.Globalization.NumberStyles.None, null, out int index) ||
+                    index >= MaxListLength || index.ToString(System.Globalization.CultureInfo.InvariantCulture) != part)
+                    return false;
+                segments[i] = part;
+            }
+            else
+            {
+                if (!string.Equals(pattern, part, StringComparison.OrdinalIgnoreCase)) return false;
+                segments[i] = pattern;
+            }
+        }
+        canonical = string.Join(':', segments);
+        return true;
+    }
+}
