@@ -1,2 +1,0 @@
-namespace Appliance.Board;
-internal static class AssemblyMarker { }
