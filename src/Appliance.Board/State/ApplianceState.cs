@@ -1,0 +1,35 @@
+using System.Collections.Immutable;
+
+namespace Appliance.Board;
+
+/// <summary>
+/// What the LEDs explain: an immutable snapshot the host replaces as things change.
+/// Fault reasons are keyed by their source ("reset-button", "ike", ...) so each source can clear
+/// its own without touching others'. Reasons are shown to technicians: never put secrets in them.
+/// </summary>
+public sealed record ApplianceState
+{
+    /// <summary>The state at power-up: booting, nothing known yet.</summary>
+    public static ApplianceState Initial { get; } = new() { Booting = true };
+
+    public bool Booting { get; init; }
+    public bool WanLinkUp { get; init; }
+    public ImmutableSortedDictionary<string, TunnelState> Tunnels { get; init; } =
+        ImmutableSortedDictionary<string, TunnelState>.Empty.WithComparers(StringComparer.Ordinal);
+    public bool ProvisioningMode { get; init; }
+    public bool ResetArmed { get; init; }
+    public ImmutableSortedDictionary<string, string> Faults { get; init; } =
+        ImmutableSortedDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal);
+
+    public bool Fault => !Faults.IsEmpty;
+
+    /// <summary>Tunnels that exist in configuration (NotConfigured entries are placeholders).</summary>
+    public IEnumerable<TunnelState> ConfiguredTunnels => Tunnels.Values.Where(t => t != TunnelState.NotConfigured);
+
+    public bool Equals(ApplianceState? other) =>
+        other is not null && Booting == other.Booting && WanLinkUp == other.WanLinkUp &&
+        ProvisioningMode == other.ProvisioningMode && ResetArmed == other.ResetArmed &&
+        Tunnels.SequenceEqual(other.Tunnels) && Faults.SequenceEqual(other.Faults);
+
+    public override int GetHashCode() => HashCode.Combine(Booting, WanLinkUp, ProvisioningMode, ResetArmed, Tunnels.Count, Faults.Count);
+}
