@@ -122,9 +122,21 @@ public static partial class SettingsSchema
 
     public static bool IsSecret(string canonicalKey) => FindEntry(canonicalKey)?.Kind == ValueKind.Secret;
 
-    // IPNetwork.TryParse refuses set host bits (192.168.1.1/24), which a selector must not have.
-    private static string? ValidateCidr(string value) =>
-        value.Contains('/') && IPNetwork.TryParse(value, out _) ? null : "not a CIDR (address/prefix, host bits zero)";
+    /// <summary>address/prefix with every host bit zero: a selector such as 192.168.1.1/24 is a typo.</summary>
+    private static string? ValidateCidr(string value)
+    {
+        const string problem = "not a CIDR (address/prefix, host bits zero)";
+        int slash = value.IndexOf('/');
+        if (slash < 0 || !IPAddress.TryParse(value.AsSpan(0, slash), out IPAddress? address)) return problem;
+        ReadOnlySpan<char> prefixText = value.AsSpan(slash + 1);
+        if (prefixText.Length is 0 or > 3 || !int.TryParse(prefixText, System.Globalization.NumberStyles.None, null, out int prefix))
+            return problem;
+        byte[] bytes = address.GetAddressBytes();
+        if (prefix > bytes.Length * 8) return problem;
+        for (int bit = prefix; bit < bytes.Length * 8; bit++)
+            if ((bytes[bit / 8] & (0x80 >> (bit % 8))) != 0) return problem;
+        return null;
+    }
 
     private static Entry? FindEntry(string key)
     {

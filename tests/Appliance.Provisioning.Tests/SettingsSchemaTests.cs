@@ -1,0 +1,61 @@
+namespace Appliance.Provisioning.Tests;
+
+public class SettingsSchemaTests
+{
+    [Theory]
+    [InlineData("appliance:wan:interface", "Appliance:Wan:Interface")]
+    [InlineData("Appliance:Tunnels:hq:RemoteAddress", "Appliance:Tunnels:hq:RemoteAddress")]
+    [InlineData("APPLIANCE:TUNNELS:Hq:localts:3", "Appliance:Tunnels:Hq:LocalTs:3")]
+    public void KnownKeys_ResolveToTheirCanonicalSpelling(string typed, string canonical)
+    {
+        Assert.True(SettingsSchema.TryResolve(typed, out var key, out bool whole));
+        Assert.False(whole);
+        Assert.Equal(canonical, key.Canonical);
+    }
+
+    [Theory]
+    [InlineData("Appliance:Wan:Colour")]
+    [InlineData("Appliance:Tunnels:bad name:Auth")]
+    [InlineData("Appliance:Tunnels:hq:LocalTs:01")]
+    [InlineData("Appliance:Tunnels:hq:LocalTs:64")]
+    [InlineData("Appliance:Tunnels:hq:Psk=secret")]
+    [InlineData("")]
+    public void UnknownKeys_AreRejected(string typed) => Assert.False(SettingsSchema.TryResolve(typed, out _, out _));
+
+    [Fact]
+    public void ListKeyWithoutIndex_ResolvesAsWholeList()
+    {
+        Assert.True(SettingsSchema.TryResolve("Appliance:Tunnels:hq:Esp", out var key, out bool whole));
+        Assert.True(whole);
+        Assert.Equal("Appliance:Tunnels:hq:Esp", key.ListKey);
+    }
+
+    [Fact]
+    public void Psk_IsSecret_OthersAreNot()
+    {
+        Assert.True(SettingsSchema.TryResolve("Appliance:Tunnels:hq:Psk", out var psk, out _));
+        Assert.True(psk.IsSecret);
+        Assert.True(SettingsSchema.TryResolve("Appliance:Tunnels:hq:PskFile", out var file, out _));
+        Assert.False(file.IsSecret);
+    }
+
+    [Theory]
+    [InlineData("Appliance:Tunnels:hq:RemoteAddress", "10.99.0.2", true)]
+    [InlineData("Appliance:Tunnels:hq:RemoteAddress", "2001:db8::1", true)]
+    [InlineData("Appliance:Tunnels:hq:RemoteAddress", "10.99.0.300", false)]
+    [InlineData("Appliance:Tunnels:hq:LocalTs:0", "192.168.1.0/24", true)]
+    [InlineData("Appliance:Tunnels:hq:LocalTs:0", "192.168.1.1/24", false)]
+    [InlineData("Appliance:Tunnels:hq:LocalTs:0", "192.168.1.0", false)]
+    [InlineData("Appliance:Tunnels:hq:LocalTs:0", "2001:db8::/32", true)]
+    [InlineData("Appliance:Tunnels:hq:Ike:0", "aes256gcm16-prfsha256-curve25519", true)]
+    [InlineData("Appliance:Tunnels:hq:Ike:0", "aes256gcm16--x", false)]
+    [InlineData("Appliance:Tunnels:hq:Auth", "PSK", true)]
+    [InlineData("Appliance:Tunnels:hq:Auth", "eap", false)]
+    [InlineData("Appliance:Wan:Interface", "wan0", true)]
+    [InlineData("Appliance:Wan:Interface", "a-very-long-interface-name", false)]
+    [InlineData("Appliance:StateDirectory", "relative/path", false)]
+    [InlineData("Appliance:Tunnels:hq:LocalId", "branch1.example.com", true)]
+    [InlineData("Appliance:Tunnels:hq:Psk", "a shared secret", true)]
+    public void Values_AreCheckedByKind(string key, string value, bool valid) =>
+        Assert.Equal(valid, SettingsSchema.ValidateValue(key, value) is null);
+}
