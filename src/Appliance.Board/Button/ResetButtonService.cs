@@ -1,0 +1,226 @@
+using System.Device.Gpio;
+using Appliance.Common;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Appliance.Board;
+
+/// <summary>
+/// The reset button, as technicians know it from OpenWrt and MikroTik boxes:
+/// short press (&lt; 2 s) re-initiates all tunnels; hold ≥ 10 s until FLT blinks fast, release, and the
+/// box is factory-reset; held at power-up, the box enters provisioning mode; held over 60 s the button
+/// is reported stuck (a fault), never taken as a reset.
+/// Edges wake the state machine at once; a <see cref="PeriodicTimer"/> on the injected TimeProvider
+/// reads the pin to confirm holds and catch missed edges.
+/// </summary>
+public sealed partial class ResetButtonService : BackgroundService
+{
+    public const string FaultSource = "reset-button";
+
+    private readonly GpioController _gpio;
+    private readonly ResetButtonDefinition _button;
+    private readonly ApplianceStateHolder _state;
+    private readonly TimeProvider _time;
+    private readonly Action _factoryReset;
+    private readonly ILogger _logger;
+    private readonly ResetButtonTiming _timing;
+    private readonly ResetButtonStateMachine _machine;
+    private readonly long _origin;
+    private readonly Lock _lock = new();
+    private bool _started;
+
+    /// <summary>A button whose factory reset is <see cref="FactoryReset.Run"/> on <paramref name="layout"/>.</summary>
+    public ResetButtonService(BoardProfile profile, GpioController gpio, ApplianceStateHolder state, StateLayout layout,
+                              TimeProvider time, ILogger<ResetButtonService>? logger = null, ResetButtonTiming? timing = null)
+        : this(profile, gpio, state, () => FactoryReset.Run(layout), time, logger, timing)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+    }
+
+    /// <summary>Opens the pin and reads it once: <see cref="ProvisioningModeRequested"/> is known on return.</summary>
+    public ResetButtonService(BoardProfile profile, GpioController gpio, ApplianceStateHolder state, Action factoryReset,
+                              TimeProvider time, ILogger<ResetButtonService>? logger = null, ResetButtonTiming? timing = null)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        _gpio = gpio ?? throw new ArgumentNullException(nameof(gpio));
+        _state = state ?? throw new ArgumentNullException(nameof(state));
+        _factoryReset = factoryReset ?? throw new ArgumentNullException(nameof(factoryReset));
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+        _logger = logger ?? NullLogger<ResetButtonService>.Instance;
+        _timing = timing ?? ResetButtonTiming.Default;
+        _button = profile.ResetButton;
+        _machine = new ResetButtonStateMachine(_timing);
+        _origin = time.GetTimestamp();
+
+        _gpio.OpenPin(_button.Pin, _button.PullUp ? PinMode.InputPullUp : PinMode.Input);
+        ButtonActions first;
+        lock (_lock) first = _machine.Start(ReadPressed(), Now());
+        ProvisioningModeRequested = (first & ButtonActions.ProvisioningRequested) != 0;
+        if (ProvisioningModeRequested)
+        {
+            _state.SetProvisioningMode(true);
+            LogProvisioning(_logger);
+        }
+    }
+
+    /// <summary>The button was held at power-up: the host should enter provisioning mode.</summary>
+    public bool ProvisioningModeRequested { get; }
+
+    public ButtonPhase Phase
+    {
+        get { lock (_lock) return _machine.Phase; }
+    }
+
+    /// <summary>Short press: re-initiate all tunnels now.</summary>
+    public event EventHandler? ShortPress;
+
+    /// <summary>Raised at start when the button was held at power-up (also see <see cref="ProvisioningModeRequested"/>).</summary>
+    public event EventHandler? ProvisioningRequested;
+
+    /// <summary>The factory reset finished and is durable: the host should exit so systemd restarts it clean.</summary>
+    public event EventHandler? FactoryResetCompleted;
+
+    /// <summary>A fault to report (stuck button, failed reset); the text is safe to log and show.</summary>
+    public event EventHandler<string>? Fault;
+
+    /// <summary>A stuck button was released.</summary>
+    public event EventHandler? FaultCleared;
+
+    /// <summary>Begins watching edges. Idempotent; <see cref="ExecuteAsync"/> calls it.</summary>
+    public void Attach()
+    {
+        lock (_lock)
+        {
+            if (_started) return;
+            _started = true;
+        }
+        _gpio.RegisterCallbackForPinValueChangedEvent(_button.Pin, PinEventTypes.Rising | PinEventTypes.Falling, OnEdge);
+        if (ProvisioningModeRequested) ProvisioningRequested?.Invoke(this, EventArgs.Empty);
+    }
+
+    /// <summary>One periodic read of the pin; public so tests can step it against a fake clock.</summary>
+    public void Poll()
+    {
+        ButtonActions actions;
+        lock (_lock) actions = _machine.Poll(ReadPressed(), Now());
+        Dispatch(actions);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        Attach();
+        using var timer = new PeriodicTimer(_timing.PollInterval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                try { Poll(); }
+                catch (Exception e) when (e is IOException or InvalidOperationException)
+                {
+                    LogReadFailed(_logger, _button.Pin, e);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        bool attached;
+        lock (_lock) attached = _started;
+        if (attached) _gpio.UnregisterCallbackForPinValueChangedEvent(_button.Pin, OnEdge);
+    }
+
+    private void OnEdge(object sender, PinValueChangedEventArgs e)
+    {
+        bool level = e.ChangeType == PinEventTypes.Rising;
+        ButtonActions actions;
+        lock (_lock) actions = _machine.Edge(level != _button.ActiveLow, Now());
+        Dispatch(actions);
+    }
+
+    private void Dispatch(ButtonActions actions)
+    {
+        if (actions == ButtonActions.None) return;
+        if ((actions & ButtonActions.StuckFault) != 0)
+        {
+            string reason = $"reset button stuck (held over {_timing.StuckAfter.TotalSeconds:0} s): ignored until released";
+            _state.Update(s => s with { ResetArmed = false, Faults = s.Faults.SetItem(FaultSource, reason) });
+            LogStuck(_logger);
+            Fault?.Invoke(this, reason);
+        }
+        if ((actions & ButtonActions.StuckCleared) != 0)
+        {
+            _state.ClearFault(FaultSource);
+            LogUnstuck(_logger);
+            FaultCleared?.Invoke(this, EventArgs.Empty);
+        }
+        if ((actions & ButtonActions.Disarmed) != 0)
+            _state.SetResetArmed(false);
+        if ((actions & ButtonActions.Armed) != 0)
+        {
+            _state.SetResetArmed(true);
+            LogArmed(_logger);
+        }
+        if ((actions & ButtonActions.ShortPress) != 0)
+        {
+            LogShortPress(_logger);
+            ShortPress?.Invoke(this, EventArgs.Empty);
+        }
+        if ((actions & ButtonActions.FactoryReset) != 0)
+            RunFactoryReset();
+    }
+
+    private void RunFactoryReset()
+    {
+        LogResetting(_logger);
+        try
+        {
+            _factoryReset();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            string reason = $"factory reset failed: {e.Message}";
+            _state.Update(s => s with { ResetArmed = false, Faults = s.Faults.SetItem(FaultSource, reason) });
+            LogResetFailed(_logger, e);
+            Fault?.Invoke(this, reason);
+            return;
+        }
+        _state.SetResetArmed(false);
+        LogResetDone(_logger);
+        FactoryResetCompleted?.Invoke(this, EventArgs.Empty);
+    }
+
+    private bool ReadPressed() => (_gpio.Read(_button.Pin) == PinValue.Low) == _button.ActiveLow;
+
+    private TimeSpan Now() => _time.GetElapsedTime(_origin);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reset button held at power-up: provisioning mode requested")]
+    private static partial void LogProvisioning(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reset button short press: re-initiating all tunnels")]
+    private static partial void LogShortPress(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reset button held: factory reset armed, release to reset")]
+    private static partial void LogArmed(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Factory reset: removing user configuration and runtime state")]
+    private static partial void LogResetting(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Factory reset done; the service restarts clean")]
+    private static partial void LogResetDone(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Factory reset failed")]
+    private static partial void LogResetFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Reset button stuck pressed: reported as a fault, not acted on")]
+    private static partial void LogStuck(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reset button released after being stuck: fault cleared")]
+    private static partial void LogUnstuck(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot read the reset button on GPIO {Pin}")]
+    private static partial void LogReadFailed(ILogger logger, int pin, Exception exception);
+}
