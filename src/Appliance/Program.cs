@@ -1,10 +1,60 @@
+using Appliance.Cli;
+
 namespace Appliance;
 
 public static class Program
 {
-    public static int Main(string[] args)
+    public static async Task<int> Main(string[] args)
     {
-        Console.WriteLine("appliance");
+        if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
+        {
+            Usage(Console.Out);
+            return args.Length == 0 ? 2 : 0;
+        }
+        string[] rest = args[1..];
+        try
+        {
+            return args[0] switch
+            {
+                "run" => await RunCommand.RunAsync(rest),
+                "status" => await StatusCommand.RunAsync(rest),
+                "selftest" => SelfTestCommand.Run(rest),
+                "provision" => await ProvisionCommand.RunAsync(rest),
+                "version" or "--version" => Version(),
+                _ => UnknownVerb(args[0]),
+            };
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"appliance {args[0]}: {e.Message}");
+            return 2;
+        }
+    }
+
+    public static string FirmwareVersion =>
+        typeof(Program).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    private static int Version()
+    {
+        Console.WriteLine($"appliance {FirmwareVersion}");
         return 0;
+    }
+
+    private static int UnknownVerb(string verb)
+    {
+        Console.Error.WriteLine($"appliance: unknown command '{verb}'");
+        Usage(Console.Error);
+        return 2;
+    }
+
+    private static void Usage(TextWriter w)
+    {
+        w.WriteLine("usage: appliance <command> [options]");
+        w.WriteLine("  run [--config PATH] [--Appliance:Key=value ...]   run the service (default config /etc/appliance/appliance.json)");
+        w.WriteLine("  status [--json] [--socket PATH]                    show tunnels, SAs, counters and LEDs of the running service");
+        w.WriteLine("  selftest                                           crypto known-answer tests; exit 1 on any mismatch");
+        w.WriteLine("  provision --port DEV --profile FILE [--csr-out DIR] [--cert FILE] [--lock]");
+        w.WriteLine("                                                     drive factory provisioning of a box over its serial console");
+        w.WriteLine("  version                                            print the firmware version");
     }
 }

@@ -1,0 +1,70 @@
+using Appliance.Common;
+using Appliance.Configuration;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Appliance.Cli;
+
+/// <summary>`appliance run`: loads and validates the configuration, then runs the Generic Host.</summary>
+public static class RunCommand
+{
+    /// <summary>sysexits' EX_CONFIG: systemd's RestartPreventExitStatus keeps a bad file from a restart loop.</summary>
+    public const int ExitConfig = 78;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var a = new Arguments(args);
+        string configFile = a.Option("--config") ?? StateLayout.DefaultConfigFile;
+        string[] overrides = a.Remaining;
+
+        if (!TryLoad(configFile, overrides, out var configuration, out var options))
+            return ExitConfig;
+
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ApplicationName = "appliance",
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration.AddConfiguration(configuration);
+        builder.Logging.AddConfiguration(configuration.GetSection("Logging"));
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Services.AddSystemd();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        ServiceWiring.Add(builder.Services, options);
+
+        using IHost host = builder.Build();
+        await host.RunAsync();
+        return Environment.ExitCode;
+    }
+
+    public static bool TryLoad(string configFile, string[] overrides,
+        out IConfigurationRoot configuration, out ApplianceOptions options)
+    {
+        configuration = null!;
+        options = new ApplianceOptions();
+        try
+        {
+            configuration = ConfigurationLoader.Load(configFile, overrides);
+            configuration.GetSection(ApplianceOptions.SectionName).Bind(options);
+        }
+        catch (Exception e) when (e is ConfigurationException or InvalidDataException or FormatException
+                                      or InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            // JSON syntax errors arrive as InvalidDataException with the file and line; binding errors name the key.
+            Console.Error.WriteLine($"appliance: configuration error: {e.Message}");
+            if (e.InnerException is { } inner) Console.Error.WriteLine($"  {inner.Message}");
+            return false;
+        }
+        var errors = ApplianceOptionsValidator.Validate(options);
+        foreach (string error in errors)
+            Console.Error.WriteLine($"appliance: configuration error: {error}");
+        return errors.Count == 0;
+    }
+}

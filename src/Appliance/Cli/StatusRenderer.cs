@@ -1,0 +1,74 @@
+using System.Text.Json;
+
+namespace Appliance.Cli;
+
+/// <summary>Renders the status document the way `swanctl --list-sas` reads, so HQ admins feel at home.</summary>
+public static class StatusRenderer
+{
+    public static void Render(JsonElement root, TextWriter w)
+    {
+        w.WriteLine($"appliance {Str(root, "version")}");
+        if (root.TryGetProperty("leds", out var leds) && leds.ValueKind == JsonValueKind.Array)
+        {
+            w.Write("leds:");
+            foreach (var led in leds.EnumerateArray())
+                w.Write($" {Str(led, "name")}={Str(led, "pattern")}");
+            w.WriteLine();
+        }
+        if (root.TryGetProperty("tunnels", out var tunnels) && tunnels.ValueKind == JsonValueKind.Array)
+            foreach (var t in tunnels.EnumerateArray())
+                RenderTunnel(t, w);
+        if (root.TryGetProperty("drops", out var drops) && drops.ValueKind == JsonValueKind.Object)
+        {
+            var nonZero = drops.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Number && p.Value.GetInt64() > 0).ToList();
+            w.WriteLine(nonZero.Count == 0 ? "drops: none" : "drops: " + string.Join(", ", nonZero.Select(p => $"{p.Name} {p.Value.GetInt64()}")));
+        }
+    }
+
+    private static void RenderTunnel(JsonElement t, TextWriter w)
+    {
+        string name = Str(t, "name");
+        if (!t.TryGetProperty("ikeSa", out var ike) || ike.ValueKind != JsonValueKind.Object)
+        {
+            w.WriteLine($"{name}: {Str(t, "state")}, no IKE SA");
+            return;
+        }
+        string initiatorMark = Bool(ike, "initiator") ? "*" : "";
+        string responderMark = Bool(ike, "initiator") ? "" : "*";
+        w.WriteLine($"{name}: #{Str(ike, "id")}, {Str(ike, "state")}, IKEv2, {Str(ike, "spiI")}_i{initiatorMark} {Str(ike, "spiR")}_r{responderMark}");
+        w.WriteLine($"  local  '{Str(t, "localId")}' @ {Str(ike, "local")}");
+        w.WriteLine($"  remote '{Str(t, "remoteId")}' @ {Str(ike, "remote")}");
+        w.WriteLine($"  {Str(ike, "suite")}");
+        if (ike.TryGetProperty("establishedSeconds", out var age) && age.ValueKind == JsonValueKind.Number)
+            w.WriteLine($"  established {age.GetInt64()}s ago");
+        if (!t.TryGetProperty("childSas", out var children) || children.ValueKind != JsonValueKind.Array) return;
+        foreach (var c in children.EnumerateArray())
+        {
+            string encap = Bool(c, "udpEncapsulation") ? "-in-UDP" : "";
+            w.WriteLine($"  {name}: #{Str(c, "id")}, {Str(c, "state")}, {Str(c, "mode").ToUpperInvariant()}{encap}, {Str(c, "protocol")} SPIs: {Str(c, "spiIn")}_i {Str(c, "spiOut")}_o");
+            w.WriteLine($"    {Str(c, "suite")}");
+            w.WriteLine($"    in  {Str(c, "spiIn")}, {Num(c, "bytesIn")} bytes, {Num(c, "packetsIn")} packets");
+            w.WriteLine($"    out {Str(c, "spiOut")}, {Num(c, "bytesOut")} bytes, {Num(c, "packetsOut")} packets");
+            w.WriteLine($"    local  {Join(c, "localTs")}");
+            w.WriteLine($"    remote {Join(c, "remoteTs")}");
+        }
+    }
+
+    private static string Str(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) ? v.ValueKind switch
+        {
+            JsonValueKind.String => v.GetString() ?? "",
+            JsonValueKind.Null or JsonValueKind.Undefined => "",
+            _ => v.GetRawText(),
+        } : "";
+
+    private static long Num(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : 0;
+
+    private static bool Bool(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.True;
+
+    private static string Join(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Array
+            ? string.Join(" ", v.EnumerateArray().Select(x => x.GetString())) : "";
+}

@@ -1,0 +1,99 @@
+using System.Net;
+using Appliance.Ike.Crypto;
+
+namespace Appliance.Configuration;
+
+/// <summary>
+/// Checks the bound options at start. Every message names the configuration key in the colon syntax
+/// an operator can paste into `SET` or an environment variable, so a bad file is fixed in one go.
+/// </summary>
+public static class ApplianceOptionsValidator
+{
+    private static readonly string[] Boards = ["rpi4", "rpi5", "cm4", "simulated"];
+    private static readonly string[] StartActions = ["always", "trap", "none"];
+    private static readonly string[] Modes = ["tunnel", "transport"];
+    private static readonly string[] Encapsulations = ["auto", "udp", "none"];
+    private static readonly string[] AuthMethods = ["psk", "cert"];
+
+    public static IReadOnlyList<string> Validate(ApplianceOptions options)
+    {
+        var errors = new List<string>();
+        const string root = ApplianceOptions.SectionName;
+        OneOf(errors, $"{root}:Board", options.Board, Boards);
+        if (string.IsNullOrWhiteSpace(options.StateDirectory) || !Path.IsPathRooted(options.StateDirectory))
+            errors.Add($"{root}:StateDirectory: must be an absolute path (got '{options.StateDirectory}')");
+        if (options.Ike.Port is < 1 or > 65535)
+            errors.Add($"{root}:Ike:Port: must be 1-65535 (got {options.Ike.Port})");
+        if (options.Ike.NatTraversalPort is < 1 or > 65535 || options.Ike.NatTraversalPort == options.Ike.Port)
+            errors.Add($"{root}:Ike:NatTraversalPort: must be 1-65535 and differ from Ike:Port (got {options.Ike.NatTraversalPort})");
+        if (options.Wan.Address is { } wanAddress && !IPAddress.TryParse(wanAddress, out _))
+            errors.Add($"{root}:Wan:Address: '{wanAddress}' is not an IP address");
+
+        foreach (var (name, tunnel) in options.Tunnels)
+            ValidateTunnel(errors, $"{root}:Tunnels:{name}", tunnel);
+        return errors;
+    }
+
+    private static void ValidateTunnel(List<string> errors, string key, TunnelOptions t)
+    {
+        if (string.IsNullOrWhiteSpace(t.RemoteAddress))
+            errors.Add($"{key}:RemoteAddress: required (an IP address, or %any for a responder-only tunnel)");
+        else if (t.RemoteAddress != "%any" && !IPAddress.TryParse(t.RemoteAddress, out _))
+            errors.Add($"{key}:RemoteAddress: '{t.RemoteAddress}' is not an IP address or %any");
+        if (string.IsNullOrWhiteSpace(t.LocalId)) errors.Add($"{key}:LocalId: required");
+        if (string.IsNullOrWhiteSpace(t.RemoteId)) errors.Add($"{key}:RemoteId: required");
+
+        OneOf(errors, $"{key}:Auth", t.Auth, AuthMethods);
+        if (t.Auth == "psk")
+        {
+            bool inline = !string.IsNullOrEmpty(t.Psk), file = !string.IsNullOrEmpty(t.PskFile);
+            if (inline == file)
+                errors.Add($"{key}:Psk: set exactly one of Psk and PskFile for Auth psk");
+            else if (file && !File.Exists(t.PskFile))
+                errors.Add($"{key}:PskFile: '{t.PskFile}' does not exist");
+        }
+        else if (t.Auth == "cert")
+        {
+            errors.Add($"{key}:Auth: certificate authentication is not implemented yet; use psk");
+        }
+
+        Selectors(errors, $"{key}:LocalTs", t.LocalTs);
+        Selectors(errors, $"{key}:RemoteTs", t.RemoteTs);
+        Selectors(errors, $"{key}:Bypass", t.Bypass, allowEmpty: true);
+
+        if (t.Ike.Count == 0) errors.Add($"{key}:Ike: at least one IKE proposal is required, e.g. aes256gcm16-prfsha256-curve25519");
+        for (int i = 0; i < t.Ike.Count; i++)
+            Proposal(errors, $"{key}:Ike:{i}", t.Ike[i], ProposalParser.ParseIke);
+        if (t.Esp.Count == 0 && t.Ah.Count == 0)
+            errors.Add($"{key}:Esp: at least one ESP (or AH) proposal is required, e.g. aes256gcm16");
+        for (int i = 0; i < t.Esp.Count; i++)
+            Proposal(errors, $"{key}:Esp:{i}", t.Esp[i], ProposalParser.ParseEsp);
+
+        OneOf(errors, $"{key}:Start", t.Start, StartActions);
+        OneOf(errors, $"{key}:Mode", t.Mode, Modes);
+        OneOf(errors, $"{key}:Encapsulation", t.Encapsulation, Encapsulations);
+        if (t.RemoteAddress == "%any" && t.Start == "always")
+            errors.Add($"{key}:Start: 'always' needs a RemoteAddress to initiate to; use 'none' with %any");
+    }
+
+    private static void Proposal(List<string> errors, string key, string text, Func<string, ProposalSpec> parse)
+    {
+        try { parse(text); }
+        catch (FormatException e) { errors.Add($"{key}: {e.Message}"); }
+        catch (ArgumentException e) { errors.Add($"{key}: {e.Message}"); }
+    }
+
+    private static void Selectors(List<string> errors, string key, List<string> values, bool allowEmpty = false)
+    {
+        if (values.Count == 0 && !allowEmpty) errors.Add($"{key}: at least one subnet is required, e.g. 192.168.1.0/24");
+        for (int i = 0; i < values.Count; i++)
+            if (!IPNetwork.TryParse(values[i], out _))
+                errors.Add($"{key}:{i}: '{values[i]}' is not a subnet in CIDR notation");
+    }
+
+    private static void OneOf(List<string> errors, string key, string? value, string[] allowed)
+    {
+        if (value is null || Array.IndexOf(allowed, value) < 0)
+            errors.Add($"{key}: '{value}' is not one of {string.Join(", ", allowed)}");
+    }
+}

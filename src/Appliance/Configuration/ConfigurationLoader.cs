@@ -1,0 +1,59 @@
+using Appliance.Common;
+using Microsoft.Extensions.Configuration;
+
+namespace Appliance.Configuration;
+
+/// <summary>
+/// Builds the layered configuration: the image's file (--config), then what provisioning wrote
+/// (factory.json), then the operator's overlay (config.json), then APPLIANCE__ environment
+/// variables, then the command line. Later layers win.
+/// </summary>
+public static class ConfigurationLoader
+{
+    public const string EnvironmentPrefix = "APPLIANCE__";
+
+    public static IConfigurationRoot Load(string configFile, string[] commandLineOverrides)
+    {
+        var first = new ConfigurationBuilder();
+        AddBase(first, configFile, commandLineOverrides);
+        // StateDirectory can itself be overridden by any layer, so read it before adding the state files.
+        string stateDirectory = first.Build()[$"{ApplianceOptions.SectionName}:StateDirectory"]
+            ?? StateLayout.DefaultStateDirectory;
+        var layout = new StateLayout(stateDirectory);
+
+        var builder = new ConfigurationBuilder();
+        builder.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
+        builder.AddJsonFile(layout.FactoryConfig, optional: true, reloadOnChange: false);
+        builder.AddJsonFile(layout.UserConfig, optional: true, reloadOnChange: false);
+        AddOverrides(builder, commandLineOverrides);
+        return builder.Build();
+    }
+
+    private static void AddBase(ConfigurationBuilder builder, string configFile, string[] overrides)
+    {
+        if (!File.Exists(configFile))
+            throw new ConfigurationException($"configuration file '{configFile}' does not exist");
+        builder.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
+        AddOverrides(builder, overrides);
+    }
+
+    private static void AddOverrides(ConfigurationBuilder builder, string[] overrides)
+    {
+        // APPLIANCE__Appliance__Wan__Interface is unwieldy; APPLIANCE__Wan__Interface maps into the section.
+        var env = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        {
+            string key = (string)entry.Key;
+            if (!key.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase)) continue;
+            string path = key[EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal);
+            if (!path.StartsWith(ApplianceOptions.SectionName + ":", StringComparison.OrdinalIgnoreCase))
+                path = ApplianceOptions.SectionName + ":" + path;
+            env[path] = (string?)entry.Value;
+        }
+        builder.AddInMemoryCollection(env);
+        builder.AddCommandLine(overrides);
+    }
+}
+
+/// <summary>A configuration problem the operator must fix; its message names the key.</summary>
+public sealed class ConfigurationException(string message) : Exception(message);

@@ -1,0 +1,121 @@
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Appliance.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Appliance.Control;
+
+/// <summary>
+/// The Unix socket `appliance status` talks to. One request line per connection:
+/// `status` answers the JSON status document; `reinitiate` re-initiates every tunnel.
+/// Local only and root/group-restricted (0660), so it needs no authentication of its own.
+/// </summary>
+public sealed class ControlSocketServer(
+    IOptions<ApplianceOptions> options,
+    IEnumerable<IStatusSection> sections,
+    ControlCommands commands,
+    ILogger<ControlSocketServer> logger) : BackgroundService
+{
+    public const string DefaultPath = "/run/appliance/control.sock";
+    private const int MaxRequestBytes = 256;
+
+    public static string PathFor(ApplianceOptions o) => o.ControlSocket ?? DefaultPath;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        string path = PathFor(options.Value);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        if (File.Exists(path)) File.Delete(path); // a stale socket from a killed instance
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(path));
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+        listener.Listen(8);
+        logger.LogInformation("control socket listening on {Path}", path);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                Socket client = await listener.AcceptAsync(stoppingToken);
+                _ = Task.Run(() => ServeAsync(client, stoppingToken), stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) { }
+        finally
+        {
+            try { File.Delete(path); } catch (IOException) { }
+        }
+    }
+
+    private async Task ServeAsync(Socket client, CancellationToken ct)
+    {
+        using (client)
+        {
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                timeout.CancelAfter(TimeSpan.FromSeconds(5));
+                string request = await ReadLineAsync(client, timeout.Token);
+                byte[] reply = Handle(request);
+                await client.SendAsync(reply, SocketFlags.None, timeout.Token);
+                client.Shutdown(SocketShutdown.Both);
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException or IOException)
+            {
+                logger.LogDebug("control client dropped: {Message}", e.Message);
+            }
+        }
+    }
+
+    private byte[] Handle(string request)
+    {
+        switch (request)
+        {
+            case "status":
+                return StatusDocument();
+            case "reinitiate":
+                commands.ReinitiateAll();
+                return "{\"ok\":true}\n"u8.ToArray();
+            default:
+                return Encoding.UTF8.GetBytes("{\"error\":\"unknown request\"}\n");
+        }
+    }
+
+    public byte[] StatusDocument()
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("version", Program.FirmwareVersion);
+            foreach (var section in sections)
+                section.Write(writer);
+            writer.WriteEndObject();
+        }
+        return [.. buffer.WrittenSpan, (byte)'\n'];
+    }
+
+    private static async Task<string> ReadLineAsync(Socket client, CancellationToken ct)
+    {
+        var buffer = new byte[MaxRequestBytes];
+        int used = 0;
+        while (used < buffer.Length)
+        {
+            int n = await client.ReceiveAsync(buffer.AsMemory(used), SocketFlags.None, ct);
+            if (n == 0) break;
+            used += n;
+            int nl = Array.IndexOf(buffer, (byte)'\n', 0, used);
+            if (nl >= 0) { used = nl; break; }
+        }
+        return Encoding.UTF8.GetString(buffer, 0, used).Trim();
+    }
+}
+
+/// <summary>Actions the control socket (and the reset button) can trigger; wired to the IKE service.</summary>
+public sealed class ControlCommands
+{
+    public event Action? Reinitiate;
+    public void ReinitiateAll() => Reinitiate?.Invoke();
+}

@@ -1,0 +1,43 @@
+using System.Collections.Concurrent;
+using System.Net;
+
+namespace Appliance.Ike;
+
+/// <summary>
+/// The Child SAs IKE negotiated, by SPI pair, with their traffic counters. The data plane
+/// (when configured) reads from here; without one, ESP arriving on 4500 is counted and dropped.
+/// </summary>
+public sealed class ChildSaTable : IChildSaSink, IChildSaCounters
+{
+    private readonly ConcurrentDictionary<(uint In, uint Out), ChildSaInfo> _sas = new();
+    private long _espWithoutDataPlane;
+
+    public event Action<ChildSaInfo>? Installed;
+    public event Action<ChildSaInfo>? Removed;
+    public Action<IPEndPoint, IPEndPoint, byte[]>? EspInUdpHandler { get; set; }
+
+    public IReadOnlyCollection<ChildSaInfo> All => [.. _sas.Values];
+    public long EspDroppedWithoutDataPlane => Interlocked.Read(ref _espWithoutDataPlane);
+
+    public void Install(ChildSaInfo child)
+    {
+        _sas[(child.InboundSpi, child.OutboundSpi)] = child;
+        Installed?.Invoke(child);
+    }
+
+    public void Remove(string tunnel, uint inboundSpi, uint outboundSpi)
+    {
+        if (_sas.TryRemove((inboundSpi, outboundSpi), out var child)) Removed?.Invoke(child);
+    }
+
+    public void DeliverEspInUdp(IPEndPoint local, IPEndPoint remote, ReadOnlySpan<byte> espPacket)
+    {
+        if (EspInUdpHandler is { } handler) handler(local, remote, espPacket.ToArray());
+        else Interlocked.Increment(ref _espWithoutDataPlane);
+    }
+
+    public Func<uint, uint, (long, long, long, long)>? CounterSource { get; set; }
+
+    public (long BytesIn, long PacketsIn, long BytesOut, long PacketsOut) Get(uint inboundSpi, uint outboundSpi) =>
+        CounterSource?.Invoke(inboundSpi, outboundSpi) ?? (0, 0, 0, 0);
+}

@@ -1,0 +1,14 @@
+using System.Net;
+
+namespace Appliance.Ike;
+
+/// <summary>
+/// Where negotiated Child SAs go: the data plane installs them; ESP-in-UDP arriving on the IKE
+/// NAT-T socket is handed over too, since port 4500 carries both (RFC 3948).
+/// </summary>
+public interface IChildSaSink
+{
+    void Install(ChildSaInfo child);
+    void Remove(string tunnel, uint inboundSpi, uint outboundSpi);
+    void DeliverEspInUdp(IPEndPoint local, IPEndPoint remote, ReadOnlySpan<byte> espPacket);
+}

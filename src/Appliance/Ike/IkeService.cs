@@ -1,0 +1,278 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using Appliance.Configuration;
+using Appliance.Control;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Appliance.Ike;
+
+/// <summary>
+/// Runs the sans-I/O <see cref="IkeEngine"/> on real UDP sockets (500 and 4500, bound to the WAN address),
+/// turns its events into logs, tunnel health, key-log lines and Child SA installs, and sends DELETE for
+/// every IKE SA on a graceful stop. All engine calls are serialised by one lock: the engine is not
+/// thread-safe and IKE traffic is tiny.
+/// </summary>
+public sealed class IkeService : IHostedService, IDisposable
+{
+    private readonly ApplianceOptions _options;
+    private readonly TunnelHealth _health;
+    private readonly ILogger<IkeService> _logger;
+    private readonly IkeEngine _engine;
+    private readonly object _gate = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly List<Task> _loops = [];
+    private readonly KeyLogWriter? _keyLog;
+    private readonly IChildSaSink _childSaSink;
+    private Socket? _ike, _natT;
+    private IPAddress? _local;
+
+    public IkeService(IOptions<ApplianceOptions> options, TunnelHealth health, ControlCommands commands,
+        IChildSaSink childSaSink, TimeProvider time, ILoggerFactory loggers)
+    {
+        _options = options.Value;
+        _health = health;
+        _childSaSink = childSaSink;
+        _logger = loggers.CreateLogger<IkeService>();
+        var engineOptions = new IkeEngineOptions { IkePort = _options.Ike.Port, NatTPort = _options.Ike.NatTraversalPort };
+        _engine = new IkeEngine(time, SystemIkeRandom.Instance, loggers.CreateLogger<IkeEngine>(), engineOptions);
+        if (_options.KeyLog is { } keyLogDirectory)
+            _keyLog = new KeyLogWriter(keyLogDirectory, _logger);
+        commands.Reinitiate += ReinitiateAll;
+    }
+
+    public IkeStatus Status()
+    {
+        lock (_gate) return _engine.GetStatus();
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _local = WanAddress.Resolve(_options.Wan)
+            ?? throw new InvalidOperationException(
+                $"Appliance:Wan: no IPv4 address found on interface '{_options.Wan.Interface}' (set Appliance:Wan:Address or bring the link up)");
+        _ike = Bind(_local, _options.Ike.Port);
+        _natT = Bind(_local, _options.Ike.NatTraversalPort);
+        _logger.LogInformation("IKE listening on {Address} ports {Port} and {NatPort}", _local, _options.Ike.Port, _options.Ike.NatTraversalPort);
+
+        lock (_gate)
+        {
+            foreach (var (name, tunnel) in _options.Tunnels)
+            {
+                _engine.AddTunnel(TunnelConfigFactory.Create(name, tunnel, _local));
+                _health.Set(name, TunnelHealthState.Down);
+            }
+            Flush();
+        }
+        _loops.Add(Task.Run(() => ReceiveLoop(_ike, natT: false)));
+        _loops.Add(Task.Run(() => ReceiveLoop(_natT, natT: true)));
+        _loops.Add(Task.Run(TimerLoop));
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            foreach (var name in _options.Tunnels.Keys) _engine.Terminate(name);
+            Flush();
+        }
+        // Give the peers a moment to acknowledge the DELETEs so HQ drops its SAs now, not after DPD.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(2);
+        while (DateTime.UtcNow < deadline && AnyIkeSa() && !cancellationToken.IsCancellationRequested)
+            await Task.Delay(50, CancellationToken.None);
+        _stop.Cancel();
+        _ike?.Dispose();
+        _natT?.Dispose();
+        _wake.Release();
+        try { await Task.WhenAll(_loops).WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None); }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException or ObjectDisposedException or SocketException) { }
+    }
+
+    private bool AnyIkeSa()
+    {
+        lock (_gate) return _engine.GetStatus().Tunnels.Any(t => t.IkeSa is not null);
+    }
+
+    private void ReinitiateAll()
+    {
+        lock (_gate)
+        {
+            foreach (var (name, tunnel) in _options.Tunnels)
+                if (tunnel.RemoteAddress != "%any")
+                    _engine.Initiate(name);
+            Flush();
+        }
+        _logger.LogInformation("re-initiating all tunnels on request");
+    }
+
+    /// <summary>Called by the data plane when a packet needs a tunnel that has no SA (Start: trap).</summary>
+    public void Trigger(string tunnel)
+    {
+        lock (_gate)
+        {
+            _engine.Initiate(tunnel);
+            Flush();
+        }
+    }
+
+    private static Socket Bind(IPAddress address, int port)
+    {
+        var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(address, port));
+        return socket;
+    }
+
+    private async Task ReceiveLoop(Socket socket, bool natT)
+    {
+        var buffer = new byte[65536];
+        var local = (IPEndPoint)socket.LocalEndPoint!;
+        EndPoint any = new IPEndPoint(IPAddress.Any, 0);
+        while (!_stop.IsCancellationRequested)
+        {
+            SocketReceiveFromResult r;
+            try
+            {
+                r = await socket.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token);
+            }
+            catch (OperationCanceledException) { return; }
+            catch (ObjectDisposedException) { return; }
+            catch (SocketException e)
+            {
+                // ICMP port unreachable from a peer that is down surfaces here; it is not fatal.
+                _logger.LogDebug("IKE receive: {Message}", e.Message);
+                continue;
+            }
+            var remote = (IPEndPoint)r.RemoteEndPoint;
+            var payload = buffer.AsSpan(0, r.ReceivedBytes);
+            if (natT)
+            {
+                // RFC 3948 §2.2: a zero "non-ESP marker" precedes IKE on 4500; a single 0xFF is a keepalive.
+                if (payload.Length == 1 && payload[0] == 0xFF) continue;
+                if (payload.Length < 4) continue;
+                if (BinaryPrimitives.ReadUInt32BigEndian(payload) != 0)
+                {
+                    _childSaSink.DeliverEspInUdp(local, remote, payload);
+                    continue;
+                }
+                payload = payload[4..];
+            }
+            lock (_gate)
+            {
+                _engine.HandleDatagram(local, remote, payload);
+                Flush();
+            }
+        }
+    }
+
+    private async Task TimerLoop()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            TimeSpan? next;
+            lock (_gate)
+            {
+                next = _engine.Tick();
+                Flush();
+            }
+            TimeSpan wait = next is { } n && n < TimeSpan.FromSeconds(1) ? (n < TimeSpan.Zero ? TimeSpan.Zero : n) : TimeSpan.FromSeconds(1);
+            try { await _wake.WaitAsync(wait, _stop.Token); }
+            catch (OperationCanceledException) { return; }
+        }
+    }
+
+    /// <summary>Sends what the engine queued and handles its events. Caller holds the lock.</summary>
+    private void Flush()
+    {
+        while (_engine.TryDequeueOutgoing(out var d)) Send(d);
+        while (_engine.TryDequeueEvent(out var e)) Handle(e);
+    }
+
+    private void Send(OutgoingDatagram d)
+    {
+        bool natT = d.Local.Port == _options.Ike.NatTraversalPort;
+        Socket? socket = natT ? _natT : _ike;
+        if (socket is null) return;
+        try
+        {
+            if (natT)
+            {
+                byte[] framed = new byte[d.Payload.Length + 4];
+                d.Payload.CopyTo(framed, 4);
+                socket.SendTo(framed, d.Remote);
+            }
+            else
+            {
+                socket.SendTo(d.Payload, d.Remote);
+            }
+        }
+        catch (SocketException e)
+        {
+            _logger.LogWarning("IKE send to {Remote} failed: {Message}", d.Remote, e.Message);
+        }
+        catch (ObjectDisposedException) { }
+    }
+
+    private void Handle(IkeEvent e)
+    {
+        switch (e)
+        {
+            case IkeSaEstablished s:
+                _logger.LogInformation("{Tunnel}: IKE SA {SpiI:x16}_i {SpiR:x16}_r established with {Remote} ({Suite}){Nat}",
+                    s.TunnelName, s.InitiatorSpi, s.ResponderSpi, s.Remote, s.Suite, s.NatDetected ? ", NAT detected" : "");
+                _keyLog?.Write(s.Keys);
+                _health.Set(s.TunnelName, TunnelHealthState.Negotiating);
+                break;
+            case ChildSaEstablished c:
+                _logger.LogInformation("{Tunnel}: Child SA {SpiIn:x8}_i {SpiOut:x8}_o installed ({Suite}, {Local} === {Remote})",
+                    c.TunnelName, c.Child.InboundSpi, c.Child.OutboundSpi, c.Child.Suite,
+                    string.Join(' ', c.Child.LocalTs), string.Join(' ', c.Child.RemoteTs));
+                _keyLog?.Write(c.Child);
+                _childSaSink.Install(c.Child);
+                _health.Set(c.TunnelName, TunnelHealthState.Up);
+                break;
+            case ChildSaDeleted d:
+                _logger.LogInformation("{Tunnel}: Child SA {SpiIn:x8}_i {SpiOut:x8}_o deleted ({Reason})", d.TunnelName, d.InboundSpi, d.OutboundSpi, d.Reason);
+                _childSaSink.Remove(d.TunnelName, d.InboundSpi, d.OutboundSpi);
+                break;
+            case IkeSaDeleted d:
+                _logger.LogInformation("{Tunnel}: IKE SA {SpiI:x16}_i {SpiR:x16}_r deleted ({Reason})", d.TunnelName, d.InitiatorSpi, d.ResponderSpi, d.Reason);
+                _health.Set(d.TunnelName, TunnelHealthState.Down);
+                break;
+            case AuthenticationFailed f:
+                _logger.LogError("{Tunnel}: authentication failed: {Detail}", f.TunnelName, f.Detail);
+                _health.Set(f.TunnelName, TunnelHealthState.AuthFailed);
+                break;
+            case NoProposalChosen n:
+                _logger.LogError("{Tunnel}: no proposal chosen: {Detail}", n.TunnelName, n.Detail);
+                _health.Set(n.TunnelName, TunnelHealthState.NoProposal);
+                break;
+            case PeerUnreachable p:
+                _logger.LogWarning("{Tunnel}: peer unreachable: {Detail}", p.TunnelName, p.Detail);
+                _health.Set(p.TunnelName, TunnelHealthState.PeerUnreachable);
+                break;
+            case TrafficSelectorsUnacceptable t:
+                _logger.LogError("{Tunnel}: traffic selectors unacceptable: {Detail}", t.TunnelName, t.Detail);
+                _health.Set(t.TunnelName, TunnelHealthState.Down);
+                break;
+            case IkeSaFailed f:
+                _logger.LogWarning("{Tunnel}: IKE SA failed: {Detail}", f.TunnelName, f.Detail);
+                _health.Set(f.TunnelName, TunnelHealthState.Down);
+                break;
+            default:
+                _logger.LogDebug("{Tunnel}: {Event}", e.TunnelName, e.GetType().Name);
+                break;
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Dispose();
+        _wake.Dispose();
+        _ike?.Dispose();
+        _natT?.Dispose();
+    }
+}

@@ -1,0 +1,84 @@
+namespace Appliance.Integration.Tests.Harness;
+
+/// <summary>
+/// The smallest real topology for IKE: the box's WAN (10.99.0.1) linked to an HQ gateway running
+/// strongSwan (10.99.0.2). The data-plane tests add LAN hosts on each side.
+/// </summary>
+public sealed class HqTopology : IDisposable
+{
+    public const string BoxWan = "10.99.0.1", HqWan = "10.99.0.2";
+    public const string BoxId = "branch1.example.com", HqId = "hq.example.com";
+    public const string BoxSubnet = "192.168.1.0/24", HqSubnet = "192.168.2.0/24";
+
+    public HqTopology()
+    {
+        Net = new Netns();
+        Box = Net.Add("box");
+        Hq = Net.Add("hq");
+        Net.Link(Box, "wan0", BoxWan + "/24", Hq, "eth0", HqWan + "/24");
+    }
+
+    public Netns Net { get; }
+    public string Box { get; }
+    public string Hq { get; }
+
+    public static string SwanctlConf(string ike, string esp, string psk, string remoteAddrs = BoxWan,
+        string startAction = "none", bool encap = true) => $$"""
+        connections {
+          box {
+            version = 2
+            local_addrs = {{HqWan}}
+            remote_addrs = {{remoteAddrs}}
+            proposals = {{ike}}
+            encap = {{(encap ? "yes" : "no")}}
+            dpd_delay = 0
+            local {
+              auth = psk
+              id = {{HqId}}
+            }
+            remote {
+              auth = psk
+              id = {{BoxId}}
+            }
+            children {
+              net {
+                local_ts = {{HqSubnet}}
+                remote_ts = {{BoxSubnet}}
+                esp_proposals = {{esp}}
+                start_action = {{startAction}}
+              }
+            }
+          }
+        }
+        secrets {
+          ike-box {
+            id-1 = {{HqId}}
+            id-2 = {{BoxId}}
+            secret = "{{psk}}"
+          }
+        }
+        """;
+
+    /// <summary>The "Appliance" section for the box, as JSON.</summary>
+    public static string BoxConfig(string ike, string esp, string psk, string start = "always",
+        string remote = HqWan, string? keyLog = null) => $$"""
+        {
+          "Board": "simulated",
+          "Wan": { "Interface": "wan0" },
+          "Lan": { "Interface": "lan0" },
+          "KeyLog": {{(keyLog is null ? "null" : "\"" + keyLog + "\"")}},
+          "Tunnels": {
+            "hq": {
+              "RemoteAddress": "{{remote}}",
+              "LocalId": "{{BoxId}}", "RemoteId": "{{HqId}}",
+              "Auth": "psk", "Psk": "{{psk}}",
+              "LocalTs": [ "{{BoxSubnet}}" ], "RemoteTs": [ "{{HqSubnet}}" ],
+              "Ike": [ "{{ike}}" ], "Esp": [ "{{esp}}" ],
+              "Start": "{{start}}", "Mode": "tunnel", "Encapsulation": "auto"
+            }
+          }
+        }
+        """;
+
+    public void Dispose() => Net.Dispose();
+}
