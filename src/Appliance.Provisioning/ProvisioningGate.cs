@@ -4,6 +4,12 @@ namespace Appliance.Provisioning;
 public static class ProvisioningGate
 {
     /// <summary>
+    /// Written by the boot-time console selection (see README.md) when the reset button was held at
+    /// power-up, so the service and the selection agree on one reading of the button.
+    /// </summary>
+    public const string DefaultProvisioningModeFlag = "/run/appliance/provisioning-mode";
+
+    /// <summary>
     /// Provisioning owns the port while the box is not locked, or when the reset button was held at
     /// power-up (provisioning mode); otherwise the getty keeps it.
     /// </summary>
