@@ -13,7 +13,7 @@ public class TransportTests
 
         public Link()
         {
-            BoxSide = new DuplexStream(new AnonymousPipeClientStream(PipeDirection.In, _toBox.ClientSafePipeHandle),
+            BoxSide = new PipeDuplexStream(new AnonymousPipeClientStream(PipeDirection.In, _toBox.ClientSafePipeHandle),
                 new AnonymousPipeClientStream(PipeDirection.Out, _fromBox.ClientSafePipeHandle));
             Reader = new StreamReader(_fromBox, Encoding.ASCII);
         }
@@ -41,27 +41,6 @@ public class TransportTests
             _toBox.Dispose();
             _fromBox.Dispose();
             BoxSide.Dispose();
-        }
-    }
-
-    private sealed class DuplexStream(Stream input, Stream output) : Stream
-    {
-        public override bool CanRead => true;
-        public override bool CanWrite => true;
-        public override bool CanSeek => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() => output.Flush();
-        public override int Read(byte[] buffer, int offset, int count) => input.Read(buffer, offset, count);
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => input.ReadAsync(buffer, cancellationToken);
-        public override void Write(byte[] buffer, int offset, int count) => output.Write(buffer, offset, count);
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => output.WriteAsync(buffer, cancellationToken);
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing) { input.Dispose(); output.Dispose(); }
-            base.Dispose(disposing);
         }
     }
 
