@@ -40,6 +40,12 @@ public class LedLanguageTests
           new(LedPattern.Heartbeat, LedPattern.On, LedPattern.On, LedPattern.On) },
         { "service hung", WithTunnels(Online, TunnelState.Up), false, ApplianceCondition.ServiceHung,
           new(LedPattern.On, LedPattern.On, LedPattern.On, LedPattern.On) },
+        { "booting with a stuck button", ApplianceState.Initial with { Faults = ImmutableSortedDictionary<string, string>.Empty.Add("reset-button", "stuck") }, false, ApplianceCondition.Fault,
+          new(LedPattern.SlowBlink, LedPattern.Off, LedPattern.Off, LedPattern.On) },
+        { "held at power-up: provisioning while booting", ApplianceState.Initial with { ProvisioningMode = true }, true, ApplianceCondition.ProvisioningMode,
+          new(LedPattern.DoubleFlash, LedPattern.Off, LedPattern.Off, LedPattern.Off) },
+        { "armed while booting", ApplianceState.Initial with { ResetArmed = true }, true, ApplianceCondition.FactoryResetArmed,
+          new(LedPattern.SlowBlink, LedPattern.Off, LedPattern.Off, LedPattern.FastBlink) },
         { "WAN down hides stale tunnel states", WithTunnels(new ApplianceState(), TunnelState.Up, TunnelState.PeerUnreachable), true, ApplianceCondition.NoWanLink,
           new(LedPattern.Heartbeat, LedPattern.Off, LedPattern.Off, LedPattern.Off) },
     };
@@ -58,7 +64,8 @@ public class LedLanguageTests
     {
         // A technician must tell them apart from the LEDs alone.
         var pictures = Table.Select(row => (string)row[0]).Zip(Table.Select(row => (LedPatterns)row[4]))
-            .Where(p => p.First is not ("all tunnels down" or "WAN down hides stale tunnel states"))
+            .Where(p => p.First is not ("all tunnels down" or "WAN down hides stale tunnel states" or "booting with a stuck button"
+                                         or "held at power-up: provisioning while booting" or "armed while booting"))
             .ToList();
         Assert.Equal(pictures.Count, pictures.Select(p => p.Second).Distinct().Count());
     }

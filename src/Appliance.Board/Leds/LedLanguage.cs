@@ -7,32 +7,34 @@ namespace Appliance.Board;
 /// </summary>
 public static class LedLanguage
 {
-    /// <param name="alive">The liveness watchdog is fresh (the host's main loop runs).</param>
+    /// <param name="alive">The liveness watchdog is fresh (the host's main loop runs). While booting the
+    /// host may not feed it yet, so a stale watchdog only counts once booting is over.</param>
     public static LedPatterns Patterns(ApplianceState state, bool alive)
     {
         ArgumentNullException.ThrowIfNull(state);
-        if (state.Booting)
-            return new LedPatterns(LedPattern.SlowBlink, LedPattern.Off, LedPattern.Off, LedPattern.Off);
+        bool hung = !alive && !state.Booting;
+        // A technician holding the button must see "armed" whatever else is going on.
         if (state.ResetArmed)
-            return new LedPatterns(alive ? LedPattern.Heartbeat : LedPattern.On, LedPattern.Off, LedPattern.Off, LedPattern.FastBlink);
+            return new LedPatterns(hung ? LedPattern.On : PowerPattern(state), LedPattern.Off, LedPattern.Off, LedPattern.FastBlink);
 
-        LedPattern power = !alive ? LedPattern.On
-            : state.ProvisioningMode ? LedPattern.DoubleFlash
-            : LedPattern.Heartbeat;
+        LedPattern power = hung ? LedPattern.On : PowerPattern(state);
+        if (state.Booting)
+            return new LedPatterns(power, LedPattern.Off, LedPattern.Off, state.Fault ? LedPattern.On : LedPattern.Off);
+
         LedPattern wan = state.WanLinkUp ? LedPattern.On : LedPattern.Off;
-        return new LedPatterns(power, wan, TunnelPattern(state), FaultPattern(state, alive));
+        return new LedPatterns(power, wan, TunnelPattern(state), FaultPattern(state, hung));
     }
 
     /// <summary>The most urgent thing the LEDs are saying, for status output and logs.</summary>
     public static ApplianceCondition Classify(ApplianceState state, bool alive)
     {
         ArgumentNullException.ThrowIfNull(state);
-        if (state.Booting) return ApplianceCondition.Booting;
         if (state.ResetArmed) return ApplianceCondition.FactoryResetArmed;
-        if (!alive) return ApplianceCondition.ServiceHung;
+        if (!alive && !state.Booting) return ApplianceCondition.ServiceHung;
         if (state.Fault) return ApplianceCondition.Fault;
-        if (state.ConfiguredTunnels.Any(t => t == TunnelState.AuthFailed)) return ApplianceCondition.AuthenticationFailed;
         if (state.ProvisioningMode) return ApplianceCondition.ProvisioningMode;
+        if (state.Booting) return ApplianceCondition.Booting;
+        if (state.ConfiguredTunnels.Any(t => t == TunnelState.AuthFailed)) return ApplianceCondition.AuthenticationFailed;
         if (!state.WanLinkUp) return ApplianceCondition.NoWanLink;
         if (state.ConfiguredTunnels.Any(t => t == TunnelState.PeerUnreachable)) return ApplianceCondition.PeerUnreachable;
         return TunnelSummary(state) switch
@@ -92,9 +94,14 @@ public static class LedLanguage
         };
     }
 
-    private static LedPattern FaultPattern(ApplianceState state, bool alive)
+    private static LedPattern PowerPattern(ApplianceState state) =>
+        state.ProvisioningMode ? LedPattern.DoubleFlash
+        : state.Booting ? LedPattern.SlowBlink
+        : LedPattern.Heartbeat;
+
+    private static LedPattern FaultPattern(ApplianceState state, bool hung)
     {
-        if (!alive || state.Fault) return LedPattern.On;
+        if (hung || state.Fault) return LedPattern.On;
         // Authentication failures outrank reachability: they will not fix themselves.
         if (state.ConfiguredTunnels.Any(t => t == TunnelState.AuthFailed)) return LedPattern.DoubleFlash;
         if (state.WanLinkUp && state.ConfiguredTunnels.Any(t => t == TunnelState.PeerUnreachable)) return LedPattern.SlowBlink;
