@@ -1,2 +1,0 @@
-namespace Appliance.Ipsec;
-internal static class AssemblyMarker { }
