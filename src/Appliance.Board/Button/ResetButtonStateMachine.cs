@@ -47,25 +47,26 @@ public sealed class ResetButtonStateMachine
     private ButtonActions Observe(bool pressed, TimeSpan now)
     {
         if (!_started) throw new InvalidOperationException("call Start with the power-up level first");
+        // First let the level seen so far settle: it may have held long enough before this new edge.
+        ButtonActions actions = Settle(now);
         if (pressed != _raw)
         {
             _raw = pressed;
             _rawSince = now;
             _leftStableAt ??= pressed != _stable ? now : null;
         }
+        return actions | Settle(now) | CheckHold(now);
+    }
 
-        ButtonActions actions = ButtonActions.None;
-        if (_leftStableAt is TimeSpan leftAt && now - _rawSince >= _timing.Debounce)
-        {
-            _leftStableAt = null;
-            if (_raw != _stable)
-            {
-                _stable = _raw;
-                actions |= _stable ? OnPressed(leftAt) : OnReleased(leftAt);
-            }
-            // else: the level came back before the debounce time: a glitch, nothing happened.
-        }
-        return actions | CheckHold(now);
+    private ButtonActions Settle(TimeSpan now)
+    {
+        if (_leftStableAt is not TimeSpan leftAt || now - _rawSince < _timing.Debounce)
+            return ButtonActions.None;
+        _leftStableAt = null;
+        // Back at the old level before the debounce time: a glitch, nothing happened.
+        if (_raw == _stable) return ButtonActions.None;
+        _stable = _raw;
+        return _stable ? OnPressed(leftAt) : OnReleased(leftAt);
     }
 
     private ButtonActions OnPressed(TimeSpan at)
