@@ -1,2 +1,0 @@
-namespace Appliance.Linux;
-internal static class AssemblyMarker { }

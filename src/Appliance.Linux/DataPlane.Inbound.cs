@@ -1,0 +1,115 @@
+using System.Buffers.Binary;
+using System.Net;
+using Appliance.Ipsec.Packets;
+using Appliance.Linux.Io;
+using Appliance.Linux.Packets;
+using Appliance.Linux.Policy;
+using Appliance.Linux.Sa;
+using Microsoft.Extensions.Logging;
+
+namespace Appliance.Linux;
+
+public sealed partial class DataPlane
+{
+    private const int WanSlotSize = 9216 + 128;
+    private readonly object _udpGate = new();
+    private PacketBatch? _udpDeliver4, _udpDeliver6;
+    private byte[]? _udpRx;
+
+    /// <summary>WAN → LAN: one recvmmsg per batch of ESP, open, selector check, one sendmmsg per family to the LAN.</summary>
+    private void WanLoop()
+    {
+        using var rx = new PacketBatch(_options.BatchSize, WanSlotSize);
+        using var deliver4 = new PacketBatch(_options.BatchSize, WanSlotSize);
+        using var deliver6 = new PacketBatch(_options.BatchSize, WanSlotSize);
+        while (!_stopping)
+        {
+            try
+            {
+                int n = rx.Receive(_wan!.Fd, 0);
+                for (int i = 0; i < n; i++)
+                {
+                    var outer = rx.Packet(i);
+                    if (!IPv4Header.TryParse(outer, out int ihl, out int total) || outer[IPv4Header.ProtocolOffset] != IpProtocol.Esp)
+                    {
+                        Counters.Drop(DataPlaneDropReason.Malformed);
+                        continue;
+                    }
+                    HandleEsp(outer[ihl..total], deliver4, deliver6);
+                }
+                FlushDeliveries(deliver4, deliver6);
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException)
+            {
+                _logger.LogError(e, "WAN worker error");
+                deliver4.Count = deliver6.Count = 0;
+                Thread.Sleep(PollInterval);
+            }
+        }
+    }
+
+    /// <summary>
+    /// ESP that arrived on the host's UDP 4500 socket after the non-ESP marker check (RFC 3948 §2.2):
+    /// <paramref name="esp"/> starts at the SPI. Processed on the caller's thread.
+    /// </summary>
+    public void DeliverEspInUdp(IPEndPoint local, IPEndPoint remote, ReadOnlySpan<byte> esp)
+    {
+        if (_writer == null) return;
+        lock (_udpGate)
+        {
+            _udpRx ??= new byte[WanSlotSize];
+            _udpDeliver4 ??= new PacketBatch(1, WanSlotSize);
+            _udpDeliver6 ??= new PacketBatch(1, WanSlotSize);
+            if (esp.Length > _udpRx.Length) { Counters.Drop(DataPlaneDropReason.Malformed); return; }
+            esp.CopyTo(_udpRx);
+            HandleEsp(_udpRx.AsSpan(0, esp.Length), _udpDeliver4, _udpDeliver6);
+            FlushDeliveries(_udpDeliver4, _udpDeliver6);
+        }
+    }
+
+    private void HandleEsp(Span<byte> esp, PacketBatch deliver4, PacketBatch deliver6)
+    {
+        if (esp.Length < 8) { Counters.Drop(DataPlaneDropReason.Truncated); return; }
+        uint spi = BinaryPrimitives.ReadUInt32BigEndian(esp);
+        if (!Volatile.Read(ref _inbound).TryGetValue(spi, out var sa)) { Counters.Drop(DataPlaneDropReason.UnknownSpi); return; }
+        var reason = sa.Open(esp, out int offset, out int length, out byte next);
+        if (reason != DataPlaneDropReason.None) { Counters.Drop(reason); return; }
+        if (next is not (IpProtocol.IPv4 or IpProtocol.IPv6)) { Counters.Drop(DataPlaneDropReason.BadNextHeader); return; }
+        var inner = esp.Slice(offset, length);
+        // TFC padding may follow the inner packet (RFC 4303 §2.7): its own length header decides.
+        if (!IpView.TryParse(inner, out var ip) || (ip.Version == 4) != (next == IpProtocol.IPv4))
+        {
+            Counters.Drop(DataPlaneDropReason.Malformed);
+            return;
+        }
+        // RFC 4301 §5.2 step 4: the decrypted packet must match the SA's selectors.
+        if (!Prefix.AnyContains(sa.RemotePrefixes, ip.Source) || !Prefix.AnyContains(sa.LocalPrefixes, ip.Destination))
+        {
+            Counters.Drop(DataPlaneDropReason.SelectorMismatch);
+            return;
+        }
+        var packet = inner[..ip.TotalLength];
+        var batch = ip.Version == 4 ? deliver4 : deliver6;
+        if (batch.Count == batch.Capacity) FlushDeliveries(deliver4, deliver6);
+        int j = batch.Count;
+        var slot = batch.Slot(j);
+        packet.CopyTo(slot);
+        if (_options.ClampMss)
+        {
+            var outbound = Volatile.Read(ref _outbound)[_spd.IndexOf(sa.Install.Tunnel)];
+            int mtu = outbound?.TunnelMtu ?? _options.WanMtu - 80;
+            if (TcpMssClamp.TryClamp(slot[..packet.Length], TcpMssClamp.MssFor(mtu, ip.Version))) Counters.Clamped();
+        }
+        batch.Add(0, packet.Length);
+        SockAddr.Write(batch.Name(j), ip.Destination);
+        sa.Counters.CountIn(packet.Length);
+    }
+
+    private void FlushDeliveries(PacketBatch deliver4, PacketBatch deliver6)
+    {
+        int failed = 0;
+        if (deliver4.Count > 0) failed += deliver4.Send(_writer!.Fd4, SockAddr.InetSize);
+        if (deliver6.Count > 0) failed += deliver6.Send(_writer!.Fd6, SockAddr.Inet6Size);
+        for (int i = 0; i < failed; i++) Counters.Drop(DataPlaneDropReason.SendFailed);
+    }
+}

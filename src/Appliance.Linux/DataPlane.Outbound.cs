@@ -1,0 +1,142 @@
+using Appliance.Ipsec.Packets;
+using Appliance.Linux.Io;
+using Appliance.Linux.Packets;
+using Appliance.Linux.Policy;
+using Appliance.Linux.Sa;
+using Microsoft.Extensions.Logging;
+
+namespace Appliance.Linux;
+
+public sealed partial class DataPlane
+{
+    private const int LanSlotSize = 65536 + VirtioNetHeader.Size;
+    private const int TxSlotSize = Headroom + 9216 + 128;
+
+    /// <summary>LAN → WAN: one recvmmsg per batch, SPD, segment offloaded super-packets, seal, one sendmmsg.</summary>
+    private void LanLoop()
+    {
+        using var rx = new PacketBatch(_options.BatchSize, LanSlotSize);
+        using var tx = new PacketBatch(_options.BatchSize, TxSlotSize);
+        var udp = new byte[TxSlotSize];
+        while (!_stopping)
+        {
+            try
+            {
+                int n = rx.Receive(_lan!.Fd, 0);
+                for (int i = 0; i < n; i++) HandleLanPacket(rx.Packet(i), tx, udp);
+                Flush(tx);
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException)
+            {
+                _logger.LogError(e, "LAN worker error");
+                tx.Count = 0;
+                Thread.Sleep(PollInterval);
+            }
+        }
+    }
+
+    private void HandleLanPacket(Span<byte> frame, PacketBatch tx, byte[] udp)
+    {
+        if (frame.Length < VirtioNetHeader.Size) { Counters.Drop(DataPlaneDropReason.Malformed); return; }
+        var vnet = VirtioNetHeader.Read(frame);
+        var packet = frame[VirtioNetHeader.Size..];
+        if (!IpView.TryParse(packet, out var ip)) return; // not IP (or broken): the kernel's business
+        var action = _spd.Lookup(ip.Source, ip.Destination, out int tunnel);
+        switch (action)
+        {
+            case SpdAction.NotOurs:
+                return;
+            case SpdAction.Bypass:
+                Counters.Bypass();
+                return;
+            case SpdAction.Discard:
+                Counters.Drop(DataPlaneDropReason.PolicyDiscard);
+                return;
+        }
+        var sa = Volatile.Read(ref _outbound)[tunnel];
+        if (sa == null)
+        {
+            Counters.Drop(DataPlaneDropReason.NoSa);
+            RaiseTrap(tunnel);
+            return;
+        }
+        packet = packet[..ip.TotalLength];
+        if (vnet.GsoKind == VirtioNetHeader.GsoNone)
+        {
+            if (!vnet.TryCompleteChecksum(packet)) { Counters.Drop(DataPlaneDropReason.Malformed); return; }
+            if (packet.Length > TxSlotSize - Headroom - 128) { Counters.Drop(DataPlaneDropReason.TooBig); return; }
+            if (tx.Count == tx.Capacity) Flush(tx);
+            packet.CopyTo(tx.Slot(tx.Count)[Headroom..]);
+            SealAndQueue(sa, tx, packet.Length, udp);
+            return;
+        }
+        if (vnet.GsoKind is not (VirtioNetHeader.GsoTcpV4 or VirtioNetHeader.GsoTcpV6)
+            || !TcpSegmenter.TryPlan(packet, vnet.GsoSize, out int headerLength, out int segments))
+        {
+            Counters.Drop(DataPlaneDropReason.UnsupportedOffload);
+            return;
+        }
+        for (int s = 0; s < segments; s++)
+        {
+            if (tx.Count == tx.Capacity) Flush(tx);
+            int length = TcpSegmenter.WriteSegment(packet, headerLength, vnet.GsoSize, s, segments, tx.Slot(tx.Count)[Headroom..]);
+            SealAndQueue(sa, tx, length, udp);
+        }
+    }
+
+    /// <summary>Seals the packet at Headroom of the next free tx slot and queues it (or hands it to the host for UDP).</summary>
+    private void SealAndQueue(OutboundEspSa sa, PacketBatch tx, int length, byte[] udp)
+    {
+        int j = tx.Count;
+        var slot = tx.Slot(j);
+        var inner = slot.Slice(Headroom, length);
+        int version = inner[0] >> 4;
+        if (_options.ClampMss && TcpMssClamp.TryClamp(inner, TcpMssClamp.MssFor(sa.TunnelMtu, version)))
+            Counters.Clamped();
+        if (length > sa.TunnelMtu)
+        {
+            bool dontFragment = version == 6 || (inner[6] & 0x40) != 0;
+            if (dontFragment)
+            {
+                Counters.Drop(DataPlaneDropReason.TooBig);
+                SendTooBig(inner, sa.TunnelMtu);
+                return;
+            }
+            // Without DF the kernel fragments the outer packet (RFC 4459 §3 post-fragmentation).
+        }
+        var reason = sa.Seal(slot, Headroom, length, version == 4 ? IpProtocol.IPv4 : IpProtocol.IPv6, out int espOffset, out int espLength);
+        if (reason != DataPlaneDropReason.None) { Counters.Drop(reason); return; }
+        if (sa.Install.UdpEncapsulation)
+        {
+            slot.Slice(espOffset, espLength).CopyTo(udp);
+            var send = SendEspInUdp;
+            if (send == null || !send(udp.AsMemory(0, espLength), sa.Install.Remote)) Counters.Drop(DataPlaneDropReason.SendFailed);
+            return;
+        }
+        tx.Add(espOffset, espLength);
+        SockAddr.Write(tx.Name(j), sa.RemoteAddress);
+    }
+
+    private void Flush(PacketBatch tx)
+    {
+        if (tx.Count == 0) return;
+        int failed = tx.Send(_wan!.Fd, SockAddr.InetSize);
+        for (int i = 0; i < failed; i++) Counters.Drop(DataPlaneDropReason.SendFailed);
+    }
+
+    private unsafe void SendTooBig(ReadOnlySpan<byte> offending, int mtu)
+    {
+        Span<byte> icmp = stackalloc byte[IcmpTooBig.MaxLength];
+        int length = IcmpTooBig.Write(offending, mtu, icmp);
+        if (length == 0) return;
+        Span<byte> name = stackalloc byte[32];
+        bool v4 = offending[0] >> 4 == 4;
+        int nameLength = SockAddr.Write(name, v4 ? offending.Slice(12, 4) : offending.Slice(8, 16));
+        fixed (byte* p = icmp)
+        fixed (byte* a = name)
+        {
+            if (Native.Libc.sendto(v4 ? _writer!.Fd4 : _writer!.Fd6, p, (nuint)length, 0, a, nameLength) >= 0)
+                Counters.IcmpSent();
+        }
+    }
+}

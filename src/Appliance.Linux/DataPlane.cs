@@ -1,0 +1,214 @@
+using System.Net;
+using System.Net.Sockets;
+using Appliance.Ipsec;
+using Appliance.Linux.Io;
+using Appliance.Linux.Policy;
+using Appliance.Linux.Routing;
+using Appliance.Linux.Sa;
+using Microsoft.Extensions.Logging;
+
+namespace Appliance.Linux;
+
+/// <summary>
+/// The user-space IPsec data plane: captures LAN packets on an AF_PACKET socket, applies the SPD,
+/// seals them with the tunnel's outbound ESP SA and sends them as IP protocol 50 on the WAN NIC
+/// (or hands them to the host for UDP 4500); opens arriving ESP, checks the inner packet against
+/// the SA's selectors and hands it to the kernel for delivery on the LAN NIC. A kill switch keeps
+/// every remote selector routed to a blackhole in the kernel, so nothing protected leaves in clear.
+/// One worker thread per direction moves whole batches per syscall.
+/// </summary>
+public sealed partial class DataPlane : IDisposable
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+    private const int Headroom = 64;
+
+    private readonly DataPlaneOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Spd _spd;
+    private readonly KillSwitch _killSwitch;
+    private readonly object _gate = new();
+    private readonly long[] _lastTrap;
+
+    private OutboundEspSa?[] _outbound;
+    private Dictionary<uint, InboundEspSa> _inbound = new();
+    private readonly List<(SaInstall Sa, OutboundEspSa Out, InboundEspSa In)> _installed = new();
+
+    private LanCapture? _lan;
+    private RawIpWriter? _writer;
+    private EspWanSocket? _wan;
+    private Thread? _lanThread, _wanThread;
+    private ITimer? _keepaliveTimer;
+    private volatile bool _stopping;
+
+    public DataPlane(DataPlaneOptions options, TimeProvider time, ILogger logger)
+    {
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _spd = new Spd(options.Tunnels);
+        _killSwitch = new KillSwitch(options.RouteTable, options.RulePriority);
+        _outbound = new OutboundEspSa?[_spd.Count];
+        _lastTrap = new long[_spd.Count];
+        for (int i = 0; i < _lastTrap.Length; i++) _lastTrap[i] = long.MinValue / 2;
+    }
+
+    /// <summary>Per-SA traffic and per-reason drop counters.</summary>
+    public DataPlaneCounters Counters { get; } = new();
+
+    /// <summary>
+    /// Sends one ESP-in-UDP packet (RFC 3948) from the host's UDP 4500 socket (the IKE socket owns the
+    /// port). The memory is only valid during the call. Return false when the send failed.
+    /// NAT keepalives (a single 0xFF byte) go through here too.
+    /// </summary>
+    public Func<ReadOnlyMemory<byte>, IPEndPoint, bool>? SendEspInUdp { get; set; }
+
+    /// <summary>A packet matched a trap tunnel that has no SA: the host should initiate IKE for it.</summary>
+    public event Action<string>? TrapTriggered;
+
+    /// <summary>Peers that need NAT keepalives (UDP-encapsulated SAs), every <see cref="DataPlaneOptions.NatKeepaliveInterval"/>.</summary>
+    public IReadOnlyList<IPEndPoint> NatKeepaliveTargets
+    {
+        get { lock (_gate) return _installed.Where(s => s.Sa.UdpEncapsulation).Select(s => s.Sa.Remote).Distinct().ToArray(); }
+    }
+
+    /// <summary>The largest inner packet the tunnel's current SA carries without fragmenting the outer packet.</summary>
+    public int? TunnelMtu(string tunnel)
+    {
+        int index = _spd.IndexOf(tunnel);
+        return index < 0 ? null : Volatile.Read(ref _outbound)[index]?.TunnelMtu;
+    }
+
+    /// <summary>Installs the kill switch routes, opens the sockets and starts the worker threads.</summary>
+    public void Start()
+    {
+        var (added, removed) = _killSwitch.Apply(DesiredRoutes());
+        _logger.LogInformation("kill switch: table {Table}, {Added} routes added, {Removed} stale removed", _options.RouteTable, added, removed);
+        _lan = new LanCapture(_options.LanInterface, PollInterval);
+        _writer = new RawIpWriter(_options.LanInterface);
+        _wan = new EspWanSocket(_options.WanInterface, (int)SaProtocol.Esp, PollInterval);
+        _lanThread = new Thread(LanLoop) { IsBackground = true, Name = "dp-lan-out" };
+        _wanThread = new Thread(WanLoop) { IsBackground = true, Name = "dp-wan-in" };
+        _lanThread.Start();
+        _wanThread.Start();
+        _keepaliveTimer = _time.CreateTimer(_ => SendNatKeepalives(), null, _options.NatKeepaliveInterval, _options.NatKeepaliveInterval);
+        _logger.LogInformation("data plane started: LAN {Lan}, WAN {Wan}, {Tunnels} tunnels", _options.LanInterface, _options.WanInterface, _spd.Count);
+    }
+
+    /// <summary>Installs an SA pair; the new outbound SA replaces the tunnel's current one (rekey), the old inbound SA stays until removed.</summary>
+    public void InstallSa(SaInstall sa)
+    {
+        ArgumentNullException.ThrowIfNull(sa);
+        if (sa.Protocol != SaProtocol.Esp) throw new NotSupportedException("AH is not implemented by this data plane yet");
+        if (sa.Mode != IpsecMode.Tunnel) throw new NotSupportedException("transport mode is not implemented by this data plane yet");
+        if (!sa.UdpEncapsulation && sa.Remote.AddressFamily != AddressFamily.InterNetwork)
+            throw new NotSupportedException("raw ESP is sent over IPv4 only; use UDP encapsulation for an IPv6 peer");
+        int index = _spd.IndexOf(sa.Tunnel);
+        if (index < 0) throw new ArgumentException($"unknown tunnel '{sa.Tunnel}'", nameof(sa));
+
+        var counters = new SaCounters();
+        var outbound = new OutboundEspSa(sa, _options.WanMtu, counters);
+        var inbound = new InboundEspSa(sa, counters);
+        bool needsThrow;
+        lock (_gate)
+        {
+            var map = new Dictionary<uint, InboundEspSa>(_inbound) { [sa.InboundSpi] = inbound };
+            Volatile.Write(ref _inbound, map);
+            var outs = (OutboundEspSa?[])_outbound.Clone();
+            outs[index] = outbound;
+            Volatile.Write(ref _outbound, outs);
+            _installed.Add((sa, outbound, inbound));
+            Counters.Register(sa, counters);
+            needsThrow = _options.Tunnels.Any(t => Prefix.From(t.RemoteTs).Any(p => p.Contains(sa.Remote.Address.GetAddressBytes())));
+        }
+        if (needsThrow && _lan != null) _killSwitch.Apply(DesiredRoutes());
+        _logger.LogInformation("installed {Sa}, tunnel MTU {Mtu}", sa.ToString(), outbound.TunnelMtu);
+    }
+
+    /// <summary>Removes an SA pair (delete or end of rekey); the tunnel stays blackholed.</summary>
+    public void RemoveSa(uint inboundSpi, uint outboundSpi)
+    {
+        lock (_gate)
+        {
+            int i = _installed.FindIndex(s => s.Sa.InboundSpi == inboundSpi && s.Sa.OutboundSpi == outboundSpi);
+            if (i < 0) return;
+            var (sa, outbound, _) = _installed[i];
+            _installed.RemoveAt(i);
+            var map = new Dictionary<uint, InboundEspSa>(_inbound);
+            map.Remove(inboundSpi);
+            Volatile.Write(ref _inbound, map);
+            var outs = (OutboundEspSa?[])_outbound.Clone();
+            int index = _spd.IndexOf(sa.Tunnel);
+            if (ReferenceEquals(outs[index], outbound))
+                outs[index] = _installed.LastOrDefault(s => s.Sa.Tunnel == sa.Tunnel).Out;
+            Volatile.Write(ref _outbound, outs);
+            Counters.Unregister(sa);
+            // The worker threads may still hold the ciphers for a moment: their native state is
+            // released by the finalizers once unreachable rather than disposed under their feet.
+            _logger.LogInformation("removed SA in 0x{In:x8} out 0x{Out:x8}", inboundSpi, outboundSpi);
+        }
+    }
+
+    /// <summary>Sends a NAT keepalive (RFC 3948 §2.3: one 0xFF byte) to every UDP-encapsulated peer.</summary>
+    public void SendNatKeepalives()
+    {
+        var send = SendEspInUdp;
+        if (send == null) return;
+        ReadOnlyMemory<byte> keepalive = new byte[] { 0xFF };
+        foreach (var peer in NatKeepaliveTargets) send(keepalive, peer);
+    }
+
+    /// <summary>The routes the kill switch table must hold now.</summary>
+    internal IEnumerable<KillSwitchRoute> DesiredRoutes()
+    {
+        var routes = new List<KillSwitchRoute>();
+        var blackholes = new List<Prefix>();
+        foreach (var t in _options.Tunnels)
+        {
+            foreach (var r in t.RemoteTs) { routes.Add(new(r, KillSwitchAction.Blackhole)); blackholes.Add(new Prefix(r)); }
+            foreach (var b in t.Bypass) routes.Add(new(b, KillSwitchAction.Throw));
+        }
+        IEnumerable<IPAddress> peers = _options.Tunnels.SelectMany(t => t.PeerAddresses);
+        lock (_gate) peers = peers.Concat(_installed.Select(s => s.Sa.Remote.Address)).ToList();
+        foreach (var peer in peers.Distinct())
+        {
+            byte[] bytes = peer.GetAddressBytes();
+            if (blackholes.Any(p => p.Contains(bytes)))
+                routes.Add(new(new IPNetwork(peer, bytes.Length * 8), KillSwitchAction.Throw));
+        }
+        return routes;
+    }
+
+    /// <summary>Empties the kill switch table: only when the tunnels are deconfigured, never on shutdown.</summary>
+    public static void RemoveKillSwitch(uint routeTable = 161, uint rulePriority = 161) =>
+        new KillSwitch(routeTable, rulePriority).Apply([]);
+
+    /// <summary>Stops the worker threads and closes the sockets. The kill switch routes stay.</summary>
+    public void Dispose()
+    {
+        _stopping = true;
+        _keepaliveTimer?.Dispose();
+        _lanThread?.Join();
+        _wanThread?.Join();
+        _lan?.Dispose();
+        _writer?.Dispose();
+        _wan?.Dispose();
+        lock (_gate)
+        {
+            foreach (var (_, o, i) in _installed) { o.Dispose(); i.Dispose(); }
+            _installed.Clear();
+        }
+    }
+
+    private void RaiseTrap(int tunnel)
+    {
+        var policy = _spd.Tunnel(tunnel);
+        if (!policy.Trap) return;
+        long now = _time.GetTimestamp();
+        if (_time.GetElapsedTime(Volatile.Read(ref _lastTrap[tunnel]), now) < _options.TrapHoldDown) return;
+        Volatile.Write(ref _lastTrap[tunnel], now);
+        Counters.Trap();
+        var handler = TrapTriggered;
+        if (handler != null) ThreadPool.QueueUserWorkItem(_ => handler(policy.Name));
+    }
+}

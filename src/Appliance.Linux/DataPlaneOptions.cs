@@ -1,0 +1,33 @@
+using Appliance.Linux.Policy;
+
+namespace Appliance.Linux;
+
+/// <summary>
+/// Where the data plane runs and what it protects.
+/// </summary>
+/// <param name="WanInterface">NIC facing the internet: ESP (IP protocol 50) is sent and received here.</param>
+/// <param name="LanInterface">NIC facing the branch LAN: LAN packets are captured and decrypted ones delivered here.</param>
+/// <param name="Tunnels">Configured tunnels in SPD order (first match wins).</param>
+public sealed record DataPlaneOptions(string WanInterface, string LanInterface, IReadOnlyList<TunnelPolicy> Tunnels)
+{
+    /// <summary>MTU of the WAN path; the tunnel MTU is this minus the outer IP, UDP and ESP overhead.</summary>
+    public int WanMtu { get; init; } = 1500;
+
+    /// <summary>Routing table that holds the kill switch's blackhole and throw routes.</summary>
+    public uint RouteTable { get; init; } = 161;
+
+    /// <summary>Priority of the policy rule that consults <see cref="RouteTable"/> (before main at 32766).</summary>
+    public uint RulePriority { get; init; } = 161;
+
+    /// <summary>Packets per recvmmsg/sendmmsg batch.</summary>
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>Clamp the MSS of TCP SYNs crossing the tunnel to the tunnel MTU.</summary>
+    public bool ClampMss { get; init; } = true;
+
+    /// <summary>NAT keepalive period for UDP-encapsulated SAs (RFC 3948 §4; 20 s as strongSwan and iked).</summary>
+    public TimeSpan NatKeepaliveInterval { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>A trap tunnel raises <see cref="DataPlane.TrapTriggered"/> at most once per this period.</summary>
+    public TimeSpan TrapHoldDown { get; init; } = TimeSpan.FromSeconds(1);
+}

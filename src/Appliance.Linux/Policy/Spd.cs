@@ -1,0 +1,49 @@
+namespace Appliance.Linux.Policy;
+
+/// <summary>
+/// The outbound security policy database: ordered tunnels, each with local/remote selectors and
+/// bypass prefixes. Immutable once built, so lookups need no lock; reconfiguration swaps the instance.
+/// </summary>
+internal sealed class Spd
+{
+    private readonly Entry[] _entries;
+
+    public Spd(IEnumerable<TunnelPolicy> tunnels)
+    {
+        _entries = tunnels.Select((t, i) => new Entry(i, t, Prefix.From(t.LocalTs), Prefix.From(t.RemoteTs), Prefix.From(t.Bypass))).ToArray();
+    }
+
+    public int Count => _entries.Length;
+
+    public TunnelPolicy Tunnel(int index) => _entries[index].Policy;
+
+    /// <summary>Decides for a packet from <paramref name="source"/> to <paramref name="destination"/>; tunnel index when PROTECT.</summary>
+    public SpdAction Lookup(ReadOnlySpan<byte> source, ReadOnlySpan<byte> destination, out int tunnel)
+    {
+        tunnel = -1;
+        foreach (var e in _entries)
+        {
+            if (!Prefix.AnyContains(e.Remote, destination)) continue;
+            if (Prefix.AnyContains(e.Bypass, destination) || Prefix.AnyContains(e.Bypass, source)) return SpdAction.Bypass;
+            if (Prefix.AnyContains(e.Local, source))
+            {
+                tunnel = e.Index;
+                return SpdAction.Protect;
+            }
+        }
+        // A remote-protected destination from a source outside every local selector can't be protected
+        // and must not leave in clear.
+        foreach (var e in _entries)
+            if (Prefix.AnyContains(e.Remote, destination)) return SpdAction.Discard;
+        return SpdAction.NotOurs;
+    }
+
+    public int IndexOf(string name)
+    {
+        foreach (var e in _entries)
+            if (e.Policy.Name == name) return e.Index;
+        return -1;
+    }
+
+    private sealed record Entry(int Index, TunnelPolicy Policy, Prefix[] Local, Prefix[] Remote, Prefix[] Bypass);
+}

@@ -1,0 +1,36 @@
+using System.Net;
+
+namespace Appliance.Linux.Policy;
+
+/// <summary>
+/// One configured tunnel as the data plane sees it: which LAN sources and remote destinations it
+/// protects, which prefixes bypass it, and whether a packet without an SA should trigger IKE.
+/// </summary>
+/// <param name="Name">The tunnel (connection) name; SAs are installed under it.</param>
+/// <param name="LocalTs">Local traffic selectors (LAN subnets behind this box).</param>
+/// <param name="RemoteTs">Remote traffic selectors: routed to a blackhole while the tunnel is configured.</param>
+/// <param name="Bypass">Prefixes excluded from the tunnel (matched against source and destination); the kernel forwards them.</param>
+/// <param name="Trap">Start: trap — a protected packet without an SA raises <see cref="DataPlane.TrapTriggered"/>.</param>
+public sealed record TunnelPolicy(
+    string Name,
+    IReadOnlyList<IPNetwork> LocalTs,
+    IReadOnlyList<IPNetwork> RemoteTs,
+    IReadOnlyList<IPNetwork> Bypass,
+    bool Trap)
+{
+    /// <summary>
+    /// The peer's public addresses: when a remote selector covers them (a full tunnel), the kill
+    /// switch throws them back to the main table so IKE and ESP to the peer are not blackholed.
+    /// </summary>
+    public IReadOnlyList<IPAddress> PeerAddresses { get; init; } = [];
+}
+
+/// <summary>What the outbound SPD decided for a LAN packet (RFC 4301 §4.4.1: PROTECT, BYPASS, DISCARD).</summary>
+internal enum SpdAction : byte
+{
+    /// <summary>The destination is no tunnel's remote selector: not the data plane's business.</summary>
+    NotOurs,
+    Protect,
+    Bypass,
+    Discard,
+}
