@@ -1,0 +1,70 @@
+using System.Numerics;
+using System.Security.Cryptography;
+
+namespace Appliance.Ike.Crypto;
+
+/// <summary>MODP group 14 (RFC 3526 §3, 2048-bit safe prime, generator 2).</summary>
+internal sealed class ModpKeyExchange : KeyExchange
+{
+    private const int ModulusBytes = 256;
+    // 512-bit exponents give well over the 112-bit strength of the group (NIST SP 800-57 Part 1, table 2).
+    private const int ExponentBytes = 64;
+
+    private static readonly BigInteger Prime = BigInteger.Parse(
+        "00FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1" +
+        "29024E088A67CC74020BBEA63B139B22514A08798E3404DD" +
+        "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245" +
+        "E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED" +
+        "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3D" +
+        "C2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F" +
+        "83655D23DCA3AD961C62F356208552BB9ED529077096966D" +
+        "670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B" +
+        "E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9" +
+        "DE2BCBF6955817183995497CEA956AE515D2261898FA0510" +
+        "15728E5A8AACAA68FFFFFFFFFFFFFFFF", System.Globalization.NumberStyles.HexNumber);
+
+    private BigInteger _exponent;
+    private readonly byte[] _public;
+
+    public ModpKeyExchange(IIkeRandomBytes random) : base(DhGroup.Modp2048)
+    {
+        Span<byte> x = stackalloc byte[ExponentBytes];
+        do
+        {
+            random.Fill(x);
+            _exponent = new BigInteger(x, isUnsigned: true, isBigEndian: true);
+        }
+        while (_exponent < 2);
+        CryptographicOperations.ZeroMemory(x);
+        _public = ToFixed(BigInteger.ModPow(2, _exponent, Prime));
+    }
+
+    public override ReadOnlyMemory<byte> PublicValue => _public;
+
+    public override int PublicValueLength => ModulusBytes;
+
+    public override bool TryComputeSharedSecret(ReadOnlySpan<byte> peerPublicValue, out byte[] sharedSecret)
+    {
+        sharedSecret = [];
+        // RFC 7296 §3.4: the KE data is the full modulus length, left-padded with zeros.
+        if (peerPublicValue.Length != ModulusBytes)
+            return false;
+        var y = new BigInteger(peerPublicValue, isUnsigned: true, isBigEndian: true);
+        // 1 and p-1 generate subgroups of order 1 and 2 (RFC 6989 §2.1): reject them and out-of-range values.
+        if (y <= BigInteger.One || y >= Prime - BigInteger.One)
+            return false;
+        // RFC 7296 §2.14: g^ir is left-padded with zeros to the modulus length.
+        sharedSecret = ToFixed(BigInteger.ModPow(y, _exponent, Prime));
+        return true;
+    }
+
+    private static byte[] ToFixed(BigInteger value)
+    {
+        var result = new byte[ModulusBytes];
+        int count = value.GetByteCount(isUnsigned: true);
+        value.TryWriteBytes(result.AsSpan(ModulusBytes - count), out _, isUnsigned: true, isBigEndian: true);
+        return result;
+    }
+
+    protected override void Dispose(bool disposing) => _exponent = BigInteger.Zero;
+}
