@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -5,13 +6,15 @@ namespace Appliance.Provisioning;
 
 /// <summary>
 /// The device key, its certificate signing request and the checks on certificates handed to the box.
-/// Only ECDSA P-256 is implemented: .NET has no Ed25519 and NSec is not referenced by this project,
-/// so KEYGEN ed25519 is refused with 501 rather than hand-rolling curve arithmetic.
+/// Keys are PKCS#8 PEM: ECDSA P-256 through .NET, Ed25519 (RFC 8410) through OpenSSL's libcrypto
+/// (see <see cref="Ed25519OpenSsl"/>), with a hand-built PKCS#10 since .NET cannot sign with Ed25519.
 /// </summary>
 public static class DeviceIdentity
 {
     public const string EcdsaP256 = "ecdsa-p256";
     public const string Ed25519 = "ed25519";
+
+    private const string EcPublicKeyOid = "1.2.840.10045.2.1";
 
     /// <summary>A fresh P-256 key as PKCS#8 PEM.</summary>
     public static string GenerateEcdsaP256()
@@ -20,36 +23,117 @@ public static class DeviceIdentity
         return key.ExportPkcs8PrivateKeyPem();
     }
 
+    /// <summary>A fresh Ed25519 key (random 32-byte seed) as PKCS#8 PEM.</summary>
+    public static string GenerateEd25519()
+    {
+        byte[] seed = RandomNumberGenerator.GetBytes(Ed25519OpenSsl.SeedLength);
+        try
+        {
+            _ = Ed25519OpenSsl.PublicKeyFromSeed(seed); // fails loudly now rather than at CSR time
+            return Ed25519Key.ToPkcs8Pem(seed);
+        }
+        finally { CryptographicOperations.ZeroMemory(seed); }
+    }
+
+    public static bool IsEd25519Supported => Ed25519OpenSsl.IsSupported;
+
     /// <summary>Names the key's algorithm, or null if the PEM holds no usable key.</summary>
     public static string? DescribeKey(string keyPem)
     {
         try
         {
-            using ECDsa key = ECDsa.Create();
-            key.ImportFromPem(keyPem);
+            if (IsEd25519(keyPem))
+            {
+                WithEd25519Seed(keyPem, seed => 0);
+                return Ed25519;
+            }
+            using ECDsa key = ImportEcdsa(keyPem);
             return key.KeySize == 256 ? EcdsaP256 : $"ecdsa-{key.KeySize}";
         }
-        catch (Exception e) when (e is CryptographicException or ArgumentException)
+        catch (Exception e) when (e is CryptographicException or ArgumentException or AsnContentException)
         {
             return null;
         }
     }
 
-    /// <summary>SHA-256 of the SubjectPublicKeyInfo, lower-case hex: identifies the key without revealing it.</summary>
-    public static string PublicKeyFingerprint(string keyPem)
+    /// <summary>The DER SubjectPublicKeyInfo of the key's public half.</summary>
+    public static byte[] SubjectPublicKeyInfo(string keyPem)
     {
-        using ECDsa key = ECDsa.Create();
-        key.ImportFromPem(keyPem);
-        return Convert.ToHexStringLower(SHA256.HashData(key.ExportSubjectPublicKeyInfo()));
+        if (IsEd25519(keyPem))
+            return WithEd25519Seed(keyPem, seed => Ed25519Key.SubjectPublicKeyInfo(Ed25519OpenSsl.PublicKeyFromSeed(seed)));
+        using ECDsa key = ImportEcdsa(keyPem);
+        return key.ExportSubjectPublicKeyInfo();
     }
 
-    /// <summary>A PKCS#10 request for <paramref name="subject"/>, signed with the device key (ECDSA with SHA-256).</summary>
+    /// <summary>SHA-256 of the SubjectPublicKeyInfo, lower-case hex: identifies the key without revealing it.</summary>
+    public static string PublicKeyFingerprint(string keyPem) =>
+        Convert.ToHexStringLower(SHA256.HashData(SubjectPublicKeyInfo(keyPem)));
+
+    /// <summary>A PKCS#10 request for <paramref name="subject"/>, signed with the device key (ECDSA with SHA-256, or Ed25519).</summary>
     public static string CreateSigningRequest(string keyPem, X500DistinguishedName subject)
     {
-        using ECDsa key = ECDsa.Create();
-        key.ImportFromPem(keyPem);
+        if (IsEd25519(keyPem)) return WithEd25519Seed(keyPem, seed => Pkcs10Ed25519.Create(seed, subject));
+        using ECDsa key = ImportEcdsa(keyPem);
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
         return request.CreateSigningRequestPem();
+    }
+
+    private static ECDsa ImportEcdsa(string keyPem)
+    {
+        var key = ECDsa.Create();
+        try
+        {
+            key.ImportFromPem(keyPem);
+            return key;
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>True if the PEM's PKCS#8 AlgorithmIdentifier is id-Ed25519.</summary>
+    private static bool IsEd25519(string keyPem)
+    {
+        byte[] der = Pkcs8Der(keyPem);
+        try
+        {
+            var reader = new AsnReader(der, AsnEncodingRules.DER);
+            AsnReader info = reader.ReadSequence();
+            info.ReadInteger();
+            string oid = info.ReadSequence().ReadObjectIdentifier();
+            if (oid is not (Ed25519Key.Oid or EcPublicKeyOid)) throw new CryptographicException("unsupported key algorithm " + oid);
+            return oid == Ed25519Key.Oid;
+        }
+        catch (AsnContentException e)
+        {
+            throw new CryptographicException("malformed PKCS#8 key", e);
+        }
+        finally { CryptographicOperations.ZeroMemory(der); }
+    }
+
+    private static T WithEd25519Seed<T>(string keyPem, Func<byte[], T> use)
+    {
+        byte[] der = Pkcs8Der(keyPem);
+        byte[]? seed = null;
+        try
+        {
+            seed = Ed25519Key.SeedFromPkcs8(der);
+            return use(seed);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(der);
+            if (seed is not null) CryptographicOperations.ZeroMemory(seed);
+        }
+    }
+
+    private static byte[] Pkcs8Der(string keyPem)
+    {
+        if (!PemEncoding.TryFind(keyPem, out PemFields fields) || !keyPem.AsSpan()[fields.Label].SequenceEqual("PRIVATE KEY"))
+            throw new CryptographicException("not a PKCS#8 PRIVATE KEY PEM");
+        return Convert.FromBase64String(keyPem[fields.Base64Data]);
     }
 
     /// <summary>Parses a distinguished name such as "CN=branch1.example.com, O=Example"; null if malformed.</summary>
@@ -80,14 +164,8 @@ public static class DeviceIdentity
     }
 
     /// <summary>True if the certificate carries the device key's public half.</summary>
-    public static bool MatchesKey(X509Certificate2 certificate, string keyPem)
-    {
-        using ECDsa key = ECDsa.Create();
-        key.ImportFromPem(keyPem);
-        using ECDsa? certificateKey = certificate.GetECDsaPublicKey();
-        return certificateKey is not null &&
-            certificateKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(key.ExportSubjectPublicKeyInfo());
-    }
+    public static bool MatchesKey(X509Certificate2 certificate, string keyPem) =>
+        certificate.PublicKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(SubjectPublicKeyInfo(keyPem));
 
     /// <summary>
     /// Null if <paramref name="certificate"/> chains to <paramref name="ca"/> as the only trust anchor,

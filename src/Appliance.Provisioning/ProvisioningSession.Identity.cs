@@ -25,9 +25,9 @@ public sealed partial class ProvisioningSession
                 return;
             }
         }
-        if (algorithm == DeviceIdentity.Ed25519)
+        if (algorithm == DeviceIdentity.Ed25519 && !DeviceIdentity.IsEd25519Supported)
         {
-            reply.Add(Err(NotImplemented, "ed25519 not supported: the firmware has no Ed25519 implementation; use ecdsa-p256"));
+            reply.Add(Err(NotImplemented, "ed25519 not supported: libcrypto 3 with Ed25519 not found; use ecdsa-p256"));
             return;
         }
         if (_store.ReadDeviceKey() is not null && !force)
@@ -35,7 +35,7 @@ public sealed partial class ProvisioningSession
             reply.Add(Err(Conflict, "device key exists (KEYGEN --force replaces it)"));
             return;
         }
-        string keyPem = DeviceIdentity.GenerateEcdsaP256();
+        string keyPem = algorithm == DeviceIdentity.Ed25519 ? DeviceIdentity.GenerateEd25519() : DeviceIdentity.GenerateEcdsaP256();
         _store.WriteDeviceKey(keyPem);
         // A certificate for the old key would now be a lie.
         if (_store.ReadDeviceCertificate() is not null) _store.DeleteDeviceCertificate();

@@ -16,7 +16,7 @@ public sealed partial class ProvisioningSession
         "UNSET <key>                stage removal of a setting or list",
         "COMMIT                     validate and write the factory configuration",
         "ABORT                      drop staged changes",
-        "KEYGEN [ecdsa-p256] [--force]  generate the device key on the box",
+        "KEYGEN [ecdsa-p256|ed25519] [--force]  generate the device key on the box",
         "CSR <subject>              PKCS#10 request signed by the device key, e.g. CSR CN=branch1.example.com",
         "CERT                       then a PEM CERTIFICATE block: the device certificate",
         "CACERT                     then a PEM CERTIFICATE block: the CA certificate",

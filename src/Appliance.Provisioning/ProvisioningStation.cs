@@ -27,6 +27,8 @@ public static class ProvisioningStation
             profile = StationProfile.Parse(await File.ReadAllTextAsync(options.ProfilePath, cancellationToken).ConfigureAwait(false));
             certificates = options.CertificatePath is null ? [] : ReadCertificates(options.CertificatePath);
             caCertificates = options.CaCertificatePath is null ? [] : ReadCertificates(options.CaCertificatePath);
+            if (options.KeyAlgorithm is not (DeviceIdentity.EcdsaP256 or DeviceIdentity.Ed25519))
+                throw new FormatException($"key algorithm must be {DeviceIdentity.EcdsaP256} or {DeviceIdentity.Ed25519}");
             if (options.CertificatePath is not null && certificates.Count == 0)
                 throw new FormatException($"{options.CertificatePath}: no CERTIFICATE block");
         }

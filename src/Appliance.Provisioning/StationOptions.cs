@@ -22,6 +22,9 @@ public sealed class StationOptions
 
     public bool Lock { get; init; }
 
+    /// <summary>Algorithm for KEYGEN when the box has no key: ecdsa-p256 (default) or ed25519.</summary>
+    public string KeyAlgorithm { get; init; } = DeviceIdentity.EcdsaP256;
+
     /// <summary>Replace an existing device key (KEYGEN --force); its certificate is then dropped.</summary>
     public bool ForceKeygen { get; init; }
 

@@ -47,7 +47,7 @@ internal sealed class StationRun
         bool hasCertificate = InfoValue(info, "certificate") is { } c && c != "none";
         if (!hasKey || _options.ForceKeygen)
         {
-            string command = "KEYGEN " + DeviceIdentity.EcdsaP256 + (_options.ForceKeygen ? " --force" : "");
+            string command = "KEYGEN " + _options.KeyAlgorithm + (_options.ForceKeygen ? " --force" : "");
             if (await StepAsync(command, command).ConfigureAwait(false) is null) return ProvisioningStation.ExitStepFailed;
             hasCertificate = false;
         }

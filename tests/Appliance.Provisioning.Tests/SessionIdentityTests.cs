@@ -32,15 +32,6 @@ public class SessionIdentityTests
     }
 
     [Fact]
-    public async Task Keygen_Ed25519_IsRefusedWith501()
-    {
-        using var box = new TestBox();
-        var session = box.NewSession();
-        Assert.StartsWith("ERR 501 ed25519 not supported", await session.SendAsync("KEYGEN ed25519"));
-        Assert.False(File.Exists(box.Layout.DeviceKey));
-    }
-
-    [Fact]
     public async Task Csr_VerifiesWithOpenssl_AndCarriesTheSubject()
     {
         using var box = new TestBox();

@@ -95,4 +95,25 @@ public class StationTests
         Assert.Equal(ProvisioningStation.ExitStepFailed, exit);
         Assert.Contains("FAILED at TEST BUTTON: ERR 408", progress);
     }
+
+    [Fact]
+    public async Task Ed25519Run_WritesACsrThatOpensslVerifies()
+    {
+        using var box = new TestBox();
+        string profile = WriteFile(box, "p.json", """{ "Appliance": { "Board": "simulated" } }""");
+        string csrDirectory = Path.Combine(box.Root, "csr");
+        var (exit, progress) = await RunAsync(box, box.NewSession(), new StationOptions
+        {
+            ProfilePath = profile, CsrOutDirectory = csrDirectory, KeyAlgorithm = "ed25519", CsrSubject = "CN=APL-0001, O=Example",
+        });
+        Assert.True(exit == 0, progress);
+        Assert.Contains("KEYGEN ed25519: ok key ed25519", progress);
+        var (verify, output) = Processes.Run("openssl", "req", "-in", Path.Combine(csrDirectory, "APL-0001.csr"), "-noout", "-verify", "-subject");
+        Assert.True(verify == 0, output);
+        // RFC 4514 strings list the last RDN first; OpenSSL prints in encoding order.
+        Assert.Contains("subject=O = Example, CN = APL-0001", output);
+
+        (exit, progress) = await RunAsync(box, box.NewSession(), new StationOptions { ProfilePath = profile, KeyAlgorithm = "rsa" });
+        Assert.Equal(ProvisioningStation.ExitUsage, exit);
+    }
 }
