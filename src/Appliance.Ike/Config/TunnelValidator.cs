@@ -32,12 +32,12 @@ internal static class TunnelValidator
     {
         foreach (string p in c.IkeProposals)
         {
-            try { _ = ProposalSet.ParseIke(p); }
+            try { _ = Crypto.ProposalParser.ParseIke(p); }
             catch (FormatException ex) { throw new ArgumentException(at + "IKE proposal: " + ex.Message, nameof(c), ex); }
         }
         foreach (string p in c.EspProposals)
         {
-            try { _ = ProposalSet.ParseEsp(p); }
+            try { _ = Crypto.ProposalParser.ParseEsp(p); }
             catch (FormatException ex) { throw new ArgumentException(at + "ESP proposal: " + ex.Message, nameof(c), ex); }
         }
     }

@@ -1,0 +1,264 @@
+using Appliance.Ike.Crypto;
+using Appliance.Ike.Exchanges;
+using Appliance.Ike.Messages;
+using Microsoft.Extensions.Logging;
+
+namespace Appliance.Ike;
+
+// IKE_AUTH with pre-shared keys (RFC 7296 §1.2, §2.15) carrying the first Child SA.
+public sealed partial class IkeEngine
+{
+    private void SendAuthRequest(IkeSa sa)
+    {
+        IkeTunnelConfig config = sa.Config!;
+        var idi = new IdPayload(false, config.LocalId);
+        byte[] auth = PskAuthentication.Compute(sa.Prf!, config.Psk, sa.InitRequest, sa.NonceR, sa.Keys!.SkPi, idi.Body);
+        sa.PendingChildSpi = NewChildSpi();
+        sa.OfferedEsp = config.EspProposals.Select(ProposalParser.ParseEsp).ToList();
+        sa.ProposedTsi = config.LocalTs.ToList();
+        sa.ProposedTsr = config.RemoteTs.ToList();
+        var payloads = new List<IkePayload> { idi, new NotifyPayload(NotifyType.InitialContact) };
+        if (!config.RemoteId.IsAny)
+            payloads.Add(new IdPayload(true, config.RemoteId));
+        payloads.Add(new AuthPayload(AuthMethod.SharedKeyMessageIntegrityCode, auth));
+        if (config.Mode == IpsecMode.Transport)
+            payloads.Add(new NotifyPayload(NotifyType.UseTransportMode));
+        payloads.Add(new SaPayload(ProposalNegotiation.ToProposals(sa.OfferedEsp, ProtocolId.Esp, SpiBytes(sa.PendingChildSpi), includeDh: false)));
+        payloads.Add(new TsPayload(false, sa.ProposedTsi));
+        payloads.Add(new TsPayload(true, sa.ProposedTsr));
+        SendRequest(sa, ExchangeType.IkeAuth, RequestKind.IkeAuth, payloads);
+    }
+
+    private static byte[] SpiBytes(uint spi)
+    {
+        var b = new byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(b, spi);
+        return b;
+    }
+
+    private void HandleAuthRequest(IkeSa sa, IkeHeader h, List<IkePayload> p)
+    {
+        if (sa.IsInitiator || sa.State != IkeSaState.Connecting)
+        {
+            Counters.Increment(IkeCounter.UnexpectedExchange);
+            return;
+        }
+        IdPayload? idi = FindId(p, responder: false);
+        IdPayload? idr = FindId(p, responder: true);
+        AuthPayload? auth = Find<AuthPayload>(p);
+        IkeTunnelConfig? config = idi is null ? null : sa.Candidates.FirstOrDefault(c =>
+            c.RemoteId.Matches(idi.Identity) && (idr is null || idr.Identity.Equals(c.LocalId)));
+        string? failure = idi is null ? "no IDi" : auth is null ? "no AUTH (EAP is not supported)"
+            : config is null ? $"no tunnel accepts identity '{idi.Identity}'"
+            : auth.Method != AuthMethod.SharedKeyMessageIntegrityCode ? $"auth method {auth.Method} is not PSK"
+            : null;
+        if (failure is null)
+        {
+            byte[] expected = PskAuthentication.Compute(sa.Prf!, config!.Psk, sa.InitRequest, sa.NonceR, sa.Keys!.SkPi, idi!.Body);
+            if (!PskAuthentication.Verify(auth!.Data, expected))
+                failure = $"AUTH of '{idi.Identity}' does not verify (pre-shared key mismatch?)";
+        }
+        if (failure is not null)
+        {
+            Counters.Increment(IkeCounter.AuthenticationFailed);
+            if (config is not null) sa.Config = config;
+            _log.LogWarning("IKE SA {SpiR:x16}_r: authentication failed: {Reason}", sa.ResponderSpi, failure);
+            SendResponse(sa, h, [new NotifyPayload(NotifyType.AuthenticationFailed)]);
+            Raise(new AuthenticationFailed(sa.TunnelName, failure));
+            RemoveSa(sa, "authentication failed");
+            return;
+        }
+        sa.Config = config!;
+        sa.RemoteId = idi!.Identity;
+        if (FindNotify(p, NotifyType.InitialContact) is not null)
+            DropOlderSas(sa);
+        var idrOut = new IdPayload(true, config!.LocalId);
+        byte[] ourAuth = PskAuthentication.Compute(sa.Prf!, config.Psk, sa.InitResponse, sa.NonceI, sa.Keys!.SkPr, idrOut.Body);
+        var response = new List<IkePayload> { idrOut, new AuthPayload(AuthMethod.SharedKeyMessageIntegrityCode, ourAuth) };
+        ChildSa? child = CreateChildAsResponder(sa, config, p, response);
+        MarkEstablished(sa);
+        SendResponse(sa, h, response);
+        RaiseEstablished(sa);
+        if (child is not null)
+        {
+            sa.Children.Add(child);
+            Raise(new ChildSaEstablished(sa.TunnelName, child.Info));
+        }
+    }
+
+    /// <summary>INITIAL_CONTACT (RFC 7296 §2.4): the peer has no other SAs with us, so ours are stale.</summary>
+    private void DropOlderSas(IkeSa current)
+    {
+        foreach (IkeSa old in _sas.Values.Where(s => s != current && s.Config == current.Config && s.State != IkeSaState.Connecting).ToList())
+            RemoveSa(old, "replaced (peer sent INITIAL_CONTACT)");
+    }
+
+    /// <summary>
+    /// Picks the ESP proposal and narrows the selectors for the Child SA requested in IKE_AUTH; on
+    /// failure adds the error notify (the IKE SA still comes up, RFC 7296 §2.21.2).
+    /// </summary>
+    private ChildSa? CreateChildAsResponder(IkeSa sa, IkeTunnelConfig config, List<IkePayload> request, List<IkePayload> response)
+    {
+        SaPayload? saPayload = Find<SaPayload>(request);
+        TsPayload? tsi = FindTs(request, responder: false);
+        TsPayload? tsr = FindTs(request, responder: true);
+        if (saPayload is null || tsi is null || tsr is null)
+        {
+            Counters.Increment(IkeCounter.InvalidSyntax);
+            response.Add(new NotifyPayload(NotifyType.InvalidSyntax));
+            return null;
+        }
+        List<ProposalSpec> specs = config.EspProposals.Select(ProposalParser.ParseEsp).ToList();
+        var choice = ProposalNegotiation.Select(saPayload.Proposals, specs, ProtocolId.Esp, useDh: false);
+        if (choice is null || choice.Value.Peer.Spi.Length != 4)
+        {
+            Counters.Increment(IkeCounter.NoProposalChosen);
+            response.Add(new NotifyPayload(NotifyType.NoProposalChosen));
+            Raise(new NoProposalChosen(config.Name, "no ESP proposal of the peer is acceptable"));
+            return null;
+        }
+        List<TrafficSelector> narrowedI = TsNarrowing.Narrow(tsi.Selectors, config.RemoteTs);
+        List<TrafficSelector> narrowedR = TsNarrowing.Narrow(tsr.Selectors, config.LocalTs);
+        if (narrowedI.Count == 0 || narrowedR.Count == 0)
+        {
+            Counters.Increment(IkeCounter.TsUnacceptable);
+            response.Add(new NotifyPayload(NotifyType.TsUnacceptable));
+            Raise(new TrafficSelectorsUnacceptable(config.Name,
+                $"peer's TSi {string.Join(' ', tsi.Selectors)} / TSr {string.Join(' ', tsr.Selectors)} do not overlap ours"));
+            return null;
+        }
+        (Proposal peer, TransformSet suite) = choice.Value;
+        bool transport = config.Mode == IpsecMode.Transport && FindNotify(request, NotifyType.UseTransportMode) is not null;
+        uint inbound = NewChildSpi();
+        uint outbound = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(peer.Spi);
+        response.Add(new SaPayload([ProposalNegotiation.Reply(peer.Number, ProtocolId.Esp, SpiBytes(inbound), suite, includeDh: false)]));
+        response.Add(new TsPayload(false, narrowedI));
+        response.Add(new TsPayload(true, narrowedR));
+        if (transport)
+            response.Add(new NotifyPayload(NotifyType.UseTransportMode));
+        return BuildChild(sa, suite, inbound, outbound, transport, localTs: narrowedR, remoteTs: narrowedI);
+    }
+
+    private ChildSa BuildChild(IkeSa sa, TransformSet suite, uint inbound, uint outbound, bool transport,
+        List<TrafficSelector> localTs, List<TrafficSelector> remoteTs)
+    {
+        (ChildSaKeys i2r, ChildSaKeys r2i) = ChildSaKeyMaterial.Derive(sa.Prf!, sa.Keys!.SkD, [], sa.NonceI, sa.NonceR, suite);
+        (ChildSaKeys inKeys, ChildSaKeys outKeys) = sa.IsInitiator ? (r2i, i2r) : (i2r, r2i);
+        var info = new ChildSaInfo(sa.TunnelName, inbound, outbound, transport ? IpsecMode.Transport : IpsecMode.Tunnel,
+            ProtocolId.Esp, ProposalParser.Format(suite), (ushort)suite.Encryption,
+            SuiteSizes.EncryptionKeyBits(suite.Encryption, suite.EncryptionKeyBits), (ushort)suite.Integrity,
+            inKeys, outKeys, suite.Esn.Count > 0 && suite.Esn[0] == EsnMode.Esn, localTs, remoteTs,
+            sa.NatDetected, sa.Local, sa.Remote);
+        return new ChildSa(info, Now);
+    }
+
+    private void HandleAuthResponse(IkeSa sa, List<IkePayload> p)
+    {
+        IkeTunnelConfig config = sa.Config!;
+        IdPayload? idr = FindId(p, responder: true);
+        AuthPayload? auth = Find<AuthPayload>(p);
+        if (idr is null || auth is null)
+        {
+            NotifyType error = FirstError(p)?.NotifyType ?? NotifyType.InvalidSyntax;
+            if (error == NotifyType.AuthenticationFailed)
+            {
+                Counters.Increment(IkeCounter.AuthenticationFailed);
+                Raise(new AuthenticationFailed(config.Name, "peer answered AUTHENTICATION_FAILED (pre-shared key or identity mismatch?)"));
+            }
+            else
+            {
+                if (error == NotifyType.InvalidSyntax) Counters.Increment(IkeCounter.InvalidSyntax);
+                Raise(new IkeSaFailed(config.Name, $"peer answered IKE_AUTH with {error}"));
+            }
+            RemoveSa(sa, $"IKE_AUTH failed: {error}");
+            return;
+        }
+        string? failure = !config.RemoteId.Matches(idr.Identity) ? $"peer identity '{idr.Identity}' is not the expected '{config.RemoteId}'"
+            : auth.Method != AuthMethod.SharedKeyMessageIntegrityCode ? $"peer used auth method {auth.Method}, not PSK"
+            : null;
+        if (failure is null)
+        {
+            byte[] expected = PskAuthentication.Compute(sa.Prf!, config.Psk, sa.InitResponse, sa.NonceI, sa.Keys!.SkPr, idr.Body);
+            if (!PskAuthentication.Verify(auth.Data, expected))
+                failure = $"AUTH of '{idr.Identity}' does not verify (pre-shared key mismatch?)";
+        }
+        if (failure is not null)
+        {
+            Counters.Increment(IkeCounter.AuthenticationFailed);
+            Raise(new AuthenticationFailed(config.Name, failure));
+            // RFC 7296 §2.21.2: tell the peer in a separate INFORMATIONAL; we do not wait for its answer.
+            SendRequest(sa, ExchangeType.Informational, RequestKind.Notify, [new NotifyPayload(NotifyType.AuthenticationFailed)]);
+            RemoveSa(sa, "authentication of the responder failed");
+            return;
+        }
+        sa.RemoteId = idr.Identity;
+        MarkEstablished(sa);
+        RaiseEstablished(sa);
+        ChildSa? child = AcceptChildAsInitiator(sa, p);
+        if (child is not null)
+        {
+            sa.Children.Add(child);
+            Raise(new ChildSaEstablished(sa.TunnelName, child.Info));
+        }
+        sa.PendingChildSpi = 0;
+    }
+
+    private ChildSa? AcceptChildAsInitiator(IkeSa sa, List<IkePayload> p)
+    {
+        string name = sa.TunnelName;
+        if (FirstError(p) is { } error)
+        {
+            if (error.NotifyType == NotifyType.NoProposalChosen)
+            {
+                Counters.Increment(IkeCounter.NoProposalChosen);
+                Raise(new NoProposalChosen(name, "peer accepted none of our ESP proposals"));
+            }
+            else if (error.NotifyType == NotifyType.TsUnacceptable)
+            {
+                Counters.Increment(IkeCounter.TsUnacceptable);
+                Raise(new TrafficSelectorsUnacceptable(name, "peer refused our traffic selectors"));
+            }
+            else
+            {
+                Raise(new IkeSaFailed(name, $"Child SA refused with {error.NotifyType}"));
+            }
+            return null;
+        }
+        SaPayload? saPayload = Find<SaPayload>(p);
+        TsPayload? tsi = FindTs(p, responder: false);
+        TsPayload? tsr = FindTs(p, responder: true);
+        TransformSet? suite = saPayload is null ? null : ProposalNegotiation.AcceptReply(saPayload, sa.OfferedEsp, ProtocolId.Esp, useDh: false);
+        string? failure = saPayload is null || tsi is null || tsr is null ? "IKE_AUTH response lacks SA or TS payloads"
+            : suite is null || saPayload.Proposals[0].Spi.Length != 4 ? "peer chose ESP transforms we did not offer"
+            : !TsNarrowing.IsNarrowingOf(tsi.Selectors, sa.ProposedTsi) || !TsNarrowing.IsNarrowingOf(tsr.Selectors, sa.ProposedTsr)
+                ? "peer widened our traffic selectors"
+            : null;
+        if (failure is not null)
+        {
+            Counters.Increment(IkeCounter.InvalidSyntax);
+            Raise(new IkeSaFailed(name, failure));
+            SendDeleteIkeSa(sa);
+            return null;
+        }
+        bool transport = sa.Config!.Mode == IpsecMode.Transport && FindNotify(p, NotifyType.UseTransportMode) is not null;
+        uint outbound = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(saPayload!.Proposals[0].Spi);
+        return BuildChild(sa, suite!, sa.PendingChildSpi, outbound, transport, localTs: tsi!.Selectors.ToList(), remoteTs: tsr!.Selectors.ToList());
+    }
+
+    private void MarkEstablished(IkeSa sa)
+    {
+        sa.State = IkeSaState.Established;
+        sa.EstablishedAt = Now;
+        _log.LogInformation("IKE SA {SpiI:x16}_i {SpiR:x16}_r of '{Tunnel}' established with {Remote} ({Suite})",
+            sa.InitiatorSpi, sa.ResponderSpi, sa.TunnelName, sa.Remote, sa.SuiteName);
+    }
+
+    private void RaiseEstablished(IkeSa sa)
+    {
+        IkeSaKeys k = sa.Keys!;
+        var keys = new IkeSaKeyInfo(sa.InitiatorSpi, sa.ResponderSpi, k.SkEi.ToArray(), k.SkEr.ToArray(), k.SkAi.ToArray(), k.SkAr.ToArray(),
+            (ushort)sa.Suite!.Encryption, SuiteSizes.EncryptionKeyBits(sa.Suite.Encryption, sa.Suite.EncryptionKeyBits), (ushort)sa.Suite.Integrity);
+        Raise(new IkeSaEstablished(sa.TunnelName, sa.InitiatorSpi, sa.ResponderSpi, sa.IsInitiator, sa.SuiteName,
+            sa.Local, sa.Remote, sa.RemoteId!, sa.NatDetected, keys));
+    }
+}

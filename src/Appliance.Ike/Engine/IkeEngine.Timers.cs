@@ -1,0 +1,65 @@
+using Appliance.Ike.Messages;
+using Microsoft.Extensions.Logging;
+
+namespace Appliance.Ike;
+
+// Retransmission with exponential back-off (RFC 7296 §2.1; strongSwan's timeout × base^n) and half-open expiry.
+public sealed partial class IkeEngine
+{
+    private TimeSpan? TickCore()
+    {
+        DateTimeOffset now = Now;
+        DateTimeOffset? next = null;
+        foreach (IkeSa sa in _sas.Values.ToList())
+        {
+            if (!sa.IsInitiator && sa.State == IkeSaState.Connecting)
+            {
+                DateTimeOffset expiry = sa.CreatedAt + Options.HalfOpenTimeout;
+                if (now >= expiry)
+                {
+                    Counters.Increment(IkeCounter.HalfOpenExpired);
+                    RemoveSa(sa, "half-open IKE SA timed out");
+                    continue;
+                }
+                next = Earliest(next, expiry);
+            }
+            if (sa.Outstanding is not { } pending)
+                continue;
+            if (now >= pending.NextTimeout)
+            {
+                if (pending.Retransmits >= Options.RetransmitTries)
+                {
+                    GiveUp(sa, pending);
+                    continue;
+                }
+                pending.Retransmits++;
+                pending.NextTimeout = now + RetransmitDelay(pending.Retransmits);
+                Counters.Increment(IkeCounter.RetransmitsSent);
+                _log.LogDebug("IKE SA {Spi:x16}: retransmit {N} of {Exchange} request {Id}", sa.LocalSpi, pending.Retransmits, pending.Exchange, pending.MessageId);
+                Send(sa.Local, sa.Remote, pending.Datagram);
+            }
+            next = Earliest(next, pending.NextTimeout);
+        }
+        return next is null ? null : next.Value - now < TimeSpan.Zero ? TimeSpan.Zero : next.Value - now;
+    }
+
+    /// <summary>Timeout after the n-th transmission: RetransmitTimeout × RetransmitBase^n.</summary>
+    private TimeSpan RetransmitDelay(int retransmits) =>
+        TimeSpan.FromTicks((long)(Options.RetransmitTimeout.Ticks * Math.Pow(Options.RetransmitBase, retransmits)));
+
+    private void GiveUp(IkeSa sa, PendingRequest pending)
+    {
+        sa.Outstanding = null;
+        if (pending.Kind is RequestKind.DeleteIkeSa or RequestKind.Notify)
+        {
+            RemoveSa(sa, "peer did not answer our DELETE");
+            return;
+        }
+        Counters.Increment(IkeCounter.PeerUnreachable);
+        string detail = $"no answer to {pending.Exchange} after {pending.Retransmits} retransmissions";
+        Raise(new PeerUnreachable(sa.TunnelName, detail));
+        RemoveSa(sa, detail);
+    }
+
+    private static DateTimeOffset Earliest(DateTimeOffset? a, DateTimeOffset b) => a is null || b < a ? b : a.Value;
+}

@@ -1,0 +1,108 @@
+using System.Net;
+using System.Security.Cryptography;
+using Appliance.Ike.Crypto;
+using Appliance.Ike.Messages;
+
+namespace Appliance.Ike;
+
+/// <summary>A request we sent and await the response to (window size 1, RFC 7296 §2.3).</summary>
+internal sealed class PendingRequest(uint messageId, ExchangeType exchange, RequestKind kind, byte[] datagram, DateTimeOffset firstTimeout)
+{
+    public uint MessageId { get; } = messageId;
+    public ExchangeType Exchange { get; } = exchange;
+    public RequestKind Kind { get; } = kind;
+    public byte[] Datagram { get; } = datagram;
+    public int Retransmits { get; set; }
+    public DateTimeOffset NextTimeout { get; set; } = firstTimeout;
+}
+
+internal enum RequestKind { IkeSaInit, IkeAuth, DeleteIkeSa, DeleteChildSa, Liveness, Notify }
+
+/// <summary>An established Child SA.</summary>
+internal sealed class ChildSa(ChildSaInfo info, DateTimeOffset establishedAt)
+{
+    public ChildSaInfo Info { get; } = info;
+    public DateTimeOffset EstablishedAt { get; } = establishedAt;
+}
+
+/// <summary>State of one IKE SA; the exchanges in IkeEngine.*.cs read and advance it.</summary>
+internal sealed class IkeSa : IDisposable
+{
+    public IkeSa(bool isInitiator, ulong spiI, IPEndPoint local, IPEndPoint remote, DateTimeOffset now)
+    {
+        IsInitiator = isInitiator;
+        InitiatorSpi = spiI;
+        Local = local;
+        Remote = remote;
+        CreatedAt = now;
+    }
+
+    public bool IsInitiator { get; }
+    public ulong InitiatorSpi { get; }
+    public ulong ResponderSpi { get; set; }
+    public ulong LocalSpi => IsInitiator ? InitiatorSpi : ResponderSpi;
+    public IkeSaState State { get; set; } = IkeSaState.Connecting;
+    public DateTimeOffset CreatedAt { get; }
+    public DateTimeOffset? EstablishedAt { get; set; }
+    public IPEndPoint Local { get; set; }
+    public IPEndPoint Remote { get; set; }
+
+    /// <summary>The tunnel: fixed for an initiator; for a responder, chosen at IKE_AUTH from <see cref="Candidates"/>.</summary>
+    public IkeTunnelConfig? Config { get; set; }
+    public List<IkeTunnelConfig> Candidates { get; } = [];
+    public string TunnelName => Config?.Name ?? Candidates.FirstOrDefault()?.Name ?? "(unknown)";
+
+    // IKE_SA_INIT
+    public List<ProposalSpec> OfferedIke { get; set; } = [];
+    public KeyExchange? KeyExchange { get; set; }
+    public byte[] NonceI { get; set; } = [];
+    public byte[] NonceR { get; set; } = [];
+    public byte[]? Cookie { get; set; }
+    public byte[] InitRequest { get; set; } = [];
+    public byte[] InitResponse { get; set; } = [];
+    public int InvalidKeRetries { get; set; }
+    public bool LocalBehindNat { get; set; }
+    public bool RemoteBehindNat { get; set; }
+    public bool NatDetected => LocalBehindNat || RemoteBehindNat;
+
+    // Negotiated IKE SA
+    public TransformSet? Suite { get; set; }
+    public string SuiteName { get; set; } = "";
+    public Prf? Prf { get; set; }
+    public IkeSaKeys? Keys { get; set; }
+    /// <summary>Protects what we send (SK_ei/SK_ai for the initiator, SK_er/SK_ar for the responder).</summary>
+    public SkProtection? Outbound { get; set; }
+    public SkProtection? Inbound { get; set; }
+    public ulong NextIv { get; set; }
+    public IkeIdentity? RemoteId { get; set; }
+
+    // Child SA being set up in IKE_AUTH (initiator side)
+    public uint PendingChildSpi { get; set; }
+    public List<ProposalSpec> OfferedEsp { get; set; } = [];
+    public List<TrafficSelector> ProposedTsi { get; set; } = [];
+    public List<TrafficSelector> ProposedTsr { get; set; } = [];
+    public List<ChildSa> Children { get; } = [];
+
+    // Message IDs (RFC 7296 §2.2): our requests, and the peer's requests with the cached response.
+    public uint NextRequestId { get; set; }
+    public PendingRequest? Outstanding { get; set; }
+    public bool DeleteQueued { get; set; }
+    public uint NextPeerRequestId { get; set; }
+    public uint? CachedResponseId { get; set; }
+    public byte[]? CachedResponse { get; set; }
+
+    public void Dispose()
+    {
+        KeyExchange?.Dispose();
+        KeyExchange = null;
+        Outbound?.Dispose();
+        Inbound?.Dispose();
+        Outbound = Inbound = null;
+        if (Keys is { } k)
+        {
+            foreach (byte[] key in new[] { k.SkD, k.SkAi, k.SkAr, k.SkEi, k.SkEr, k.SkPi, k.SkPr })
+                CryptographicOperations.ZeroMemory(key);
+        }
+        Keys = null;
+    }
+}

@@ -1,0 +1,160 @@
+namespace Appliance.Ike.Tests.Engine;
+
+public class EstablishTests
+{
+    public static TheoryData<string, string> Suites => new()
+    {
+        // Every DH group (14, 19, 20, 21, 31), every SK protection (GCM 128/256, ChaCha20-Poly1305,
+        // CBC + HMAC-SHA2-256/384/512) and every PRF (SHA2-256/384/512), with the ESP suites of the issue.
+        { "aes256gcm16-prfsha256-curve25519", "aes256gcm16" },
+        { "aes128gcm16-prfsha384-ecp256", "aes128gcm16" },
+        { "chacha20poly1305-prfsha512-ecp384", "chacha20poly1305" },
+        { "aes128-sha256-modp2048", "aes128-sha256" },
+        { "aes256-sha384-ecp521", "aes256-sha384" },
+        { "aes256-sha512-curve25519", "aes256-sha512" },
+        { "aes256gcm16-prfsha384-ecp384", "aes256gcm16-esn" },
+        { "aes128-sha256-modp2048", "aes256gcm16-ecp256" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Suites))]
+    public void Both_peers_establish_and_derive_mirrored_child_keys(string ike, string esp)
+    {
+        var peers = TestPeers.Standard(ike, esp);
+        peers.A.Initiate("to-b");
+        peers.Pump();
+
+        IkeSaEstablished ikeA = peers.Single<IkeSaEstablished>(peers.EventsA);
+        IkeSaEstablished ikeB = peers.Single<IkeSaEstablished>(peers.EventsB);
+        Assert.True(ikeA.IsInitiator);
+        Assert.False(ikeB.IsInitiator);
+        Assert.Equal(ikeA.InitiatorSpi, ikeB.InitiatorSpi);
+        Assert.Equal(ikeA.ResponderSpi, ikeB.ResponderSpi);
+        Assert.Equal(ikeA.Suite, ikeB.Suite);
+        Assert.Equal(ikeA.Keys.SkEi, ikeB.Keys.SkEi);
+        Assert.Equal(ikeA.Keys.SkAr, ikeB.Keys.SkAr);
+        Assert.Equal("b.example.com", ikeA.RemoteId.ToString());
+        Assert.Equal("a.example.com", ikeB.RemoteId.ToString());
+
+        ChildSaInfo a = peers.Single<ChildSaEstablished>(peers.EventsA).Child;
+        ChildSaInfo b = peers.Single<ChildSaEstablished>(peers.EventsB).Child;
+        Assert.Equal(a.OutboundSpi, b.InboundSpi);
+        Assert.Equal(a.InboundSpi, b.OutboundSpi);
+        Assert.Equal(a.Outbound.EncryptionKey, b.Inbound.EncryptionKey);
+        Assert.Equal(a.Outbound.Salt, b.Inbound.Salt);
+        Assert.Equal(a.Outbound.IntegrityKey, b.Inbound.IntegrityKey);
+        Assert.Equal(a.Inbound.EncryptionKey, b.Outbound.EncryptionKey);
+        Assert.Equal(a.Inbound.IntegrityKey, b.Outbound.IntegrityKey);
+        Assert.NotEqual(a.Inbound.EncryptionKey, a.Outbound.EncryptionKey);
+        Assert.Equal(a.Suite, b.Suite);
+        Assert.Equal(esp.EndsWith("-esn"), a.Esn);
+        Assert.Equal(a.Esn, b.Esn);
+        Assert.Equal(a.LocalTs, b.RemoteTs);
+        Assert.Equal(a.RemoteTs, b.LocalTs);
+        Assert.False(a.UdpEncapsulation);
+
+        bool aead = !esp.Contains("sha");
+        Assert.Equal(aead ? 4 : 0, a.Outbound.Salt.Length);
+        Assert.Equal(aead ? 0 : int.Parse(esp.Split('-')[1][3..]) / 8, a.Outbound.IntegrityKey.Length);
+        Assert.Equal(a.EncryptionKeyBits / 8, a.Outbound.EncryptionKey.Length);
+
+        IkeStatus status = peers.A.GetStatus();
+        TunnelStatus t = Assert.Single(status.Tunnels);
+        Assert.Equal(IkeSaState.Established, t.IkeSa!.State);
+        Assert.Single(t.ChildSas);
+        Assert.Empty(peers.EventsA.OfType<AuthenticationFailed>());
+    }
+
+    [Fact]
+    public void Initiate_is_idempotent_while_connecting_or_up()
+    {
+        var peers = TestPeers.Standard();
+        peers.A.Initiate("to-b");
+        peers.A.Initiate("to-b");
+        peers.Pump();
+        peers.A.Initiate("to-b");
+        peers.Pump();
+        Assert.Single(peers.EventsA.OfType<IkeSaEstablished>());
+        Assert.Single(peers.EventsB.OfType<IkeSaEstablished>());
+    }
+
+    [Fact]
+    public void Equal_seeds_give_byte_identical_exchanges()
+    {
+        static List<byte[]> Run()
+        {
+            var peers = TestPeers.Standard();
+            peers.A.Initiate("to-b");
+            peers.Pump();
+            return peers.Delivered.Select(d => d.Datagram.Payload).ToList();
+        }
+        List<byte[]> first = Run(), second = Run();
+        Assert.Equal(4, first.Count);
+        Assert.Equal(first, second);
+    }
+
+    [Fact]
+    public void Traffic_selectors_are_narrowed_to_the_responders_policy()
+    {
+        var peers = new TestPeers();
+        peers.A.AddTunnel(TestPeers.Config("to-b", TestPeers.AddressA, TestPeers.AddressB, "a.example.com", "b.example.com",
+            localTs: "10.1.0.0/16", remoteTs: "0.0.0.0/0"));
+        peers.B.AddTunnel(TestPeers.Config("to-a", TestPeers.AddressB, TestPeers.AddressA, "b.example.com", "a.example.com",
+            localTs: "10.2.5.0/24,10.3.0.0/16[tcp/443]", remoteTs: "10.1.7.0/24"));
+        peers.A.Initiate("to-b");
+        peers.Pump();
+
+        ChildSaInfo a = peers.Single<ChildSaEstablished>(peers.EventsA).Child;
+        Assert.Equal([TrafficSelector.Parse("10.1.7.0/24")], a.LocalTs);
+        Assert.Equal([TrafficSelector.Parse("10.2.5.0/24"), TrafficSelector.Parse("10.3.0.0/16[tcp/443]")], a.RemoteTs);
+        ChildSaInfo b = peers.Single<ChildSaEstablished>(peers.EventsB).Child;
+        Assert.Equal(a.LocalTs, b.RemoteTs);
+        Assert.Equal(a.RemoteTs, b.LocalTs);
+    }
+
+    [Fact]
+    public void Transport_mode_is_negotiated_with_USE_TRANSPORT_MODE()
+    {
+        var peers = new TestPeers();
+        peers.A.AddTunnel(TestPeers.Config("to-b", TestPeers.AddressA, TestPeers.AddressB, "192.0.2.1", "198.51.100.2",
+            localTs: "192.0.2.1/32", remoteTs: "198.51.100.2/32", mode: IpsecMode.Transport));
+        peers.B.AddTunnel(TestPeers.Config("to-a", TestPeers.AddressB, TestPeers.AddressA, "198.51.100.2", "192.0.2.1",
+            localTs: "198.51.100.2/32", remoteTs: "192.0.2.1/32", mode: IpsecMode.Transport));
+        peers.A.Initiate("to-b");
+        peers.Pump();
+        Assert.Equal(IpsecMode.Transport, peers.Single<ChildSaEstablished>(peers.EventsA).Child.Mode);
+        Assert.Equal(IpsecMode.Transport, peers.Single<ChildSaEstablished>(peers.EventsB).Child.Mode);
+    }
+
+    [Fact]
+    public void Forced_udp_encapsulation_moves_to_port_4500_on_both_sides()
+    {
+        var peers = TestPeers.Standard(forceEncap: true);
+        peers.A.Initiate("to-b");
+        peers.Pump();
+        ChildSaInfo a = peers.Single<ChildSaEstablished>(peers.EventsA).Child;
+        ChildSaInfo b = peers.Single<ChildSaEstablished>(peers.EventsB).Child;
+        Assert.True(a.UdpEncapsulation);
+        Assert.True(b.UdpEncapsulation);
+        Assert.Equal(4500, a.RemoteEndpoint.Port);
+        Assert.Equal(4500, b.LocalEndpoint.Port);
+        Assert.Equal(500, peers.Delivered[0].Datagram.Remote.Port);
+        Assert.Equal(4500, peers.Delivered[2].Datagram.Remote.Port);
+    }
+
+    [Fact]
+    public void Identities_of_every_type_authenticate()
+    {
+        foreach ((string ia, string ib) in new[] { ("192.0.2.1", "198.51.100.2"), ("2001:db8::1", "2001:db8::2"), ("a@example.com", "b@example.com"),
+                     ("keyid:#0a0b0c", "keyid:#0d0e0f") })
+        {
+            var peers = new TestPeers();
+            peers.A.AddTunnel(TestPeers.Config("to-b", TestPeers.AddressA, TestPeers.AddressB, ia, ib));
+            peers.B.AddTunnel(TestPeers.Config("to-a", TestPeers.AddressB, null, ib, ia, localTs: "10.2.0.0/16", remoteTs: "10.1.0.0/16"));
+            peers.A.Initiate("to-b");
+            peers.Pump();
+            Assert.Equal(ib, peers.Single<IkeSaEstablished>(peers.EventsA).RemoteId.ToString());
+            Assert.Equal(ia, peers.Single<IkeSaEstablished>(peers.EventsB).RemoteId.ToString());
+        }
+    }
+}

@@ -1,0 +1,156 @@
+using System.Buffers.Binary;
+using Appliance.Ike.Crypto;
+using Appliance.Ike.Exchanges;
+using Appliance.Ike.Messages;
+
+namespace Appliance.Ike.Tests.Engine;
+
+public class InformationalTests
+{
+    private static TestPeers Established()
+    {
+        var peers = TestPeers.Standard();
+        peers.A.Initiate("to-b");
+        peers.Pump();
+        peers.Single<ChildSaEstablished>(peers.EventsB);
+        return peers;
+    }
+
+    [Fact]
+    public void Terminate_deletes_the_ike_sa_and_its_child_on_both_sides()
+    {
+        TestPeers peers = Established();
+        peers.A.Terminate("to-b");
+        Assert.Equal(IkeSaState.Deleting, peers.A.GetStatus().Tunnels[0].IkeSa!.State);
+        peers.Pump();
+        peers.Single<IkeSaDeleted>(peers.EventsA);
+        peers.Single<IkeSaDeleted>(peers.EventsB);
+        ChildSaDeleted childA = peers.Single<ChildSaDeleted>(peers.EventsA);
+        ChildSaDeleted childB = peers.Single<ChildSaDeleted>(peers.EventsB);
+        Assert.Equal(childA.InboundSpi, childB.OutboundSpi);
+        Assert.Null(peers.A.GetStatus().Tunnels[0].IkeSa);
+        Assert.Null(peers.B.GetStatus().Tunnels[0].IkeSa);
+    }
+
+    [Fact]
+    public void The_responder_can_terminate_too()
+    {
+        TestPeers peers = Established();
+        peers.B.Terminate("to-a");
+        peers.Pump();
+        peers.Single<IkeSaDeleted>(peers.EventsA);
+        peers.Single<IkeSaDeleted>(peers.EventsB);
+    }
+
+    [Fact]
+    public void A_lost_delete_response_still_ends_the_sa_after_retransmits()
+    {
+        TestPeers peers = Established();
+        int count = peers.Delivered.Count;
+        peers.Drop = (index, fromA, _) => !fromA;
+        peers.A.Terminate("to-b");
+        peers.Pump();
+        peers.Single<IkeSaDeleted>(peers.EventsB);
+        for (int i = 0; i < 10; i++)
+            peers.Advance(TimeSpan.FromSeconds(100));
+        peers.Single<IkeSaDeleted>(peers.EventsA);
+        Assert.True(peers.Delivered.Count > count);
+    }
+
+    [Fact]
+    public void Liveness_check_is_answered()
+    {
+        TestPeers peers = Established();
+        peers.A.CheckLiveness("to-b");
+        peers.Pump();
+        Assert.Equal(6, peers.Delivered.Count);
+        Assert.Equal(IkeSaState.Established, peers.A.GetStatus().Tunnels[0].IkeSa!.State);
+        Assert.Null(peers.A.Tick());
+    }
+
+    [Fact]
+    public void Unanswered_liveness_check_declares_the_peer_unreachable()
+    {
+        TestPeers peers = Established();
+        peers.Drop = (_, _, _) => true;
+        peers.A.CheckLiveness("to-b");
+        peers.Pump();
+        for (int i = 0; i < 10; i++)
+            peers.Advance(TimeSpan.FromSeconds(60));
+        peers.Single<PeerUnreachable>(peers.EventsA);
+        peers.Single<IkeSaDeleted>(peers.EventsA);
+        peers.Single<ChildSaDeleted>(peers.EventsA);
+    }
+
+    /// <summary>Plays the initiator by hand with the keys from IkeSaEstablished (the KeyLog data).</summary>
+    private static (OutgoingDatagram Request, DecodedMessage Response, List<IkePayload> Inner) Exchange(TestPeers peers,
+        ExchangeType exchange, uint messageId, List<IkePayload> payloads)
+    {
+        IkeSaEstablished e = peers.Single<IkeSaEstablished>(peers.EventsA);
+        var enc = (EncryptionAlgorithm)e.Keys.EncryptionTransformId;
+        var integ = (IntegrityAlgorithm)e.Keys.IntegrityTransformId;
+        using var toResponder = SkProtection.Create(enc, e.Keys.EncryptionKeyBits, integ, e.Keys.SkEi, e.Keys.SkAi);
+        using var fromResponder = SkProtection.Create(enc, e.Keys.EncryptionKeyBits, integ, e.Keys.SkEr, e.Keys.SkAr);
+        var header = new IkeHeader(e.InitiatorSpi, e.ResponderSpi, PayloadType.None, IkeHeader.Ikev2, exchange, IkeFlags.Initiator, messageId, 0);
+        var iv = new byte[toResponder.IvSize];
+        BinaryPrimitives.WriteUInt32BigEndian(iv.AsSpan(iv.Length - 4), 0x77770000 + messageId);
+        byte[] bytes = SkCodec.Encode(header, payloads, toResponder, iv);
+        peers.B.HandleDatagram(e.Remote, e.Local, bytes);
+        Assert.True(peers.B.TryDequeueOutgoing(out OutgoingDatagram reply));
+        Assert.True(PayloadCodec.TryDecodeMessage(reply.Payload, out DecodedMessage? response).IsOk);
+        var inner = new List<IkePayload>();
+        Assert.Equal(SkCodec.OpenStatus.Ok, SkCodec.TryOpen(response!, fromResponder, inner, out _));
+        Assert.True(response!.Header.IsResponse);
+        Assert.Equal(messageId, response.Header.MessageId);
+        return (new OutgoingDatagram(e.Local, e.Remote, bytes), response, inner);
+    }
+
+    [Fact]
+    public void Create_child_sa_requests_are_refused_with_NO_ADDITIONAL_SAS()
+    {
+        TestPeers peers = Established();
+        var (_, _, inner) = Exchange(peers, ExchangeType.CreateChildSa, 2,
+            [new NotifyPayload(ProtocolId.Esp, [1, 2, 3, 4], NotifyType.RekeySa, []), new NoncePayload(new byte[32])]);
+        Assert.Equal(NotifyType.NoAdditionalSas, Assert.IsType<NotifyPayload>(Assert.Single(inner)).NotifyType);
+        Assert.Single(peers.B.GetStatus().Tunnels[0].ChildSas);
+    }
+
+    [Fact]
+    public void Deleting_a_child_sa_answers_with_our_inbound_spi()
+    {
+        TestPeers peers = Established();
+        ChildSaInfo a = peers.Single<ChildSaEstablished>(peers.EventsA).Child;
+        var (_, _, inner) = Exchange(peers, ExchangeType.Informational, 2, [new DeletePayload(ProtocolId.Esp, [a.InboundSpi])]);
+        DeletePayload d = Assert.IsType<DeletePayload>(Assert.Single(inner));
+        Assert.Equal([a.OutboundSpi], d.Spis);
+        peers.Collect();
+        ChildSaDeleted deleted = peers.Single<ChildSaDeleted>(peers.EventsB);
+        Assert.Equal(a.OutboundSpi, deleted.InboundSpi);
+        Assert.Empty(peers.B.GetStatus().Tunnels[0].ChildSas);
+        Assert.Equal(IkeSaState.Established, peers.B.GetStatus().Tunnels[0].IkeSa!.State);
+    }
+
+    [Fact]
+    public void A_retransmitted_request_gets_the_cached_response_and_is_not_reprocessed()
+    {
+        TestPeers peers = Established();
+        var (request, response, _) = Exchange(peers, ExchangeType.Informational, 2, []);
+        peers.B.HandleDatagram(request.Remote, request.Local, request.Payload);
+        Assert.True(peers.B.TryDequeueOutgoing(out OutgoingDatagram again));
+        Assert.Equal(response.Raw, again.Payload);
+        Assert.Equal(1, peers.B.Counters[IkeCounter.CachedResponsesSent]);
+    }
+
+    [Fact]
+    public void Old_and_future_message_ids_are_dropped()
+    {
+        TestPeers peers = Established();
+        IkeSaEstablished e = peers.Single<IkeSaEstablished>(peers.EventsA);
+        var enc = (EncryptionAlgorithm)e.Keys.EncryptionTransformId;
+        using var p = SkProtection.Create(enc, e.Keys.EncryptionKeyBits, (IntegrityAlgorithm)e.Keys.IntegrityTransformId, e.Keys.SkEi, e.Keys.SkAi);
+        var header = new IkeHeader(e.InitiatorSpi, e.ResponderSpi, PayloadType.None, IkeHeader.Ikev2, ExchangeType.Informational, IkeFlags.Initiator, 9, 0);
+        peers.B.HandleDatagram(e.Remote, e.Local, SkCodec.Encode(header, [], p, new byte[p.IvSize]));
+        Assert.False(peers.B.TryDequeueOutgoing(out _));
+        Assert.Equal(1, peers.B.Counters[IkeCounter.InvalidMessageId]);
+    }
+}
