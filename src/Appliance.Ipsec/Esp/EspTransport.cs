@@ -27,13 +27,18 @@ public static class EspTransport
         if (!TryParseHeader(packet, out int headerLength, out byte protocol, out DropReason reason))
             return sa.Drop(reason);
 
+        // The IP header moves first: the ESP header is written where the header's tail was.
+        int newHeaderOffset = packetOffset - sa.HeaderLength;
+        if (newHeaderOffset < 0)
+            return sa.Drop(DropReason.NoBufferSpace);
+        buffer.Slice(packetOffset, headerLength).CopyTo(buffer[newHeaderOffset..]);
+
         DropReason verdict = sa.Seal(buffer, packetOffset + headerLength, packetLength - headerLength, protocol, out int espOffset, out int espLength);
         if (verdict != DropReason.None)
             return verdict;
 
         outOffset = espOffset - headerLength;
         outLength = headerLength + espLength;
-        buffer.Slice(packetOffset, headerLength).CopyTo(buffer[outOffset..]);
         FixHeader(buffer.Slice(outOffset, outLength), IpProtocol.Esp);
         return DropReason.None;
     }
