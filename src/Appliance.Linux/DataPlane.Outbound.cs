@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Appliance.Ipsec.Packets;
 using Appliance.Linux.Io;
 using Appliance.Linux.Packets;
@@ -37,9 +38,13 @@ public sealed partial class DataPlane
 
     private void HandleLanPacket(Span<byte> frame, PacketBatch tx, byte[] udp)
     {
-        if (frame.Length < VirtioNetHeader.Size) { Counters.Drop(DataPlaneDropReason.Malformed); return; }
+        const int Ethernet = 14;
+        if (frame.Length < VirtioNetHeader.Size + Ethernet) { Counters.Drop(DataPlaneDropReason.Malformed); return; }
         var vnet = VirtioNetHeader.Read(frame);
-        var packet = frame[VirtioNetHeader.Size..];
+        // Only untagged IPv4/IPv6 frames can be LAN traffic for a tunnel; ARP and the rest are the kernel's.
+        ushort etherType = BinaryPrimitives.ReadUInt16BigEndian(frame[(VirtioNetHeader.Size + 12)..]);
+        if (etherType is not (0x0800 or 0x86DD)) return;
+        var packet = frame[(VirtioNetHeader.Size + Ethernet)..];
         if (!IpView.TryParse(packet, out var ip)) return; // not IP (or broken): the kernel's business
         var action = _spd.Lookup(ip.Source, ip.Destination, out int tunnel);
         switch (action)
@@ -63,7 +68,7 @@ public sealed partial class DataPlane
         packet = packet[..ip.TotalLength];
         if (vnet.GsoKind == VirtioNetHeader.GsoNone)
         {
-            if (!vnet.TryCompleteChecksum(packet)) { Counters.Drop(DataPlaneDropReason.Malformed); return; }
+            if (!vnet.TryCompleteChecksum(packet, Ethernet)) { Counters.Drop(DataPlaneDropReason.Malformed); return; }
             if (packet.Length > TxSlotSize - Headroom - 128) { Counters.Drop(DataPlaneDropReason.TooBig); return; }
             if (tx.Count == tx.Capacity) Flush(tx);
             packet.CopyTo(tx.Slot(tx.Count)[Headroom..]);

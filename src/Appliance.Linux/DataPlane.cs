@@ -26,7 +26,7 @@ public sealed partial class DataPlane : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Spd _spd;
-    private readonly KillSwitch _killSwitch;
+    private KillSwitch? _killSwitch;
     private readonly object _gate = new();
     private readonly long[] _lastTrap;
 
@@ -47,7 +47,6 @@ public sealed partial class DataPlane : IDisposable
         _time = time;
         _logger = logger;
         _spd = new Spd(options.Tunnels);
-        _killSwitch = new KillSwitch(options.RouteTable, options.RulePriority);
         _outbound = new OutboundEspSa?[_spd.Count];
         _lastTrap = new long[_spd.Count];
         for (int i = 0; i < _lastTrap.Length; i++) _lastTrap[i] = long.MinValue / 2;
@@ -82,6 +81,7 @@ public sealed partial class DataPlane : IDisposable
     /// <summary>Installs the kill switch routes, opens the sockets and starts the worker threads.</summary>
     public void Start()
     {
+        _killSwitch = new KillSwitch(_options.RouteTable, _options.RulePriority);
         var (added, removed) = _killSwitch.Apply(DesiredRoutes());
         _logger.LogInformation("kill switch: table {Table}, {Added} routes added, {Removed} stale removed", _options.RouteTable, added, removed);
         _lan = new LanCapture(_options.LanInterface, PollInterval);
@@ -121,7 +121,7 @@ public sealed partial class DataPlane : IDisposable
             Counters.Register(sa, counters);
             needsThrow = _options.Tunnels.Any(t => Prefix.From(t.RemoteTs).Any(p => p.Contains(sa.Remote.Address.GetAddressBytes())));
         }
-        if (needsThrow && _lan != null) _killSwitch.Apply(DesiredRoutes());
+        if (needsThrow) _killSwitch?.Apply(DesiredRoutes());
         _logger.LogInformation("installed {Sa}, tunnel MTU {Mtu}", sa.ToString(), outbound.TunnelMtu);
     }
 
@@ -180,8 +180,14 @@ public sealed partial class DataPlane : IDisposable
     }
 
     /// <summary>Empties the kill switch table: only when the tunnels are deconfigured, never on shutdown.</summary>
-    public static void RemoveKillSwitch(uint routeTable = 161, uint rulePriority = 161) =>
-        new KillSwitch(routeTable, rulePriority).Apply([]);
+    public static void RemoveKillSwitch(uint routeTable = 161, uint rulePriority = 161)
+    {
+        using var killSwitch = new KillSwitch(routeTable, rulePriority);
+        killSwitch.Apply([]);
+    }
+
+    /// <summary>The kill switch table's current routes (for status and tests).</summary>
+    public IReadOnlyList<KillSwitchRoute> KillSwitchRoutes => _killSwitch?.ListRoutes() ?? [];
 
     /// <summary>Stops the worker threads and closes the sockets. The kill switch routes stay.</summary>
     public void Dispose()
@@ -193,6 +199,7 @@ public sealed partial class DataPlane : IDisposable
         _lan?.Dispose();
         _writer?.Dispose();
         _wan?.Dispose();
+        _killSwitch?.Dispose();
         lock (_gate)
         {
             foreach (var (_, o, i) in _installed) { o.Dispose(); i.Dispose(); }

@@ -4,8 +4,8 @@ using Appliance.Linux.Native;
 namespace Appliance.Linux.Io;
 
 /// <summary>
-/// AF_PACKET (cooked, SOCK_DGRAM) socket on the LAN NIC: sees every IPv4/IPv6 packet LAN hosts
-/// send, with a virtio_net_hdr in front so offloaded packets arrive intact (GSO super-packets
+/// AF_PACKET (SOCK_RAW: PACKET_VNET_HDR needs it) socket on the LAN NIC: sees every frame LAN hosts
+/// send, Ethernet header included, with a virtio_net_hdr in front so offloaded packets arrive intact (GSO super-packets
 /// with their segment size, and partial checksums the sender left for the NIC to finish).
 /// Packets the box itself sends out of this NIC are ignored.
 /// </summary>
@@ -14,7 +14,7 @@ internal sealed unsafe class LanCapture : IDisposable
     public LanCapture(string ifName, TimeSpan receiveTimeout)
     {
         IfIndex = Libc.InterfaceIndex(ifName);
-        Fd = Libc.Check(Libc.socket(Libc.AF_PACKET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC,
+        Fd = Libc.Check(Libc.socket(Libc.AF_PACKET, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC,
             BinaryPrimitives.ReverseEndianness(Libc.ETH_P_ALL)), "socket(AF_PACKET)");
         try
         {

@@ -36,12 +36,15 @@ internal readonly struct VirtioNetHeader
     /// Finishes a partial checksum: the field already holds the pseudo-header sum, so the Internet
     /// checksum of everything from ChecksumStart to the end is the final value (as skb_checksum_help).
     /// </summary>
-    public bool TryCompleteChecksum(Span<byte> packet)
+    /// <param name="packet">The IP packet.</param>
+    /// <param name="linkHeaderLength">Bytes of link header before the packet: ChecksumStart counts from the frame's start.</param>
+    public bool TryCompleteChecksum(Span<byte> packet, int linkHeaderLength)
     {
-        int field = ChecksumStart + ChecksumOffset;
         if (!NeedsChecksum) return true;
-        if (ChecksumStart >= packet.Length || field + 2 > packet.Length) return false;
-        ushort sum = InternetChecksum.Compute(packet[ChecksumStart..]);
+        int start = ChecksumStart - linkHeaderLength;
+        int field = start + ChecksumOffset;
+        if (start < 0 || start >= packet.Length || field + 2 > packet.Length) return false;
+        ushort sum = InternetChecksum.Compute(packet[start..]);
         BinaryPrimitives.WriteUInt16BigEndian(packet[field..], sum);
         return true;
     }

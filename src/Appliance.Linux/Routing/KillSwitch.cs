@@ -23,8 +23,12 @@ public readonly record struct KillSwitchRoute(IPNetwork Prefix, KillSwitchAction
 /// endpoints. The routes are kernel state, so they outlive the process (SIGKILL included) and
 /// the next start reconciles: stale routes are deleted, missing ones added, present ones kept.
 /// </summary>
-internal sealed class KillSwitch
+internal sealed class KillSwitch : IDisposable
 {
+    // Opened once so every later change lands in the network namespace the socket was created in,
+    // whichever thread calls.
+    private readonly RtNetlink _nl = new();
+
     private const ushort RTA_DST = 1, RTA_TABLE = 15, FRA_PRIORITY = 6, FRA_TABLE = 15;
     private const byte FR_ACT_TO_TBL = 1, RTPROT_APPLIANCE = 0xA7;
 
@@ -41,6 +45,11 @@ internal sealed class KillSwitch
     /// <returns>(added, removed) route counts.</returns>
     public (int Added, int Removed) Apply(IEnumerable<KillSwitchRoute> desired)
     {
+        lock (_nl) return ApplyCore(desired);
+    }
+
+    private (int Added, int Removed) ApplyCore(IEnumerable<KillSwitchRoute> desired)
+    {
         // A prefix listed as both blackhole and throw is a bypass: throw wins.
         var want = new Dictionary<IPNetwork, KillSwitchAction>();
         foreach (var r in desired)
@@ -49,7 +58,7 @@ internal sealed class KillSwitch
             if (!want.TryGetValue(p, out var have) || r.Action == KillSwitchAction.Throw) want[p] = r.Action;
         }
 
-        using var nl = new RtNetlink();
+        var nl = _nl;
         EnsureRule(nl, Libc4);
         EnsureRule(nl, Libc6);
         int removed = 0, added = 0;
@@ -73,9 +82,10 @@ internal sealed class KillSwitch
     /// <summary>The routes currently in the kill switch table (both families).</summary>
     public IReadOnlyList<KillSwitchRoute> ListRoutes()
     {
-        using var nl = new RtNetlink();
-        return ListRoutes(nl);
+        lock (_nl) return ListRoutes(_nl);
     }
+
+    public void Dispose() => _nl.Dispose();
 
     private const byte Libc4 = Native.Libc.AF_INET, Libc6 = Native.Libc.AF_INET6;
 

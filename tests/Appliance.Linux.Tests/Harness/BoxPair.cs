@@ -1,0 +1,45 @@
+using Appliance.Linux.Sa;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Appliance.Linux.Tests.Harness;
+
+/// <summary>Two running data planes, boxA's and boxB's, each started inside its own namespace.</summary>
+internal sealed class BoxPair : IDisposable
+{
+    public BoxPair(BoxTopology topo, DataPlaneOptions? a = null, DataPlaneOptions? b = null)
+    {
+        Topology = topo;
+        A = NetNs.Run(topo.BoxA, () => Started(a ?? BoxTopology.OptionsA()));
+        B = NetNs.Run(topo.BoxB, () => Started(b ?? BoxTopology.OptionsB()));
+    }
+
+    public BoxTopology Topology { get; }
+    public DataPlane A { get; }
+    public DataPlane B { get; }
+
+    private static DataPlane Started(DataPlaneOptions options)
+    {
+        var dp = new DataPlane(options, TimeProvider.System, NullLogger.Instance);
+        dp.Start();
+        return dp;
+    }
+
+    public void Install((SaInstall A, SaInstall B) sas)
+    {
+        A.InstallSa(sas.A);
+        B.InstallSa(sas.B);
+    }
+
+    /// <summary>ping from a namespace; true when every reply came back.</summary>
+    public static (bool Ok, string Output) Ping(string ns, string target, int count = 3, string extra = "")
+    {
+        var (exit, output) = NetNs.Sh($"ip netns exec {ns} ping -n -c {count} -i 0.2 -W 2 {extra} {target}");
+        return (exit == 0, output);
+    }
+
+    public void Dispose()
+    {
+        A.Dispose();
+        B.Dispose();
+    }
+}

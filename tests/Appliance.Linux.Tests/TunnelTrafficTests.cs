@@ -1,0 +1,31 @@
+using Appliance.Linux.Tests.Harness;
+
+namespace Appliance.Linux.Tests;
+
+/// <summary>Box-to-box ESP (IP protocol 50) in tunnel mode through the namespace topology.</summary>
+[Collection(NetnsCollection.Name)]
+public sealed class TunnelTrafficTests(BoxTopology topo)
+{
+    [Theory]
+    [InlineData(20, 128, 0)]  // AES-GCM-16 128
+    [InlineData(20, 256, 0)]  // AES-GCM-16 256
+    [InlineData(28, 256, 0)]  // ChaCha20-Poly1305
+    [InlineData(12, 128, 12)] // AES-CBC 128 + HMAC-SHA2-256-128
+    [InlineData(12, 256, 14)] // AES-CBC 256 + HMAC-SHA2-512-256
+    public void Ping_crosses_the_tunnel_both_ways_and_only_esp_is_on_the_wan(int encr, int keyBits, int integ)
+    {
+        using var pair = new BoxPair(topo);
+        pair.Install(TestSas.Pair(encr, keyBits, integ));
+        using var wan = new WanCapture(topo.BoxA, "wan0");
+
+        var (aToB, outAB) = BoxPair.Ping(topo.HostA, "10.2.0.2");
+        var (bToA, outBA) = BoxPair.Ping(topo.HostB, "10.1.0.2");
+
+        Assert.True(aToB, outAB);
+        Assert.True(bToA, outBA);
+        Assert.Equal(0, wan.Count("net 10.0.0.0/8"));
+        Assert.True(wan.Count("esp") >= 12, wan.Dump());
+        var sa = Assert.Single(pair.A.Counters.Sas).Value;
+        Assert.True(sa.PacketsOut >= 6 && sa.PacketsIn >= 6, $"out {sa.PacketsOut} in {sa.PacketsIn}");
+    }
+}
