@@ -29,7 +29,7 @@ public sealed class PtyEndToEndTests : IDisposable
               "Ike": [ "aes256gcm16-prfsha384-ecp384" ], "Esp": [ "aes256gcm16" ] } } } }
         """;
 
-    private readonly PtyPair _pty = new();
+    private PtyPair _pty = new();
     private readonly TestBox _box = new();
     private readonly string _work = Directory.CreateTempSubdirectory("prv-station-").FullName;
     private readonly CapturingLogger _logger = new();
@@ -251,5 +251,26 @@ public sealed class PtyEndToEndTests : IDisposable
             text.Append(Encoding.ASCII.GetString(buffer, 0, read));
         }
         return text.ToString();
+    }
+
+    [Fact]
+    public async Task UnpluggedAdapter_ServiceReopensThePort_StagedChangesSurvive()
+    {
+        string replies = await WithServiceAsync(false, async () =>
+        {
+            using (SerialPort port = ProvisioningConsoleService.Open(_pty.StationPath))
+                Assert.Contains("OK staged Appliance:Board", await ExchangeAsync(port, ["SET Appliance:Board simulated"], "OK staged"));
+
+            string directory = _pty.Directory;
+            _pty.Unplug();
+            await Task.Delay(500); // the service sees the port fail and starts retrying
+            _pty = new PtyPair(directory);
+            await Task.Delay(1000);
+
+            using SerialPort again = ProvisioningConsoleService.Open(_pty.StationPath);
+            return await ExchangeAsync(again, ["", "GET Appliance:Board"], "OK simulated");
+        });
+        Assert.Contains("OK simulated", replies);
+        Assert.Contains(_logger.Lines, l => l.Contains("Provisioning link failed") || l.Contains("unavailable"));
     }
 }

@@ -11,9 +11,10 @@ internal sealed class PtyPair : IDisposable
     private readonly Process _socat;
     private readonly string _directory;
 
-    public PtyPair()
+    /// <param name="directory">Reuse the link paths of an earlier pair (a USB adapter plugged back in).</param>
+    public PtyPair(string? directory = null)
     {
-        _directory = Directory.CreateTempSubdirectory("prv-pty-").FullName;
+        _directory = directory ?? System.IO.Directory.CreateTempSubdirectory("prv-pty-").FullName;
         BoxPath = Path.Combine(_directory, "box");
         StationPath = Path.Combine(_directory, "station");
         var info = new ProcessStartInfo("socat") { RedirectStandardError = true, RedirectStandardOutput = true };
@@ -30,13 +31,22 @@ internal sealed class PtyPair : IDisposable
         }
     }
 
+    public string Directory => _directory;
     public string BoxPath { get; }
     public string StationPath { get; }
 
-    public void Dispose()
+    /// <summary>Ends socat: both ptys vanish, as when a USB serial adapter is pulled.</summary>
+    public void Unplug()
     {
         try { _socat.Kill(); _socat.WaitForExit(5000); } catch (InvalidOperationException) { }
+        File.Delete(BoxPath);
+        File.Delete(StationPath);
+    }
+
+    public void Dispose()
+    {
+        Unplug();
         _socat.Dispose();
-        try { Directory.Delete(_directory, true); } catch (IOException) { }
+        try { System.IO.Directory.Delete(_directory, true); } catch (IOException) { }
     }
 }
