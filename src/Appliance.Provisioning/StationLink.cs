@@ -47,13 +47,32 @@ internal sealed class StationLink : IAsyncDisposable
     /// </summary>
     public async Task<string> SyncAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        while (_lines.Reader.TryRead(out _)) { }
-        await WriteLinesAsync(["", "HELLO"], cancellationToken).ConfigureAwait(false);
+        // HELLO is repeated: a box still booting (or reopening its port) discards what came before.
+        TimeSpan retry = TimeSpan.FromSeconds(2);
+        DateTime deadline = DateTime.UtcNow + timeout;
         string expected = "OK " + ProtocolReplies.BannerName + " ";
         while (true)
         {
-            string line = await ReadLineAsync(timeout, cancellationToken).ConfigureAwait(false);
-            if (line.StartsWith(expected, StringComparison.Ordinal)) return line[3..];
+            while (_lines.Reader.TryRead(out _)) { }
+            await WriteLinesAsync(["", "HELLO"], cancellationToken).ConfigureAwait(false);
+            DateTime attemptEnd = DateTime.UtcNow + retry;
+            try
+            {
+                while (true)
+                {
+                    TimeSpan left = (attemptEnd < deadline ? attemptEnd : deadline) - DateTime.UtcNow;
+                    string line = await ReadLineAsync(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1), cancellationToken).ConfigureAwait(false);
+                    if (line.StartsWith(expected, StringComparison.Ordinal)) return line[3..];
+                }
+            }
+            catch (StationLinkException) when (DateTime.UtcNow < deadline && !_lines.Reader.Completion.IsCompleted)
+            {
+                // no banner yet: ask again
+            }
+            catch (StationLinkException)
+            {
+                throw new StationLinkException($"no answer within {timeout.TotalSeconds:0} s");
+            }
         }
     }
 

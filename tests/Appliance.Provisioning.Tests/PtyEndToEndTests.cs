@@ -53,7 +53,8 @@ public sealed class PtyEndToEndTests : IDisposable
         await service.StartAsync(CancellationToken.None);
         try
         {
-            await Task.Delay(300); // let the service open its end
+            if (!(provisioningMode || !_box.Store.IsLocked)) await Task.Delay(300); // nothing will listen
+            else await WaitForBoxAsync();
             return await body();
         }
         finally
@@ -230,6 +231,20 @@ public sealed class PtyEndToEndTests : IDisposable
         Assert.Contains("ERR 408 PEM not completed in time", replies);
     }
 
+    /// <summary>Until the service has its end open, what the station sends is discarded: probe with HELLO.</summary>
+    private async Task WaitForBoxAsync()
+    {
+        DateTime deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            using SerialPort probe = ProvisioningConsoleService.Open(_pty.StationPath);
+            probe.BaseStream.Write(Encoding.ASCII.GetBytes("\nHELLO\n"));
+            probe.BaseStream.Flush();
+            if ((await ReadUntilAsync(probe, "OK APPLIANCE-PROVISION", TimeSpan.FromSeconds(1))).Contains("OK APPLIANCE-PROVISION")) return;
+        }
+        throw new TimeoutException("the console service never answered");
+    }
+
     private static async Task<string> ExchangeAsync(SerialPort port, string[] lines, string until)
     {
         port.BaseStream.Write(Encoding.ASCII.GetBytes(string.Join('\n', lines) + "\n"));
@@ -265,7 +280,7 @@ public sealed class PtyEndToEndTests : IDisposable
             _pty.Unplug();
             await Task.Delay(500); // the service sees the port fail and starts retrying
             _pty = new PtyPair(directory);
-            await Task.Delay(1000);
+            await WaitForBoxAsync();
 
             using SerialPort again = ProvisioningConsoleService.Open(_pty.StationPath);
             return await ExchangeAsync(again, ["", "GET Appliance:Board"], "OK simulated");
