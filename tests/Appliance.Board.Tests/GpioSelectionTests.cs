@@ -149,13 +149,16 @@ public class GpioSelectionTests
         Assert.IsType<SimulatedGpioDriver>(driver);
         using var controller = GpioDriverFactory.CreateController(simulated);
         Assert.Equal(SimulatedGpioDriver.LineCount, controller.PinCount);
+        using BoardGpio gpio = BoardGpio.Open(simulated, environment);
+        Assert.NotNull(gpio.Simulated);
+        Assert.Same(gpio.Simulated, gpio.Edges);
     }
 
     [Fact]
     public void This_machine_without_gpio_gives_a_clear_error_not_a_crash()
     {
         // The build machine has no Raspberry Pi GPIO chip; whichever check fails first, the error is ours.
-        var e = Assert.Throws<GpioUnavailableException>(() => GpioDriverFactory.CreateDriver(Rpi4));
+        var e = Assert.Throws<GpioUnavailableException>(() => BoardGpio.Open(Rpi4));
         Assert.True(e.Message.Contains("libgpiod", StringComparison.Ordinal) || e.Message.Contains("pinctrl-bcm2711", StringComparison.Ordinal), e.Message);
     }
 }

@@ -13,7 +13,7 @@ public class LedServiceTests
             Board = new SimulatedBoard(board);
             State = new ApplianceStateHolder(initial);
             Watchdog = new LivenessWatchdog(Time, TimeSpan.FromSeconds(5));
-            Leds = new LedService(Board.Profile, Board.Gpio, State, Watchdog, Time);
+            Leds = new LedService(Board.Profile, Board.Controller, State, Watchdog, Time);
         }
 
         public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));

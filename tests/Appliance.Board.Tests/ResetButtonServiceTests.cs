@@ -169,7 +169,7 @@ public class ResetButtonServiceTests
     public async Task A_missed_edge_is_caught_by_the_poll()
     {
         using var rig = new Rig(realReset: false);
-        // Stopping detaches the edge callback: from here on only the polls see the pin.
+        // Stopping detaches the pushed edges: from here on only the polls see the pin, as on hardware.
         await rig.Button.StopAsync(CancellationToken.None);
         rig.Hold(TimeSpan.FromMilliseconds(500));
 

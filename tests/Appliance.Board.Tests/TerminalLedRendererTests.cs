@@ -62,7 +62,7 @@ public class TerminalLedRendererTests
         using var board = new SimulatedBoard();
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
         var state = new ApplianceStateHolder();
-        var leds = new LedService(board.Profile, board.Gpio, state, new LivenessWatchdog(time), time);
+        var leds = new LedService(board.Profile, board.Controller, state, new LivenessWatchdog(time), time);
         var output = new StringWriter();
         var renderer = new TerminalLedRenderer(output, ansi: false);
         leds.Changed += renderer.Write;

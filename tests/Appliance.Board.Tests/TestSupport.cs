@@ -39,12 +39,13 @@ internal sealed class SimulatedBoard : IDisposable
     {
         Profile = BoardProfile.Load(name, RepoPaths.BoardRoot);
         Driver = new SimulatedGpioDriver();
-        Gpio = new GpioController(Driver);
+        Gpio = BoardGpio.Simulate(Driver);
     }
 
     public BoardProfile Profile { get; }
     public SimulatedGpioDriver Driver { get; }
-    public GpioController Gpio { get; }
+    public BoardGpio Gpio { get; }
+    public GpioController Controller => Gpio.Controller;
 
     public int ButtonPin => Profile.ResetButton.Pin;
 

@@ -11,14 +11,15 @@ namespace Appliance.Board;
 /// short press (&lt; 2 s) re-initiates all tunnels; hold ≥ 10 s until FLT blinks fast, release, and the
 /// box is factory-reset; held at power-up, the box enters provisioning mode; held over 60 s the button
 /// is reported stuck (a fault), never taken as a reset.
-/// Edges wake the state machine at once; a <see cref="PeriodicTimer"/> on the injected TimeProvider
-/// reads the pin to confirm holds and catch missed edges.
+/// A <see cref="PeriodicTimer"/> on the injected TimeProvider reads the pin every 20 ms; where the
+/// driver pushes edges (the simulated board, see <see cref="IPinEdgeSource"/>) they are fed in too.
 /// </summary>
 public sealed partial class ResetButtonService : BackgroundService
 {
     public const string FaultSource = "reset-button";
 
     private readonly GpioController _gpio;
+    private readonly IPinEdgeSource? _edges;
     private readonly ResetButtonDefinition _button;
     private readonly ApplianceStateHolder _state;
     private readonly TimeProvider _time;
@@ -31,7 +32,7 @@ public sealed partial class ResetButtonService : BackgroundService
     private bool _started;
 
     /// <summary>A button whose factory reset is <see cref="FactoryReset.Run"/> on <paramref name="layout"/>.</summary>
-    public ResetButtonService(BoardProfile profile, GpioController gpio, ApplianceStateHolder state, StateLayout layout,
+    public ResetButtonService(BoardProfile profile, BoardGpio gpio, ApplianceStateHolder state, StateLayout layout,
                               TimeProvider time, ILogger<ResetButtonService>? logger = null, ResetButtonTiming? timing = null)
         : this(profile, gpio, state, () => FactoryReset.Run(layout), time, logger, timing)
     {
@@ -39,11 +40,13 @@ public sealed partial class ResetButtonService : BackgroundService
     }
 
     /// <summary>Opens the pin and reads it once: <see cref="ProvisioningModeRequested"/> is known on return.</summary>
-    public ResetButtonService(BoardProfile profile, GpioController gpio, ApplianceStateHolder state, Action factoryReset,
+    public ResetButtonService(BoardProfile profile, BoardGpio gpio, ApplianceStateHolder state, Action factoryReset,
                               TimeProvider time, ILogger<ResetButtonService>? logger = null, ResetButtonTiming? timing = null)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        _gpio = gpio ?? throw new ArgumentNullException(nameof(gpio));
+        ArgumentNullException.ThrowIfNull(gpio);
+        _gpio = gpio.Controller;
+        _edges = gpio.Edges;
         _state = state ?? throw new ArgumentNullException(nameof(state));
         _factoryReset = factoryReset ?? throw new ArgumentNullException(nameof(factoryReset));
         _time = time ?? throw new ArgumentNullException(nameof(time));
@@ -87,7 +90,7 @@ public sealed partial class ResetButtonService : BackgroundService
     /// <summary>A stuck button was released.</summary>
     public event EventHandler? FaultCleared;
 
-    /// <summary>Begins watching edges. Idempotent; <see cref="ExecuteAsync"/> calls it.</summary>
+    /// <summary>Begins watching pushed edges (if any) and announces provisioning. Idempotent; <see cref="ExecuteAsync"/> calls it.</summary>
     public void Attach()
     {
         lock (_lock)
@@ -95,7 +98,7 @@ public sealed partial class ResetButtonService : BackgroundService
             if (_started) return;
             _started = true;
         }
-        _gpio.RegisterCallbackForPinValueChangedEvent(_button.Pin, PinEventTypes.Rising | PinEventTypes.Falling, OnEdge);
+        if (_edges is not null) _edges.InputChanged += OnInputChanged;
         if (ProvisioningModeRequested) ProvisioningRequested?.Invoke(this, EventArgs.Empty);
     }
 
@@ -128,16 +131,14 @@ public sealed partial class ResetButtonService : BackgroundService
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        bool attached;
-        lock (_lock) attached = _started;
-        if (attached) _gpio.UnregisterCallbackForPinValueChangedEvent(_button.Pin, OnEdge);
+        if (_edges is not null) _edges.InputChanged -= OnInputChanged;
     }
 
-    private void OnEdge(object sender, PinValueChangedEventArgs e)
+    private void OnInputChanged(int pin, PinValue level)
     {
-        bool level = e.ChangeType == PinEventTypes.Rising;
+        if (pin != _button.Pin) return;
         ButtonActions actions;
-        lock (_lock) actions = _machine.Edge(level != _button.ActiveLow, Now());
+        lock (_lock) actions = _machine.Edge((level == PinValue.Low) == _button.ActiveLow, Now());
         Dispatch(actions);
     }
 

@@ -52,6 +52,7 @@ public static class GpioDriverFactory
     /// <summary>Plans against the real machine and builds the driver.</summary>
     public static GpioDriver CreateDriver(BoardProfile profile) => CreateDriver(Plan(profile, GpioEnvironment.System));
 
-    /// <summary>The controller the LED and button services share; the caller disposes it.</summary>
+    /// <summary>The controller the LED and button services share; the caller disposes it.
+    /// Prefer <see cref="BoardGpio.Open(BoardProfile)"/>, which also exposes the simulated chip.</summary>
     public static GpioController CreateController(BoardProfile profile) => new(CreateDriver(profile));
 }

@@ -8,7 +8,7 @@ namespace Appliance.Board;
 /// configured pull when nothing drives them — so a pulled-up button reads high until pressed.
 /// Edge callbacks run synchronously on the caller of <see cref="SetInput"/>, outside the lock.
 /// </summary>
-public sealed class SimulatedGpioDriver : GpioDriver
+public sealed class SimulatedGpioDriver : GpioDriver, IPinEdgeSource
 {
     public const int LineCount = 64;
 
@@ -32,6 +32,9 @@ public sealed class SimulatedGpioDriver : GpioDriver
 
     protected override int PinCount => LineCount;
 
+    /// <inheritdoc/>
+    public event Action<int, PinValue>? InputChanged;
+
     /// <summary>Drives an input line from outside (a finger on the button); null releases it to its pull.</summary>
     public void SetInput(int pin, PinValue? level)
     {
@@ -52,6 +55,7 @@ public sealed class SimulatedGpioDriver : GpioDriver
         }
         var args = new PinValueChangedEventArgs(edge, pin);
         foreach (PinChangeEventHandler handler in handlers) handler(this, args);
+        InputChanged?.Invoke(pin, edge == PinEventTypes.Rising ? PinValue.High : PinValue.Low);
         foreach (TaskCompletionSource<PinEventTypes> waiter in waiters) waiter.TrySetResult(edge);
     }
 
