@@ -325,5 +325,8 @@ public sealed class AhSa : IDisposable
         return reason;
     }
 
+    /// <summary>Tests position the window as if earlier traffic had been received.</summary>
+    internal ReplayWindow ReplayWindowForTests => _replay ?? throw new InvalidOperationException();
+
     public void Dispose() => _hmac.Dispose();
 }
