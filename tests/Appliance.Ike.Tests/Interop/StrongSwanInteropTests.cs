@@ -1,0 +1,108 @@
+using System.Net;
+
+namespace Appliance.Ike.Tests.Interop;
+
+[CollectionDefinition("charon", DisableParallelization = true)]
+public sealed class CharonCollection : ICollectionFixture<CharonPeer>;
+
+/// <summary>
+/// The engine against a real strongSwan 5.9.8 charon (the product's reference peer) in network namespaces.
+/// Needs root and tools/install-deps.sh (CI has both). No public vector exists for the PSK AUTH payload
+/// (TESTING.md §1): these tests are its proof, and they compare the derived Child SA keys with charon's own.
+/// </summary>
+[Collection("charon")]
+public sealed class StrongSwanInteropTests(CharonPeer charon)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+
+    private static IkeTunnelConfig Config(string ike, string esp, string localId = "a.example.com", bool initiator = true) =>
+        new("t", IPAddress.Parse(CharonPeer.EngineAddress), initiator ? IPAddress.Parse(CharonPeer.CharonAddress) : null,
+            IkeIdentity.Parse(localId), IkeIdentity.Parse("b.example.com"), System.Text.Encoding.UTF8.GetBytes(CharonPeer.Psk),
+            [TrafficSelector.Parse("10.1.0.0/16")], [TrafficSelector.Parse("10.2.0.0/16")], [ike], [esp],
+            StartAction.None, IpsecMode.Tunnel, ForceUdpEncapsulation: false);
+
+    [Theory]
+    [InlineData("aes256gcm16-prfsha256-curve25519", "aes256gcm16")]
+    [InlineData("aes128-sha256-modp2048", "aes128-sha256")]
+    [InlineData("chacha20poly1305-prfsha512-ecp384", "chacha20poly1305")]
+    [InlineData("aes128gcm16-prfsha384-ecp256", "aes128gcm16")]
+    [InlineData("aes256-sha512-curve25519", "aes256-sha512")]
+    [InlineData("aes256-sha384-ecp521", "aes256-sha384")]
+    public void Initiator_establishes_with_charon_and_derives_the_same_child_keys(string ike, string esp)
+    {
+        using var host = new UdpEngineHost(charon, Config(ike, esp));
+        host.Engine.Initiate("t");
+        Assert.True(host.RunUntil(() => host.Events.Any(e => e is ChildSaEstablished or IkeSaFailed or AuthenticationFailed or NoProposalChosen or PeerUnreachable), Timeout),
+            "no outcome within the timeout");
+        ChildSaInfo child = Assert.Single(host.Events.OfType<ChildSaEstablished>()).Child;
+        // kernel-libipsec makes charon fake a NAT, so both sides must have moved to UDP encapsulation on 4500.
+        Assert.True(child.UdpEncapsulation);
+        Assert.Equal(4500, child.RemoteEndpoint.Port);
+        Assert.Contains(host.Engine.GetStatus().Tunnels[0].IkeSa!.Suite!, host.Events.OfType<IkeSaEstablished>().Single().Suite);
+
+        (string encI, string encR, string integI, string integR) = charon.ChildKeys(child.OutboundSpi);
+        Assert.Equal(encI, Convert.ToHexString([.. child.Outbound.EncryptionKey, .. child.Outbound.Salt]));
+        Assert.Equal(encR, Convert.ToHexString([.. child.Inbound.EncryptionKey, .. child.Inbound.Salt]));
+        if (child.IntegrityTransformId != 0)
+        {
+            Assert.Equal(integI, Convert.ToHexString(child.Outbound.IntegrityKey));
+            Assert.Equal(integR, Convert.ToHexString(child.Inbound.IntegrityKey));
+        }
+        string sas = charon.Swanctl("--list-sas --ike box");
+        Assert.Contains($"in  {child.OutboundSpi:x8}", sas);
+        Assert.Contains($"out {child.InboundSpi:x8}", sas);
+
+        host.Engine.Terminate("t");
+        Assert.True(host.RunUntil(() => host.Events.OfType<IkeSaDeleted>().Any(), Timeout));
+        Assert.DoesNotContain(child.InboundSpi.ToString("x8"), charon.Swanctl("--list-sas --ike box"));
+    }
+
+    [Fact]
+    public async Task Responder_accepts_charons_initiation_and_charon_can_delete()
+    {
+        using var host = new UdpEngineHost(charon, Config("aes256gcm16-prfsha256-curve25519", "aes256gcm16", initiator: false));
+        var initiate = Task.Run(() => charon.Swanctl("--initiate --ike box --child net --timeout 15"));
+        Assert.True(host.RunUntil(() => host.Events.OfType<ChildSaEstablished>().Any() && initiate.IsCompleted, Timeout));
+        Assert.Contains("initiate completed successfully", await initiate);
+        IkeSaEstablished ike = host.Events.OfType<IkeSaEstablished>().Single();
+        Assert.False(ike.IsInitiator);
+        Assert.Equal("b.example.com", ike.RemoteId.ToString());
+
+        var terminate = Task.Run(() => charon.Swanctl("--terminate --ike box --timeout 15"));
+        Assert.True(host.RunUntil(() => host.Events.OfType<IkeSaDeleted>().Any() && terminate.IsCompleted, Timeout));
+        Assert.Contains("terminate completed successfully", await terminate);
+        Assert.Single(host.Events.OfType<ChildSaDeleted>());
+    }
+
+    [Fact]
+    public void Wrong_psk_is_refused_by_charon_with_AUTHENTICATION_FAILED()
+    {
+        using var host = new UdpEngineHost(charon, Config("aes256gcm16-prfsha256-curve25519", "aes256gcm16", localId: "liar.example.com"));
+        host.Engine.Initiate("t");
+        Assert.True(host.RunUntil(() => host.Events.OfType<AuthenticationFailed>().Any(), Timeout));
+        Assert.Empty(host.Events.OfType<IkeSaEstablished>());
+        Assert.Equal(1, host.Engine.Counters[IkeCounter.AuthenticationFailed]);
+    }
+
+    [Fact]
+    public async Task Charon_with_the_wrong_psk_is_refused_by_the_responder()
+    {
+        IkeTunnelConfig config = Config("aes256gcm16-prfsha256-curve25519", "aes256gcm16", initiator: false) with
+        {
+            Psk = "some other secret"u8.ToArray(),
+        };
+        using var host = new UdpEngineHost(charon, config);
+        var initiate = Task.Run(() => charon.Swanctl("--initiate --ike box --child net --timeout 15"));
+        Assert.True(host.RunUntil(() => host.Events.OfType<AuthenticationFailed>().Any() && initiate.IsCompleted, Timeout));
+        Assert.Contains("AUTHENTICATION_FAILED", await initiate);
+    }
+
+    [Fact]
+    public void No_common_proposal_is_reported_by_charon_as_NO_PROPOSAL_CHOSEN()
+    {
+        using var host = new UdpEngineHost(charon, Config("aes256-sha384-ecp384", "aes256-sha384"));
+        host.Engine.Initiate("t");
+        Assert.True(host.RunUntil(() => host.Events.OfType<NoProposalChosen>().Any(), Timeout));
+        Assert.Empty(host.Events.OfType<IkeSaEstablished>());
+    }
+}
