@@ -4,6 +4,9 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 using Appliance.Common;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Appliance.Provisioning.Tests;
 
@@ -287,5 +290,30 @@ public sealed class PtyEndToEndTests : IDisposable
         });
         Assert.Contains("OK simulated", replies);
         Assert.Contains(_logger.Lines, l => l.Contains("Provisioning link failed") || l.Contains("unavailable"));
+    }
+
+    [Fact]
+    public async Task GenericHost_RunsTheRegisteredService()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddSingleton<IProvisioningHardware>(_box.Hardware);
+        builder.Services.AddSingleton<ILoggerFactory>(new CapturingLoggerFactory(_logger));
+        builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        builder.Services.AddProvisioningConsole(_box.Layout,
+            new ProvisioningConsoleOptions { Device = _pty.BoxPath },
+            new ProvisioningSessionOptions { FirmwareVersion = "0.1.0" });
+        using IHost host = builder.Build();
+        await host.StartAsync();
+        try
+        {
+            await WaitForBoxAsync();
+            var (exit, progress) = await StationAsync(new StationOptions { ProfilePath = WriteProfile() });
+            Assert.True(exit == 0, progress);
+            Assert.Contains(_logger.Lines, l => l.Contains("Provisioning console on " + _pty.BoxPath));
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
     }
 }

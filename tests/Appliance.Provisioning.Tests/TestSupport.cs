@@ -70,6 +70,13 @@ internal sealed class CapturingLogger<T> : ILogger<T>
         Inner.Log(logLevel, eventId, state, exception, formatter);
 }
 
+internal sealed class CapturingLoggerFactory(CapturingLogger logger) : ILoggerFactory
+{
+    public void AddProvider(ILoggerProvider provider) { }
+    public ILogger CreateLogger(string categoryName) => logger;
+    public void Dispose() { }
+}
+
 /// <summary>A box on a temporary state directory with a fake clock.</summary>
 internal sealed class TestBox : IDisposable
 {
