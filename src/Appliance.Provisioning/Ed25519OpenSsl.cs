@@ -4,7 +4,7 @@ namespace Appliance.Provisioning;
 
 /// <summary>
 /// Ed25519 (RFC 8032) from the system's OpenSSL 3 libcrypto, which .NET itself already loads on Linux.
-/// .NET has no Ed25519 API and NSec is not referenced here; five LibraryImports are smaller and more
+/// .NET has no Ed25519 API and NSec is not referenced here; seven LibraryImports are smaller and more
 /// trustworthy than curve arithmetic written for one CSR. Keys stay as 32-byte seeds in our memory.
 /// </summary>
 internal static partial class Ed25519OpenSsl
