@@ -98,9 +98,17 @@ internal sealed class StationRun
             await FailAsync("CSR", "reply holds no CERTIFICATE REQUEST").ConfigureAwait(false);
             return false;
         }
-        Directory.CreateDirectory(_options.CsrOutDirectory!);
         string path = Path.Combine(_options.CsrOutDirectory!, SafeFileName(serial) + ".csr");
-        await File.WriteAllTextAsync(path, pem, _cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Directory.CreateDirectory(_options.CsrOutDirectory!);
+            await File.WriteAllTextAsync(path, pem, _cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await FailAsync("CSR", $"cannot write {path}: {e.Message}").ConfigureAwait(false);
+            return false;
+        }
         await _progress.WriteLineAsync("CSR written to " + path).ConfigureAwait(false);
         return true;
     }

@@ -116,4 +116,15 @@ public class StationTests
         (exit, progress) = await RunAsync(box, box.NewSession(), new StationOptions { ProfilePath = profile, KeyAlgorithm = "rsa" });
         Assert.Equal(ProvisioningStation.ExitUsage, exit);
     }
+
+    [Fact]
+    public async Task UnwritableCsrDirectory_FailsTheCsrStep()
+    {
+        using var box = new TestBox();
+        string profile = WriteFile(box, "p.json", """{ "Appliance": { "Board": "simulated" } }""");
+        string notADirectory = WriteFile(box, "occupied", "a file where the directory should be");
+        var (exit, progress) = await RunAsync(box, box.NewSession(), new StationOptions { ProfilePath = profile, CsrOutDirectory = notADirectory });
+        Assert.Equal(ProvisioningStation.ExitStepFailed, exit);
+        Assert.Contains("FAILED at CSR: cannot write", progress);
+    }
 }
