@@ -53,7 +53,6 @@ internal static class BoardProfileValidator
         {
             "libgpiod" => GpioDriverKind.Libgpiod,
             "simulated" => GpioDriverKind.Simulated,
-            null => null,
             _ => null,
         };
         if (driver is null)
