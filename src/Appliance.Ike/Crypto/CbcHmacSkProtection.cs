@@ -44,18 +44,15 @@ internal sealed class CbcHmacSkProtection : SkProtection
         {
             CryptographicOperations.ZeroMemory(input);
         }
-        Span<byte> mac = stackalloc byte[64];
-        int macLength = ComputeMac(associated, destination[..(AesBlock + padded)], mac);
-        mac[.._icvSize].CopyTo(destination.Slice(AesBlock + padded, _icvSize));
-        mac[..macLength].Clear();
+        IntegrityMac.Compute(_integ, _integKey, associated, destination[..(AesBlock + padded)], destination.Slice(AesBlock + padded, _icvSize));
     }
 
     private protected override bool TryUnprotectCore(ReadOnlySpan<byte> associated, ReadOnlySpan<byte> body, int cipherLength, out byte[] plaintext)
     {
         plaintext = [];
-        Span<byte> mac = stackalloc byte[64];
-        ComputeMac(associated, body[..(AesBlock + cipherLength)], mac);
-        if (!CryptographicOperations.FixedTimeEquals(mac[.._icvSize], body.Slice(AesBlock + cipherLength, _icvSize)))
+        Span<byte> icv = stackalloc byte[_icvSize];
+        IntegrityMac.Compute(_integ, _integKey, associated, body[..(AesBlock + cipherLength)], icv);
+        if (!CryptographicOperations.FixedTimeEquals(icv, body.Slice(AesBlock + cipherLength, _icvSize)))
             return false;
         byte[] decrypted = new byte[cipherLength];
         try
@@ -67,19 +64,6 @@ internal sealed class CbcHmacSkProtection : SkProtection
         {
             CryptographicOperations.ZeroMemory(decrypted);
         }
-    }
-
-    private int ComputeMac(ReadOnlySpan<byte> associated, ReadOnlySpan<byte> ivAndCipher, Span<byte> mac)
-    {
-        using IncrementalHash h = _integ switch
-        {
-            IntegrityAlgorithm.HmacSha256_128 => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _integKey),
-            IntegrityAlgorithm.HmacSha384_192 => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA384, _integKey),
-            _ => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA512, _integKey),
-        };
-        h.AppendData(associated);
-        h.AppendData(ivAndCipher);
-        return h.GetHashAndReset(mac);
     }
 
     protected override void Dispose(bool disposing)
