@@ -100,7 +100,7 @@ public sealed partial class IkeEngine
             Counters.Increment(IkeCounter.UnknownSpi);
             return;
         }
-        IkeSa? existing = _sas.Values.FirstOrDefault(s => !s.IsInitiator && s.InitiatorSpi == h.InitiatorSpi && s.Remote.Equals(remote));
+        IkeSa? existing = _sas.Values.FirstOrDefault(s => !s.IsInitiator && s.InitiatorSpi == h.InitiatorSpi && s.Remote.Address.Equals(remote.Address));
         if (existing is not null)
         {
             // A retransmitted request gets the same answer; anything else with that SPI is dropped.

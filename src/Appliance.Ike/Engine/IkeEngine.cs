@@ -66,6 +66,23 @@ public sealed partial class IkeEngine
         }
     }
 
+    /// <summary>
+    /// Removes a tunnel (for a configuration reload): its IKE SA is deleted gracefully as by
+    /// <see cref="Terminate"/>, and the name becomes free for <see cref="AddTunnel"/> at once.
+    /// </summary>
+    public void RemoveTunnel(string tunnelName)
+    {
+        lock (_gate)
+        {
+            if (!_tunnels.ContainsKey(tunnelName))
+                throw new ArgumentException($"no tunnel named '{tunnelName}'", nameof(tunnelName));
+            TerminateCore(tunnelName);
+            _tunnels.Remove(tunnelName);
+            foreach (IkeSa sa in _sas.Values.Where(s => s.Config is null))
+                sa.Candidates.RemoveAll(c => c.Name == tunnelName);
+        }
+    }
+
     /// <summary>Processes one IKE message (without the non-ESP marker). Bad input is counted and dropped.</summary>
     public void HandleDatagram(IPEndPoint local, IPEndPoint remote, ReadOnlySpan<byte> ikeMessage)
     {

@@ -58,6 +58,54 @@ public class InformationalTests
     }
 
     [Fact]
+    public void RemoveTunnel_deletes_gracefully_and_frees_the_name()
+    {
+        TestPeers peers = Established();
+        peers.A.RemoveTunnel("to-b");
+        peers.Pump();
+        peers.Single<IkeSaDeleted>(peers.EventsA);
+        peers.Single<IkeSaDeleted>(peers.EventsB);
+        Assert.Empty(peers.A.GetStatus().Tunnels);
+        peers.A.AddTunnel(TestPeers.Config("to-b", TestPeers.AddressA, TestPeers.AddressB, "a.example.com", "b.example.com"));
+        peers.A.Initiate("to-b");
+        peers.Pump();
+        Assert.Equal(2, peers.EventsA.OfType<IkeSaEstablished>().Count());
+    }
+
+    [Fact]
+    public void An_unknown_critical_payload_in_a_request_is_answered_with_UNSUPPORTED_CRITICAL_PAYLOAD()
+    {
+        TestPeers peers = Established();
+        // A payload of unassigned type 200 with the critical bit, encoded by hand inside the SK payload.
+        var unknown = new UnknownPayload(200, [1, 2, 3, 4]);
+        IkeSaEstablished e = peers.Single<IkeSaEstablished>(peers.EventsA);
+        var enc = (EncryptionAlgorithm)e.Keys.EncryptionTransformId;
+        using var toResponder = SkProtection.Create(enc, e.Keys.EncryptionKeyBits, (IntegrityAlgorithm)e.Keys.IntegrityTransformId, e.Keys.SkEi, e.Keys.SkAi);
+        using var fromResponder = SkProtection.Create(enc, e.Keys.EncryptionKeyBits, (IntegrityAlgorithm)e.Keys.IntegrityTransformId, e.Keys.SkEr, e.Keys.SkAr);
+        byte[] plain = PayloadCodec.EncodeChain([unknown]);
+        plain[1] = 0x80; // critical
+        var header = new IkeHeader(e.InitiatorSpi, e.ResponderSpi, PayloadType.EncryptedAndAuthenticated, IkeHeader.Ikev2,
+            ExchangeType.Informational, IkeFlags.Initiator, 2, 0);
+        byte[] message = new byte[28 + 4 + toResponder.GetProtectedLength(plain.Length)];
+        byte[] head = PayloadCodec.EncodePlain(header, []);
+        head.AsSpan(0, 28).CopyTo(message);
+        message[16] = (byte)PayloadType.EncryptedAndAuthenticated;
+        BinaryPrimitives.WriteUInt32BigEndian(message.AsSpan(24), (uint)message.Length);
+        message[28] = 200;
+        BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(30), (ushort)(message.Length - 28));
+        toResponder.Protect(message.AsSpan(0, 32), plain, new byte[toResponder.IvSize], message.AsSpan(32));
+        peers.B.HandleDatagram(e.Remote, e.Local, message);
+        Assert.True(peers.B.TryDequeueOutgoing(out OutgoingDatagram reply));
+        Assert.True(PayloadCodec.TryDecodeMessage(reply.Payload, out DecodedMessage? response).IsOk);
+        var inner = new List<IkePayload>();
+        Assert.Equal(SkCodec.OpenStatus.Ok, SkCodec.TryOpen(response!, fromResponder, inner, out _));
+        NotifyPayload n = Assert.IsType<NotifyPayload>(Assert.Single(inner));
+        Assert.Equal(NotifyType.UnsupportedCriticalPayload, n.NotifyType);
+        Assert.Equal(new byte[] { 200 }, n.Data);
+        Assert.Equal(1, peers.B.Counters[IkeCounter.UnsupportedCriticalPayload]);
+    }
+
+    [Fact]
     public void Liveness_check_is_answered()
     {
         TestPeers peers = Established();
