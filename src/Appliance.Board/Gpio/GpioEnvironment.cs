@@ -41,12 +41,20 @@ public sealed class GpioEnvironment
         IReadOnlyList<GpioChipEntry> fromSysfs = new SysfsGpioChipCatalog().Enumerate();
         if (fromSysfs.Count > 0) return fromSysfs;
         // Kernels built without CONFIG_GPIO_SYSFS: ask libgpiod, which reads the chip info ioctl.
-        var infos = backend switch
+        try
         {
-            GpioBackend.LibgpiodV2 => LibGpiodV2Driver.GetAvailableChips(),
-            GpioBackend.LibgpiodV1 => LibGpiodDriver.GetAvailableChips(),
-            _ => [],
-        };
-        return [.. infos.Select(i => new GpioChipEntry(i.Id, i.Label, i.NumLines))];
+            var infos = backend switch
+            {
+                GpioBackend.LibgpiodV2 => LibGpiodV2Driver.GetAvailableChips(),
+                GpioBackend.LibgpiodV1 => LibGpiodDriver.GetAvailableChips(),
+                _ => [],
+            };
+            return [.. infos.Select(i => new GpioChipEntry(i.Id, i.Label, i.NumLines))];
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // libgpiod reports unreadable /dev/gpiochip* and the like in several exception types.
+            throw new GpioUnavailableException($"cannot list GPIO chips through {backend}: {e.Message}", e);
+        }
     }
 }
