@@ -249,6 +249,7 @@ public sealed partial class IkeEngine
     {
         sa.State = IkeSaState.Established;
         sa.EstablishedAt = Now;
+        sa.LastInbound = Now;
         _log.LogInformation("IKE SA {SpiI:x16}_i {SpiR:x16}_r of '{Tunnel}' established with {Remote} ({Suite})",
             sa.InitiatorSpi, sa.ResponderSpi, sa.TunnelName, sa.Remote, sa.SuiteName);
     }

@@ -85,6 +85,7 @@ public sealed partial class IkeEngine
             return;
         }
         // The request authenticated: follow the peer if it floated to port 4500 or its NAT mapping changed.
+        sa.LastInbound = Now;
         sa.Local = local;
         sa.Remote = remote;
         if (retransmit)
@@ -120,6 +121,7 @@ public sealed partial class IkeEngine
         if (!CheckOpened(open, innerResult))
             return;
         sa.Outstanding = null;
+        sa.LastInbound = Now;
         switch (pending.Kind)
         {
             case RequestKind.IkeAuth:

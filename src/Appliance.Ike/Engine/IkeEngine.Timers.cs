@@ -23,6 +23,14 @@ public sealed partial class IkeEngine
                 }
                 next = Earliest(next, expiry);
             }
+            if (sa.Outstanding is null && sa.State == IkeSaState.Established && Options.DpdDelay is { } dpd)
+            {
+                DateTimeOffset due = sa.LastInbound + dpd;
+                if (now >= due)
+                    SendRequest(sa, ExchangeType.Informational, RequestKind.Liveness, []);
+                else
+                    next = Earliest(next, due);
+            }
             if (sa.Outstanding is not { } pending)
                 continue;
             if (now >= pending.NextTimeout)

@@ -15,6 +15,12 @@ public sealed record IkeEngineOptions
     public TimeSpan HalfOpenTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>How long a cookie secret stays valid before it is rotated (RFC 7296 §2.6 "regenerate periodically").</summary>
     public TimeSpan CookieSecretLifetime { get; init; } = TimeSpan.FromMinutes(2);
+    /// <summary>
+    /// Dead peer detection: after this long without an authenticated message from the peer, send an empty
+    /// INFORMATIONAL (RFC 7296 §2.4); no answer after the retransmissions ends the IKE SA with PeerUnreachable.
+    /// null (the default, as strongSwan's dpd_delay = 0) turns it off.
+    /// </summary>
+    public TimeSpan? DpdDelay { get; init; }
     /// <summary>Nonce length in bytes (≥ 16 and ≥ half the PRF key size, RFC 7296 §2.10).</summary>
     public int NonceSize { get; init; } = 32;
     /// <summary>IKE port (500) and NAT-T port (4500).</summary>

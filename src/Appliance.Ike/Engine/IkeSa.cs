@@ -44,6 +44,8 @@ internal sealed class IkeSa : IDisposable
     public IkeSaState State { get; set; } = IkeSaState.Connecting;
     public DateTimeOffset CreatedAt { get; }
     public DateTimeOffset? EstablishedAt { get; set; }
+    /// <summary>When the peer last proved it is alive (an authenticated request or response), for DPD.</summary>
+    public DateTimeOffset LastInbound { get; set; }
     public IPEndPoint Local { get; set; }
     public IPEndPoint Remote { get; set; }
 

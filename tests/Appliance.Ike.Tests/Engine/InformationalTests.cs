@@ -106,6 +106,28 @@ public class InformationalTests
     }
 
     [Fact]
+    public void Dead_peer_detection_probes_an_idle_peer_and_gives_up_when_it_is_gone()
+    {
+        var peers = new TestPeers(optionsA: new IkeEngineOptions { DpdDelay = TimeSpan.FromSeconds(30) });
+        peers.A.AddTunnel(TestPeers.Config("to-b", TestPeers.AddressA, TestPeers.AddressB, "a.example.com", "b.example.com"));
+        peers.B.AddTunnel(TestPeers.Config("to-a", TestPeers.AddressB, null, "b.example.com", "a.example.com", localTs: "10.2.0.0/16", remoteTs: "10.1.0.0/16"));
+        peers.A.Initiate("to-b");
+        peers.Pump();
+        Assert.Equal(TimeSpan.FromSeconds(30), peers.A.Tick());
+        peers.Advance(TimeSpan.FromSeconds(29));
+        Assert.Equal(4, peers.Delivered.Count);
+        peers.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(6, peers.Delivered.Count); // empty INFORMATIONAL and its answer
+        Assert.Empty(peers.EventsA.OfType<PeerUnreachable>());
+
+        peers.Drop = (_, _, _) => true; // the peer vanishes
+        for (int i = 0; i < 12; i++)
+            peers.Advance(TimeSpan.FromSeconds(30));
+        peers.Single<PeerUnreachable>(peers.EventsA);
+        peers.Single<IkeSaDeleted>(peers.EventsA);
+    }
+
+    [Fact]
     public void Liveness_check_is_answered()
     {
         TestPeers peers = Established();
