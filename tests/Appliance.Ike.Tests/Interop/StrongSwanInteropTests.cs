@@ -11,7 +11,7 @@ public sealed class CharonCollection : ICollectionFixture<CharonPeer>;
 /// (TESTING.md §1): these tests are its proof, and they compare the derived Child SA keys with charon's own.
 /// </summary>
 [Collection("charon")]
-public sealed class StrongSwanInteropTests(CharonPeer charon)
+public sealed class StrongSwanInteropTests(CharonPeer charon, Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
@@ -31,9 +31,11 @@ public sealed class StrongSwanInteropTests(CharonPeer charon)
     public void Initiator_establishes_with_charon_and_derives_the_same_child_keys(string ike, string esp)
     {
         using var host = new UdpEngineHost(charon, Config(ike, esp));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         host.Engine.Initiate("t");
         Assert.True(host.RunUntil(() => host.Events.Any(e => e is ChildSaEstablished or IkeSaFailed or AuthenticationFailed or NoProposalChosen or PeerUnreachable), Timeout),
             "no outcome within the timeout");
+        output.WriteLine($"{ike}/{esp}: IKE_SA_INIT + IKE_AUTH with charon in {clock.Elapsed.TotalMilliseconds:F1} ms");
         ChildSaInfo child = Assert.Single(host.Events.OfType<ChildSaEstablished>()).Child;
         // kernel-libipsec makes charon fake a NAT, so both sides must have moved to UDP encapsulation on 4500.
         Assert.True(child.UdpEncapsulation);
