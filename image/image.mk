@@ -1,0 +1,31 @@
+# Included by the top-level Makefile. The Yocto image of the box (image/README.md).
+#   make image-stage                 pack out/linux-arm64 + board/ for the layer (no network)
+#   make image-check                 offline checks of the layer, unit and kas files
+#   make image MACHINE=raspberrypi4-64|raspberrypi5|cm4
+#                                    full image with kas + bitbake (network, ~60 GB disk, not root)
+IMAGE_MACHINE_FILES := $(basename $(notdir $(wildcard image/kas/*.yml)))
+IMAGE_MACHINES := $(filter-out common,$(IMAGE_MACHINE_FILES))
+IMAGE_DIST := image/meta-appliance/recipes-appliance/appliance/files/appliance-dist.tar.gz
+IMAGE_WORK ?= $(CURDIR)/image/build
+KAS ?= kas
+PYTHON3 ?= /usr/bin/python3
+MACHINE ?= raspberrypi4-64
+
+.PHONY: image image-check image-stage
+
+image-stage: aot-arm64
+	$(PYTHON3) image/scripts/stage.py $(OUT)/linux-arm64 board $(IMAGE_DIST)
+
+image-check: image-stage
+	$(DOTNET) test tests/Appliance.Image.Tests --logger "console;verbosity=normal"
+
+image: image-stage
+	@case " $(IMAGE_MACHINES) " in *" $(MACHINE) "*) ;; \
+	  *) echo "image: MACHINE=$(MACHINE) has no image/kas/$(MACHINE).yml (choose: $(IMAGE_MACHINES))" >&2; exit 2;; esac
+	@# bitbake refuses to run as root; kas-container (docker/podman) is the way for a root shell.
+	@if [ "$$(id -u)" = 0 ] && [ "$(KAS)" = kas ]; then \
+	  echo "image: bitbake does not run as root: run as a normal user, or KAS=kas-container" >&2; exit 2; fi
+	@command -v $(KAS) >/dev/null || { echo "image: $(KAS) not found (Debian: apt-get install kas)" >&2; exit 2; }
+	mkdir -p $(IMAGE_WORK)
+	KAS_WORK_DIR=$(IMAGE_WORK) $(KAS) build image/kas/$(MACHINE).yml
+	@echo "image: $(IMAGE_WORK)/build/tmp/deploy/images/$$(sed -n 's/^machine: *//p' image/kas/$(MACHINE).yml)/appliance-image-*.wic.bz2"

@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Packs the published linux-arm64 service, the board profiles and one default configuration per
+board into the tarball the appliance recipe's SRC_URI names (file://appliance-dist.tar.gz).
+
+usage: stage.py PUBLISH_DIR BOARD_DIR OUTPUT_TARBALL
+
+The tarball is reproducible (sorted entries, fixed owner and mtime) so bitbake's checksum of the
+file, and with it the sstate of the recipe, only changes when the content does.
+"""
+import gzip
+import hashlib
+import io
+import json
+import os
+import sys
+import tarfile
+
+TOP = "appliance-dist"
+# The executable and its native companions; libsodium.so only when NSec ships it as a file.
+REQUIRED = ["appliance", "libSystem.IO.Ports.Native.so"]
+OPTIONAL = ["libsodium.so"]
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
+LICENSES = {
+    "LICENSE": os.path.join(REPO, "LICENSE"),
+    "LICENSE.libsodium": os.path.join(REPO, "image", "licenses", "libsodium-LICENSE"),
+}
+STATE_DIRECTORY = "/var/lib/appliance"
+BOARD_DIRECTORY = "/usr/share/appliance/board"
+
+
+def fail(message):
+    print(f"image-stage: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def default_config(profile):
+    """The image's read-only base layer (factory.json and config.json on the data partition override it).
+    NIC and console names come from the board profile so the two cannot disagree."""
+    return {
+        "Appliance": {
+            "Board": profile["Name"],
+            "BoardDirectory": BOARD_DIRECTORY,
+            "StateDirectory": STATE_DIRECTORY,
+            "Wan": {"Interface": profile["Network"]["Wan"]},
+            "Lan": {"Interface": profile["Network"]["Lan"]},
+            "Console": {"Device": profile["Console"]["Device"]},
+            "Tunnels": {},
+        },
+        "Logging": {"LogLevel": {"Default": "Information"}},
+    }
+
+
+def load_boards(board_dir):
+    boards = {}
+    for name in sorted(os.listdir(board_dir)):
+        path = os.path.join(board_dir, name, "board.json")
+        if not os.path.isfile(path):
+            continue
+        with open(path, "rb") as f:
+            raw = f.read()
+        try:
+            profile = json.loads(raw)
+            if profile["Name"] != name:
+                fail(f"{path}: Name '{profile['Name']}' differs from its folder '{name}'")
+            default_config(profile)  # every key the configuration needs is present
+        except (ValueError, KeyError, TypeError) as e:
+            fail(f"{path}: not a usable board profile ({e!r})")
+        boards[name] = raw
+    if not boards:
+        fail(f"no board profiles (*/board.json) under {board_dir}")
+    return boards
+
+
+def add(tar, name, data, mode):
+    info = tarfile.TarInfo(f"{TOP}/{name}")
+    info.size, info.mode, info.mtime = len(data), mode, 0
+    info.uid = info.gid = 0
+    info.uname = info.gname = "root"
+    tar.addfile(info, io.BytesIO(data))
+
+
+def main(argv):
+    if len(argv) != 4:
+        fail(__doc__.strip().splitlines()[-1])
+    publish, board_dir, output = argv[1:]
+    missing = [n for n in REQUIRED if not os.path.isfile(os.path.join(publish, n))]
+    if missing:
+        fail(f"{', '.join(missing)} missing in {publish}: run `make aot ARCH=arm64` first")
+    with open(os.path.join(publish, "appliance"), "rb") as f:
+        header = f.read(20)
+    # ELF magic, 64-bit, little endian, e_machine 183 (EM_AARCH64) at offset 18.
+    if header[:4] != b"\x7fELF" or header[4] != 2 or header[18:20] != (183).to_bytes(2, "little"):
+        fail(f"{publish}/appliance is not a 64-bit little-endian AArch64 ELF executable")
+
+    files = {}
+    for n in REQUIRED + [n for n in OPTIONAL if os.path.isfile(os.path.join(publish, n))]:
+        with open(os.path.join(publish, n), "rb") as f:
+            files[n] = (f.read(), 0o755)
+    for n, path in LICENSES.items():
+        with open(path, "rb") as f:
+            files[n] = (f.read(), 0o644)
+    for name, raw in load_boards(board_dir).items():
+        files[f"board/{name}/board.json"] = (raw, 0o644)
+        config = json.dumps(default_config(json.loads(raw)), indent=2).encode() + b"\n"
+        files[f"config/{name}/appliance.json"] = (config, 0o644)
+    manifest = "".join(f"{hashlib.sha256(d).hexdigest()}  {n}\n" for n, (d, _) in sorted(files.items()))
+    files["MANIFEST.sha256"] = (manifest.encode(), 0o644)
+
+    os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
+    tmp = output + ".tmp"
+    with open(tmp, "wb") as raw_out:
+        # mtime=0 and no file name in the gzip header keep the bytes reproducible.
+        with gzip.GzipFile(filename="", mode="wb", fileobj=raw_out, mtime=0) as gz:
+            with tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
+                for n, (data, mode) in sorted(files.items()):
+                    add(tar, n, data, mode)
+    os.replace(tmp, output)
+    print(f"image-stage: {output} ({len(files)} files: {', '.join(sorted(n for n in files if '/' not in n))})")
+
+
+if __name__ == "__main__":
+    main(sys.argv)
