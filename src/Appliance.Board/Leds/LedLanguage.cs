@@ -22,7 +22,8 @@ public static class LedLanguage
             return new LedPatterns(power, LedPattern.Off, LedPattern.Off, state.Fault ? LedPattern.On : LedPattern.Off);
 
         LedPattern wan = state.WanLinkUp ? LedPattern.On : LedPattern.Off;
-        return new LedPatterns(power, wan, TunnelPattern(state), FaultPattern(state, hung));
+        TunnelCounts tunnels = TunnelCounts.Of(state);
+        return new LedPatterns(power, wan, TunnelPattern(state, tunnels), FaultPattern(state, tunnels, hung));
     }
 
     /// <summary>The most urgent thing the LEDs are saying, for status output and logs.</summary>
@@ -34,10 +35,11 @@ public static class LedLanguage
         if (state.Fault) return ApplianceCondition.Fault;
         if (state.ProvisioningMode) return ApplianceCondition.ProvisioningMode;
         if (state.Booting) return ApplianceCondition.Booting;
-        if (state.ConfiguredTunnels.Any(t => t == TunnelState.AuthFailed)) return ApplianceCondition.AuthenticationFailed;
+        TunnelCounts tunnels = TunnelCounts.Of(state);
+        if (tunnels.AuthFailed > 0) return ApplianceCondition.AuthenticationFailed;
         if (!state.WanLinkUp) return ApplianceCondition.NoWanLink;
-        if (state.ConfiguredTunnels.Any(t => t == TunnelState.PeerUnreachable)) return ApplianceCondition.PeerUnreachable;
-        return TunnelSummary(state) switch
+        if (tunnels.Unreachable > 0) return ApplianceCondition.PeerUnreachable;
+        return tunnels.Picture switch
         {
             TunnelPicture.NoneConfigured => ApplianceCondition.NoTunnelConfigured,
             TunnelPicture.AllUp => ApplianceCondition.AllTunnelsUp,
@@ -66,26 +68,40 @@ public static class LedLanguage
 
     private enum TunnelPicture { NoneConfigured, AllUp, SomeUp, Negotiating, NoneUp }
 
-    private static TunnelPicture TunnelSummary(ApplianceState state)
+    // One pass over the tunnels per question asked (the LED loop asks 20 times a second).
+    private readonly record struct TunnelCounts(int Configured, int Up, int Negotiating, int AuthFailed, int Unreachable)
     {
-        int configured = 0, up = 0, negotiating = 0;
-        foreach (TunnelState t in state.ConfiguredTunnels)
+        public static TunnelCounts Of(ApplianceState state)
         {
-            configured++;
-            if (t == TunnelState.Up) up++;
-            else if (t == TunnelState.Negotiating) negotiating++;
+            int configured = 0, up = 0, negotiating = 0, authFailed = 0, unreachable = 0;
+            foreach (KeyValuePair<string, TunnelState> tunnel in state.Tunnels)
+            {
+                switch (tunnel.Value)
+                {
+                    case TunnelState.NotConfigured: continue;
+                    case TunnelState.Up: up++; break;
+                    case TunnelState.Negotiating: negotiating++; break;
+                    case TunnelState.AuthFailed: authFailed++; break;
+                    case TunnelState.PeerUnreachable: unreachable++; break;
+                }
+                configured++;
+            }
+            return new TunnelCounts(configured, up, negotiating, authFailed, unreachable);
         }
-        if (configured == 0) return TunnelPicture.NoneConfigured;
-        if (up == configured) return TunnelPicture.AllUp;
-        if (up > 0) return TunnelPicture.SomeUp;
-        return negotiating > 0 ? TunnelPicture.Negotiating : TunnelPicture.NoneUp;
+
+        public TunnelPicture Picture =>
+            Configured == 0 ? TunnelPicture.NoneConfigured
+            : Up == Configured ? TunnelPicture.AllUp
+            : Up > 0 ? TunnelPicture.SomeUp
+            : Negotiating > 0 ? TunnelPicture.Negotiating
+            : TunnelPicture.NoneUp;
     }
 
-    private static LedPattern TunnelPattern(ApplianceState state)
+    private static LedPattern TunnelPattern(ApplianceState state, TunnelCounts tunnels)
     {
         // Without carrier no tunnel can be up, whatever stale states the IKE host still holds.
         if (!state.WanLinkUp) return LedPattern.Off;
-        return TunnelSummary(state) switch
+        return tunnels.Picture switch
         {
             TunnelPicture.NoneConfigured => LedPattern.Off,
             TunnelPicture.AllUp => LedPattern.On,
@@ -99,12 +115,12 @@ public static class LedLanguage
         : state.Booting ? LedPattern.SlowBlink
         : LedPattern.Heartbeat;
 
-    private static LedPattern FaultPattern(ApplianceState state, bool hung)
+    private static LedPattern FaultPattern(ApplianceState state, TunnelCounts tunnels, bool hung)
     {
         if (hung || state.Fault) return LedPattern.On;
         // Authentication failures outrank reachability: they will not fix themselves.
-        if (state.ConfiguredTunnels.Any(t => t == TunnelState.AuthFailed)) return LedPattern.DoubleFlash;
-        if (state.WanLinkUp && state.ConfiguredTunnels.Any(t => t == TunnelState.PeerUnreachable)) return LedPattern.SlowBlink;
+        if (tunnels.AuthFailed > 0) return LedPattern.DoubleFlash;
+        if (state.WanLinkUp && tunnels.Unreachable > 0) return LedPattern.SlowBlink;
         return LedPattern.Off;
     }
 }

@@ -45,10 +45,10 @@ public sealed partial class LedService : BackgroundService
             ApplianceCondition.Booting, time.GetUtcNow());
     }
 
-    /// <summary>Raised from the LED loop whenever a pattern changes or an LED turns on or off.</summary>
+    /// <summary>Raised from the LED loop whenever a pattern or the condition changes or an LED turns on or off.</summary>
     public event Action<LedSnapshot>? Changed;
 
-    /// <summary>The LEDs as of the last tick.</summary>
+    /// <summary>The LEDs now; <see cref="LedSnapshot.At"/> is when they last changed.</summary>
     public LedSnapshot GetLeds() => Volatile.Read(ref _snapshot);
 
     /// <summary>One step of the LED loop; public so tests can step it against a fake clock.</summary>
@@ -63,7 +63,6 @@ public sealed partial class LedService : BackgroundService
             ApplianceState state = _state.Current;
             LedPatterns patterns = LedLanguage.Patterns(state, alive);
             bool any = false;
-            var readings = new LedReading[_leds.Length];
             for (int i = 0; i < _leds.Length; i++)
             {
                 LedDefinition led = _leds[i];
@@ -81,11 +80,17 @@ public sealed partial class LedService : BackgroundService
                     _lit[i] = Write(led, on) ? on : null;
                     any = true;
                 }
-                readings[i] = new LedReading(led.Name, led.Role, led.Colour, pattern, on);
             }
-            var snapshot = new LedSnapshot(readings, LedLanguage.Classify(state, alive), _time.GetUtcNow());
-            Volatile.Write(ref _snapshot, snapshot);
-            if (any) changed = snapshot;
+            ApplianceCondition condition = LedLanguage.Classify(state, alive);
+            // Most ticks change nothing; a snapshot is built only when something did (no garbage per tick).
+            if (any || condition != _snapshot.Condition)
+            {
+                var readings = new LedReading[_leds.Length];
+                for (int i = 0; i < _leds.Length; i++)
+                    readings[i] = new LedReading(_leds[i].Name, _leds[i].Role, _leds[i].Colour, _patterns[i] ?? LedPattern.Off, _lit[i] == true);
+                changed = new LedSnapshot(readings, condition, _time.GetUtcNow());
+                Volatile.Write(ref _snapshot, changed);
+            }
         }
         if (changed is not null) Changed?.Invoke(changed);
     }
