@@ -140,10 +140,19 @@ public sealed partial class IkeEngine
     }
 
     private ChildSa BuildChild(IkeSa sa, TransformSet suite, uint inbound, uint outbound, bool transport,
-        List<TrafficSelector> localTs, List<TrafficSelector> remoteTs)
+        List<TrafficSelector> localTs, List<TrafficSelector> remoteTs) =>
+        BuildChild(sa, suite, inbound, outbound, transport, localTs, remoteTs, [], sa.NonceI, sa.NonceR, sa.IsInitiator);
+
+    /// <summary>
+    /// KEYMAT = prf+(SK_d, [g^ir (new)] | Ni | Nr) (RFC 7296 §2.17), where Ni/Nr and the key order
+    /// "initiator to responder" refer to the exchange that creates the Child SA.
+    /// </summary>
+    private ChildSa BuildChild(IkeSa sa, TransformSet suite, uint inbound, uint outbound, bool transport,
+        List<TrafficSelector> localTs, List<TrafficSelector> remoteTs, ReadOnlySpan<byte> sharedSecret,
+        ReadOnlySpan<byte> ni, ReadOnlySpan<byte> nr, bool weInitiatedExchange)
     {
-        (ChildSaKeys i2r, ChildSaKeys r2i) = ChildSaKeyMaterial.Derive(sa.Prf!, sa.Keys!.SkD, [], sa.NonceI, sa.NonceR, suite);
-        (ChildSaKeys inKeys, ChildSaKeys outKeys) = sa.IsInitiator ? (r2i, i2r) : (i2r, r2i);
+        (ChildSaKeys i2r, ChildSaKeys r2i) = ChildSaKeyMaterial.Derive(sa.Prf!, sa.Keys!.SkD, sharedSecret, ni, nr, suite);
+        (ChildSaKeys inKeys, ChildSaKeys outKeys) = weInitiatedExchange ? (r2i, i2r) : (i2r, r2i);
         var info = new ChildSaInfo(sa.TunnelName, inbound, outbound, transport ? IpsecMode.Transport : IpsecMode.Tunnel,
             ProtocolId.Esp, ProposalParser.Format(suite), (ushort)suite.Encryption,
             SuiteSizes.EncryptionKeyBits(suite.Encryption, suite.EncryptionKeyBits), (ushort)suite.Integrity,

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Appliance.Ike;
 
-// INFORMATIONAL (RFC 7296 §1.4: delete, liveness) and the minimal CREATE_CHILD_SA refusal (§1.3).
+// INFORMATIONAL (RFC 7296 §1.4: delete, liveness).
 public sealed partial class IkeEngine
 {
     private void TerminateCore(string tunnelName)
@@ -88,20 +88,5 @@ public sealed partial class IkeEngine
             return;
         }
         _log.LogDebug("IKE SA {Spi:x16}: INFORMATIONAL {Kind} answered", sa.LocalSpi, pending.Kind);
-    }
-
-    /// <summary>
-    /// Rekeying and extra Child SAs are a later feature: refuse every CREATE_CHILD_SA with
-    /// NO_ADDITIONAL_SAS (RFC 7296 §1.3), which keeps the existing SAs intact.
-    /// </summary>
-    private void HandleCreateChildSaRequest(IkeSa sa, IkeHeader h, List<IkePayload> p)
-    {
-        if (sa.State != IkeSaState.Established)
-        {
-            Counters.Increment(IkeCounter.UnexpectedExchange);
-            return;
-        }
-        _ = p;
-        SendResponse(sa, h, [new NotifyPayload(NotifyType.NoAdditionalSas)]);
     }
 }

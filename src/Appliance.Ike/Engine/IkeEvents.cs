@@ -25,7 +25,9 @@ public sealed record IkeSaEstablished(string TunnelName, ulong InitiatorSpi, ulo
 
 public sealed record IkeSaDeleted(string TunnelName, ulong InitiatorSpi, ulong ResponderSpi, string Reason) : IkeEvent(TunnelName);
 
-public sealed record ChildSaEstablished(string TunnelName, ChildSaInfo Child) : IkeEvent(TunnelName);
+/// <param name="RekeyOfInboundSpi">When the peer rekeyed a Child SA (RFC 7296 §1.3.3): the inbound SPI of the SA this
+/// one replaces. Both stay installed until the peer deletes the old one (a ChildSaDeleted follows).</param>
+public sealed record ChildSaEstablished(string TunnelName, ChildSaInfo Child, uint? RekeyOfInboundSpi = null) : IkeEvent(TunnelName);
 
 public sealed record ChildSaDeleted(string TunnelName, uint InboundSpi, uint OutboundSpi, string Reason) : IkeEvent(TunnelName);
 

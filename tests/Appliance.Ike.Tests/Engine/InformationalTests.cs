@@ -176,13 +176,67 @@ public class InformationalTests
     }
 
     [Fact]
-    public void Create_child_sa_requests_are_refused_with_NO_ADDITIONAL_SAS()
+    public void Ike_sa_rekey_requests_are_refused_with_NO_ADDITIONAL_SAS()
+    {
+        TestPeers peers = Established();
+        var ikeProposal = new Proposal(1, ProtocolId.Ike, new byte[8], [new Transform(TransformType.Encryption, 20, 256),
+            new Transform(TransformType.PseudoRandomFunction, 5), new Transform(TransformType.DiffieHellmanGroup, 31)]);
+        var (_, _, inner) = Exchange(peers, ExchangeType.CreateChildSa, 2,
+            [new SaPayload([ikeProposal]), new NoncePayload(new byte[32]), new KePayload(31, new byte[32])]);
+        Assert.Equal(NotifyType.NoAdditionalSas, Assert.IsType<NotifyPayload>(Assert.Single(inner)).NotifyType);
+        Assert.Single(peers.B.GetStatus().Tunnels[0].ChildSas);
+    }
+
+    private static Proposal EspProposal(uint spi) => new(1, ProtocolId.Esp, SpiBytes(spi),
+        [new Transform(TransformType.Encryption, 20, 256), new Transform(TransformType.ExtendedSequenceNumbers, 0)]);
+
+    private static byte[] SpiBytes(uint spi)
+    {
+        var b = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(b, spi);
+        return b;
+    }
+
+    [Fact]
+    public void Child_sa_rekey_creates_the_new_sa_and_the_old_one_goes_with_the_peers_delete()
+    {
+        TestPeers peers = Established();
+        ChildSaInfo a = peers.Single<ChildSaEstablished>(peers.EventsA).Child;
+        ChildSaInfo oldB = peers.Single<ChildSaEstablished>(peers.EventsB).Child;
+        var (_, _, inner) = Exchange(peers, ExchangeType.CreateChildSa, 2,
+        [
+            new NotifyPayload(ProtocolId.Esp, SpiBytes(a.InboundSpi), NotifyType.RekeySa, []), new SaPayload([EspProposal(0x12345678)]),
+            new NoncePayload(Enumerable.Repeat((byte)7, 32).ToArray()),
+            new TsPayload(false, [TrafficSelector.Parse("10.1.0.0/16")]), new TsPayload(true, [TrafficSelector.Parse("10.2.0.0/16")]),
+        ]);
+        SaPayload sa = Assert.Single(inner.OfType<SaPayload>());
+        Assert.Single(inner.OfType<NoncePayload>());
+        Assert.Equal(2, inner.OfType<TsPayload>().Count());
+        uint newInbound = BinaryPrimitives.ReadUInt32BigEndian(sa.Proposals[0].Spi);
+        peers.Collect();
+        ChildSaEstablished rekeyed = peers.EventsB.OfType<ChildSaEstablished>().Last();
+        Assert.Equal(oldB.InboundSpi, rekeyed.RekeyOfInboundSpi);
+        Assert.Equal(newInbound, rekeyed.Child.InboundSpi);
+        Assert.Equal(0x12345678u, rekeyed.Child.OutboundSpi);
+        Assert.NotEqual(oldB.Inbound.EncryptionKey, rekeyed.Child.Inbound.EncryptionKey);
+        Assert.Equal(2, peers.B.GetStatus().Tunnels[0].ChildSas.Count);
+
+        Exchange(peers, ExchangeType.Informational, 3, [new DeletePayload(ProtocolId.Esp, [a.InboundSpi])]);
+        ChildSaStatus left = Assert.Single(peers.B.GetStatus().Tunnels[0].ChildSas);
+        Assert.Equal(newInbound, left.InboundSpi);
+    }
+
+    [Fact]
+    public void Rekey_of_an_unknown_child_sa_gets_CHILD_SA_NOT_FOUND()
     {
         TestPeers peers = Established();
         var (_, _, inner) = Exchange(peers, ExchangeType.CreateChildSa, 2,
-            [new NotifyPayload(ProtocolId.Esp, [1, 2, 3, 4], NotifyType.RekeySa, []), new NoncePayload(new byte[32])]);
-        Assert.Equal(NotifyType.NoAdditionalSas, Assert.IsType<NotifyPayload>(Assert.Single(inner)).NotifyType);
-        Assert.Single(peers.B.GetStatus().Tunnels[0].ChildSas);
+        [
+            new NotifyPayload(ProtocolId.Esp, SpiBytes(0xdeadbeef), NotifyType.RekeySa, []), new SaPayload([EspProposal(0x1000)]),
+            new NoncePayload(new byte[32]),
+            new TsPayload(false, [TrafficSelector.Parse("10.1.0.0/16")]), new TsPayload(true, [TrafficSelector.Parse("10.2.0.0/16")]),
+        ]);
+        Assert.Equal(NotifyType.ChildSaNotFound, Assert.IsType<NotifyPayload>(Assert.Single(inner)).NotifyType);
     }
 
     [Fact]

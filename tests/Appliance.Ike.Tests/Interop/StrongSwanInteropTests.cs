@@ -77,6 +77,40 @@ public sealed class StrongSwanInteropTests(CharonPeer charon, Xunit.Abstractions
     }
 
     [Fact]
+    public async Task Charon_rekeys_the_child_sa_and_both_derive_the_same_new_keys()
+    {
+        using var host = new UdpEngineHost(charon, Config("aes128-sha256-modp2048", "aes128-sha256"));
+        host.Engine.Initiate("t");
+        Assert.True(host.RunUntil(() => host.Events.OfType<ChildSaEstablished>().Any(), Timeout));
+        ChildSaInfo first = host.Events.OfType<ChildSaEstablished>().Single().Child;
+
+        var rekey = Task.Run(() => charon.Swanctl("--rekey --child net"));
+        Assert.True(host.RunUntil(() => host.Events.OfType<ChildSaDeleted>().Any() && rekey.IsCompleted, Timeout));
+        await rekey;
+        ChildSaEstablished second = host.Events.OfType<ChildSaEstablished>().Last();
+        Assert.Equal(first.InboundSpi, second.RekeyOfInboundSpi);
+        Assert.Equal(first.InboundSpi, Assert.Single(host.Events.OfType<ChildSaDeleted>()).InboundSpi);
+        ChildSaInfo child = second.Child;
+        // charon started this CREATE_CHILD_SA, so its "initiator" keys are the ones it sends with: our inbound.
+        (string encI, string encR, string integI, string integR) = charon.ChildKeys(child.OutboundSpi);
+        Assert.Equal(encI, Convert.ToHexString(child.Inbound.EncryptionKey));
+        Assert.Equal(encR, Convert.ToHexString(child.Outbound.EncryptionKey));
+        Assert.Equal(integI, Convert.ToHexString(child.Inbound.IntegrityKey));
+        Assert.Equal(integR, Convert.ToHexString(child.Outbound.IntegrityKey));
+        Assert.Contains($"in  {child.OutboundSpi:x8}", charon.Swanctl("--list-sas --ike box"));
+
+        // IKE SA rekeying is refused for now (NO_ADDITIONAL_SAS); the IKE SA and its Child SA stay up.
+        var ikeRekey = Task.Run(() => charon.Swanctl("--rekey --ike box"));
+        Assert.True(host.RunUntil(() => ikeRekey.IsCompleted, Timeout));
+        await ikeRekey;
+        host.RunUntil(() => false, TimeSpan.FromSeconds(1));
+        Assert.Empty(host.Events.OfType<IkeSaDeleted>());
+        Assert.Equal(IkeSaState.Established, host.Engine.GetStatus().Tunnels[0].IkeSa!.State);
+        host.Engine.Terminate("t");
+        Assert.True(host.RunUntil(() => host.Events.OfType<IkeSaDeleted>().Any(), Timeout));
+    }
+
+    [Fact]
     public void Wrong_psk_is_refused_by_charon_with_AUTHENTICATION_FAILED()
     {
         using var host = new UdpEngineHost(charon, Config("aes256gcm16-prfsha256-curve25519", "aes256gcm16", localId: "liar.example.com"));
