@@ -28,6 +28,20 @@ public class TerminalLedRendererTests
     }
 
     [Fact]
+    public void Status_lines_name_colour_pattern_and_level()
+    {
+        Assert.Equal(
+            [
+                "PWR  green  heartbeat    (lit)",
+                "WAN  green  on           (lit)",
+                "VPN  blue   fast blink   (dark)",
+                "FLT  red    off          (dark)",
+                "meaning: online, tunnels negotiating",
+            ],
+            TerminalLedRenderer.DescribeLines(Snapshot(LedPattern.FastBlink, false)));
+    }
+
+    [Fact]
     public void Into_a_file_only_pattern_changes_are_written()
     {
         var output = new StringWriter();

@@ -68,6 +68,29 @@ public sealed class TerminalLedRenderer
         return line.ToString();
     }
 
+    /// <summary>One line per LED for <c>appliance status</c>, e.g. <c>VPN  blue   fast blink  (lit)</c>, then the meaning.</summary>
+    public static IReadOnlyList<string> DescribeLines(LedSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var lines = new List<string>(snapshot.Leds.Count + 1);
+        foreach (LedReading led in snapshot.Leds)
+            lines.Add($"{led.Name,-4} {led.Colour.ToString().ToLowerInvariant(),-6} {PatternName(led.Pattern),-12} ({(led.IsOn ? "lit" : "dark")})");
+        lines.Add("meaning: " + snapshot.Description);
+        return lines;
+    }
+
+    /// <summary>The pattern's name as board/LEDS.md writes it.</summary>
+    public static string PatternName(LedPattern pattern) => pattern switch
+    {
+        LedPattern.On => "on",
+        LedPattern.Off => "off",
+        LedPattern.SlowBlink => "slow blink",
+        LedPattern.FastBlink => "fast blink",
+        LedPattern.DoubleFlash => "double flash",
+        LedPattern.Heartbeat => "heartbeat",
+        _ => pattern.ToString(),
+    };
+
     public static string Symbol(LedPattern pattern) => pattern switch
     {
         LedPattern.On => "●",
