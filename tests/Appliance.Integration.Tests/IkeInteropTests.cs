@@ -152,9 +152,10 @@ public sealed class IkeInteropTests(ITestOutputHelper output)
             Assert.Contains($"remote {HqTopology.HqSubnet}", text);
             // The SPIs the box shows are the ones strongSwan installed, mirrored.
             var swan = hq.ListSas();
-            var spis = Regex.Match(swan, @"SPIs: ([0-9a-f]{8})_i ([0-9a-f]{8})_o");
-            Assert.True(spis.Success, swan);
-            Assert.Contains($"{spis.Groups[2].Value}_i {spis.Groups[1].Value}_o", text);
+            var hqIn = Regex.Match(swan, @"in  ([0-9a-f]{8}),");
+            var hqOut = Regex.Match(swan, @"out ([0-9a-f]{8}),");
+            Assert.True(hqIn.Success && hqOut.Success, swan);
+            Assert.Contains($"SPIs: {hqOut.Groups[1].Value}_i {hqIn.Groups[1].Value}_o", text);
             using var json = JsonDocument.Parse(box.StatusText(json: true));
             Assert.Equal("hq", json.RootElement.GetProperty("tunnels")[0].GetProperty("name").GetString());
         }
@@ -170,8 +171,8 @@ public sealed class IkeInteropTests(ITestOutputHelper output)
         Assert.Contains($"ESP:{swanEsp}", sas);
         Assert.Contains($"local  {HqTopology.HqSubnet}", sas);
         Assert.Contains($"remote {HqTopology.BoxSubnet}", sas);
-        // strongSwan marks the initiator's SPI with '*'.
-        Assert.Matches(boxIsInitiator ? @"[0-9a-f]{16}_i\* [0-9a-f]{16}_r" : @"[0-9a-f]{16}_i [0-9a-f]{16}_r\*", sas);
+        // swanctl marks its own SPI with '*': HQ is the responder when the box initiated.
+        Assert.Matches(boxIsInitiator ? @"[0-9a-f]{16}_i [0-9a-f]{16}_r\*" : @"[0-9a-f]{16}_i\* [0-9a-f]{16}_r", sas);
     }
 
     private static void AssertBoxStatus(ApplianceProcess box, bool established)

@@ -16,6 +16,8 @@ public sealed class HqTopology : IDisposable
         Box = Net.Add("box");
         Hq = Net.Add("hq");
         Net.Link(Box, "wan0", BoxWan + "/24", Hq, "eth0", HqWan + "/24");
+        // strongSwan installs its route to the branch with a source address from its local selector.
+        Shell.Check("ip", "-n", Hq, "addr", "add", "192.168.2.1/24", "dev", "lo");
     }
 
     public Netns Net { get; }
