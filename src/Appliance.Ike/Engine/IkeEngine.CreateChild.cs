@@ -7,9 +7,8 @@ using Microsoft.Extensions.Logging;
 
 namespace Appliance.Ike;
 
-// CREATE_CHILD_SA as responder (RFC 7296 §1.3.1 new Child SA, §1.3.3 Child SA rekey, optional PFS KE).
-// We never start CREATE_CHILD_SA ourselves yet, so there are no rekey collisions to resolve; IKE SA rekeying
-// (§1.3.2) is refused with NO_ADDITIONAL_SAS, which leaves the IKE SA as it is.
+// CREATE_CHILD_SA as responder (RFC 7296 §1.3.1 new Child SA, §1.3.3 Child SA rekey with optional PFS KE,
+// §1.3.2 IKE SA rekey). We never start CREATE_CHILD_SA ourselves yet, so there are no rekey collisions.
 public sealed partial class IkeEngine
 {
     private void HandleCreateChildSaRequest(IkeSa sa, IkeHeader h, List<IkePayload> p)
@@ -25,7 +24,7 @@ public sealed partial class IkeEngine
         TsPayload? tsr = FindTs(p, responder: true);
         if (saPayload is not null && saPayload.Proposals.Count > 0 && saPayload.Proposals.All(x => x.Protocol == ProtocolId.Ike))
         {
-            SendResponse(sa, h, [new NotifyPayload(NotifyType.NoAdditionalSas)]);
+            RekeyIkeSaAsResponder(sa, h, p, saPayload);
             return;
         }
         if (saPayload is null || nonce is null || tsi is null || tsr is null)

@@ -341,13 +341,20 @@ public sealed partial class IkeEngine
     {
         var prf = new Prf(suite.Prf!.Value);
         byte[] skeyseed = KeyDerivation.Skeyseed(prf, sa.NonceI, sa.NonceR, shared);
+        CryptographicOperations.ZeroMemory(shared);
+        sa.KeyExchange?.Dispose();
+        sa.KeyExchange = null;
+        DeriveFromSkeyseed(sa, suite, skeyseed);
+    }
+
+    /// <summary>{SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr} = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr) (§2.14, §2.18).</summary>
+    private static void DeriveFromSkeyseed(IkeSa sa, TransformSet suite, byte[] skeyseed)
+    {
+        var prf = new Prf(suite.Prf!.Value);
         int encrBytes = SuiteSizes.EncryptionKeyBytes(suite.Encryption, suite.EncryptionKeyBits);
         int integBytes = SuiteSizes.IntegrityKeyBytes(suite.Integrity);
         IkeSaKeys keys = KeyDerivation.DeriveIkeSaKeys(prf, skeyseed, sa.NonceI, sa.NonceR, sa.InitiatorSpi, sa.ResponderSpi, encrBytes, integBytes);
         CryptographicOperations.ZeroMemory(skeyseed);
-        CryptographicOperations.ZeroMemory(shared);
-        sa.KeyExchange?.Dispose();
-        sa.KeyExchange = null;
         sa.Suite = suite;
         sa.SuiteName = ProposalParser.Format(suite);
         sa.Prf = prf;

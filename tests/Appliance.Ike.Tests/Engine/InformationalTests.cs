@@ -1,3 +1,4 @@
+using System.Net;
 using System.Buffers.Binary;
 using Appliance.Ike.Crypto;
 using Appliance.Ike.Exchanges;
@@ -154,9 +155,9 @@ public class InformationalTests
 
     /// <summary>Plays the initiator by hand with the keys from IkeSaEstablished (the KeyLog data).</summary>
     private static (OutgoingDatagram Request, DecodedMessage Response, List<IkePayload> Inner) Exchange(TestPeers peers,
-        ExchangeType exchange, uint messageId, List<IkePayload> payloads)
+        ExchangeType exchange, uint messageId, List<IkePayload> payloads, IkeSaEstablished? sa = null)
     {
-        IkeSaEstablished e = peers.Single<IkeSaEstablished>(peers.EventsA);
+        IkeSaEstablished e = sa ?? peers.Single<IkeSaEstablished>(peers.EventsA);
         var enc = (EncryptionAlgorithm)e.Keys.EncryptionTransformId;
         var integ = (IntegrityAlgorithm)e.Keys.IntegrityTransformId;
         using var toResponder = SkProtection.Create(enc, e.Keys.EncryptionKeyBits, integ, e.Keys.SkEi, e.Keys.SkAi);
@@ -165,26 +166,46 @@ public class InformationalTests
         var iv = new byte[toResponder.IvSize];
         BinaryPrimitives.WriteUInt32BigEndian(iv.AsSpan(iv.Length - 4), 0x77770000 + messageId);
         byte[] bytes = SkCodec.Encode(header, payloads, toResponder, iv);
-        peers.B.HandleDatagram(e.Remote, e.Local, bytes);
+        IPEndPoint a = new(TestPeers.AddressA, 500), b = new(TestPeers.AddressB, 500);
+        peers.B.HandleDatagram(b, a, bytes);
         Assert.True(peers.B.TryDequeueOutgoing(out OutgoingDatagram reply));
         Assert.True(PayloadCodec.TryDecodeMessage(reply.Payload, out DecodedMessage? response).IsOk);
         var inner = new List<IkePayload>();
         Assert.Equal(SkCodec.OpenStatus.Ok, SkCodec.TryOpen(response!, fromResponder, inner, out _));
         Assert.True(response!.Header.IsResponse);
         Assert.Equal(messageId, response.Header.MessageId);
-        return (new OutgoingDatagram(e.Local, e.Remote, bytes), response, inner);
+        return (new OutgoingDatagram(a, b, bytes), response, inner);
     }
 
     [Fact]
-    public void Ike_sa_rekey_requests_are_refused_with_NO_ADDITIONAL_SAS()
+    public void Ike_sa_rekey_moves_the_child_sas_to_the_new_ike_sa()
     {
         TestPeers peers = Established();
-        var ikeProposal = new Proposal(1, ProtocolId.Ike, new byte[8], [new Transform(TransformType.Encryption, 20, 256),
+        IkeSaEstablished oldSa = peers.Single<IkeSaEstablished>(peers.EventsB);
+        using var kex = KeyExchange.Create(DhGroup.Curve25519);
+        var ikeProposal = new Proposal(1, ProtocolId.Ike, [1, 2, 3, 4, 5, 6, 7, 8], [new Transform(TransformType.Encryption, 20, 256),
             new Transform(TransformType.PseudoRandomFunction, 5), new Transform(TransformType.DiffieHellmanGroup, 31)]);
         var (_, _, inner) = Exchange(peers, ExchangeType.CreateChildSa, 2,
-            [new SaPayload([ikeProposal]), new NoncePayload(new byte[32]), new KePayload(31, new byte[32])]);
-        Assert.Equal(NotifyType.NoAdditionalSas, Assert.IsType<NotifyPayload>(Assert.Single(inner)).NotifyType);
-        Assert.Single(peers.B.GetStatus().Tunnels[0].ChildSas);
+            [new SaPayload([ikeProposal]), new NoncePayload(Enumerable.Repeat((byte)9, 32).ToArray()), new KePayload(31, kex.PublicValue.ToArray())]);
+        SaPayload reply = Assert.Single(inner.OfType<SaPayload>());
+        Assert.Equal(8, reply.Proposals[0].Spi.Length);
+        Assert.Equal(31, Assert.Single(inner.OfType<KePayload>()).DhGroup);
+        peers.Collect();
+        IkeSaEstablished fresh = peers.EventsB.OfType<IkeSaEstablished>().Last();
+        Assert.Equal(0x0102030405060708ul, fresh.InitiatorSpi);
+        Assert.Equal(BinaryPrimitives.ReadUInt64BigEndian(reply.Proposals[0].Spi), fresh.ResponderSpi);
+        Assert.NotEqual(oldSa.Keys.SkEi, fresh.Keys.SkEi);
+
+        // The peer deletes the old IKE SA: only that one goes, the Child SA lives on under the new one.
+        Exchange(peers, ExchangeType.Informational, 3, [new DeletePayload(ProtocolId.Ike, [])]);
+        peers.Collect();
+        Assert.Equal(oldSa.ResponderSpi, peers.Single<IkeSaDeleted>(peers.EventsB).ResponderSpi);
+        Assert.Empty(peers.EventsB.OfType<ChildSaDeleted>());
+        TunnelStatus t = peers.B.GetStatus().Tunnels[0];
+        Assert.Equal(fresh.ResponderSpi, t.IkeSa!.ResponderSpi);
+        Assert.Single(t.ChildSas);
+        // Message IDs restart at zero on the new IKE SA, protected with its keys.
+        Exchange(peers, ExchangeType.Informational, 0, [], fresh);
     }
 
     private static Proposal EspProposal(uint spi) => new(1, ProtocolId.Esp, SpiBytes(spi),

@@ -77,7 +77,7 @@ public sealed class StrongSwanInteropTests(CharonPeer charon, Xunit.Abstractions
     }
 
     [Fact]
-    public async Task Charon_rekeys_the_child_sa_and_both_derive_the_same_new_keys()
+    public async Task Charon_rekeys_child_and_ike_sa_and_both_derive_the_same_new_keys()
     {
         using var host = new UdpEngineHost(charon, Config("aes128-sha256-modp2048", "aes128-sha256"));
         host.Engine.Initiate("t");
@@ -99,15 +99,28 @@ public sealed class StrongSwanInteropTests(CharonPeer charon, Xunit.Abstractions
         Assert.Equal(integR, Convert.ToHexString(child.Outbound.IntegrityKey));
         Assert.Contains($"in  {child.OutboundSpi:x8}", charon.Swanctl("--list-sas --ike box"));
 
-        // IKE SA rekeying is refused for now (NO_ADDITIONAL_SAS); the IKE SA and its Child SA stay up.
+        // IKE SA rekey (§2.18): charon makes a new IKE SA, deletes the old one; the Child SA moves over.
+        IkeSaEstablished before = host.Events.OfType<IkeSaEstablished>().Single();
         var ikeRekey = Task.Run(() => charon.Swanctl("--rekey --ike box"));
-        Assert.True(host.RunUntil(() => ikeRekey.IsCompleted, Timeout));
+        Assert.True(host.RunUntil(() => host.Events.OfType<IkeSaDeleted>().Any() && ikeRekey.IsCompleted, Timeout));
         await ikeRekey;
-        host.RunUntil(() => false, TimeSpan.FromSeconds(1));
-        Assert.Empty(host.Events.OfType<IkeSaDeleted>());
+        IkeSaEstablished after = host.Events.OfType<IkeSaEstablished>().Last();
+        Assert.NotEqual(before.InitiatorSpi, after.InitiatorSpi);
+        Assert.Equal(before.ResponderSpi, Assert.Single(host.Events.OfType<IkeSaDeleted>()).ResponderSpi);
+        Assert.Single(host.Events.OfType<ChildSaDeleted>()); // only the rekeyed-away Child SA
+        string sas = charon.Swanctl("--list-sas --ike box");
+        Assert.Contains($"{after.InitiatorSpi:x16}_i", sas);
+        Assert.Contains($"in  {child.OutboundSpi:x8}", sas);
+
+        // The new IKE SA carries protected exchanges both ways: a liveness check, then our DELETE.
+        long received = host.Engine.Counters[IkeCounter.DatagramsReceived];
+        host.Engine.CheckLiveness("t");
+        Assert.True(host.RunUntil(() => host.Engine.Counters[IkeCounter.DatagramsReceived] == received + 1, Timeout));
+        Assert.Equal(0, host.Engine.Counters[IkeCounter.IntegrityCheckFailed]);
         Assert.Equal(IkeSaState.Established, host.Engine.GetStatus().Tunnels[0].IkeSa!.State);
         host.Engine.Terminate("t");
-        Assert.True(host.RunUntil(() => host.Events.OfType<IkeSaDeleted>().Any(), Timeout));
+        Assert.True(host.RunUntil(() => host.Events.OfType<IkeSaDeleted>().Count() == 2, Timeout));
+        Assert.DoesNotContain($"{after.InitiatorSpi:x16}", charon.Swanctl("--list-sas --ike box"));
     }
 
     [Fact]
