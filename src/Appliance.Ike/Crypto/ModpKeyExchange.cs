@@ -7,8 +7,9 @@ namespace Appliance.Ike.Crypto;
 internal sealed class ModpKeyExchange : KeyExchange
 {
     private const int ModulusBytes = 256;
-    // 512-bit exponents give well over the 112-bit strength of the group (NIST SP 800-57 Part 1, table 2).
-    private const int ExponentBytes = 64;
+    // RFC 3526 §8 sizes the exponent for this group at 220-320 bits (and NIST SP 800-56A Rev. 3 §5.6.1.1.4 at
+    // ≥ 2 × 112 bits for a safe-prime group): 320 bits keeps the upper end without paying for a full-size exponent.
+    internal const int ExponentBytes = 40;
 
     private static readonly BigInteger Prime = BigInteger.Parse(
         "00FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1" +

@@ -61,7 +61,7 @@ public static class IkeKnownAnswerTests
 
     private static bool RunModp()
     {
-        var two = new byte[64];
+        var two = new byte[ModpKeyExchange.ExponentBytes];
         two[^1] = 2;
         using var a = KeyExchange.Create(DhGroup.Modp2048, new Fixed(two));
         ReadOnlySpan<byte> pub = a.PublicValue.Span;
