@@ -1,0 +1,72 @@
+using Appliance.Image.Tests.Support;
+
+namespace Appliance.Image.Tests;
+
+public sealed class ImageRecipeTests
+{
+    private static BitbakeFile Image => BitbakeFile.Load(Repo.ImageRecipe);
+
+    [Fact]
+    public void Image_is_core_image_minimal_with_systemd_and_a_read_only_root()
+    {
+        Assert.Contains(Image.Directives, d => d.Kind == "require" && d.Argument == "recipes-core/images/core-image-minimal.bb");
+        Assert.Contains("systemd", Image.Words("REQUIRED_DISTRO_FEATURES"));
+        Assert.Contains(Image.Directives, d => d.Kind == "inherit" && d.Argument.Split(' ').Contains("features_check"));
+        Assert.Contains("read-only-rootfs", Image.Words("IMAGE_FEATURES"));
+    }
+
+    [Fact]
+    public void Image_installs_with_append_only()
+    {
+        // A plain IMAGE_INSTALL = would drop core-image-minimal's packagegroup-core-boot.
+        Assert.DoesNotContain(Image.Assignments, a => a.Name == "IMAGE_INSTALL");
+        Assert.Contains(Image.Assignments, a => a.Name == "IMAGE_INSTALL:append" && a.Value.StartsWith(' '));
+    }
+
+    [Fact]
+    public void The_wks_file_exists_and_has_boot_root_and_data_partitions()
+    {
+        string wks = Image.Value("WKS_FILE")!;
+        string path = Path.Combine(Repo.Layer, "wic", wks);
+        Assert.True(File.Exists(path), $"WKS_FILE {wks} is not in the layer's wic/ folder");
+        var parts = File.ReadAllLines(path).Where(l => l.StartsWith("part ", StringComparison.Ordinal))
+            .Select(l => l.Split(' ')[1]).ToList();
+        Assert.Equal(["/boot", "/", Appliance.Common.StateLayout.DefaultStateDirectory], parts);
+        string data = File.ReadAllLines(path).Single(l => l.StartsWith($"part {Appliance.Common.StateLayout.DefaultStateDirectory} ", StringComparison.Ordinal));
+        // The data partition never contains a filesystem image from the build (no --source): it is
+        // created empty and re-created by x-systemd.makefs after a factory wipe.
+        Assert.DoesNotContain("--source", data, StringComparison.Ordinal);
+        Assert.Contains("x-systemd.makefs", data, StringComparison.Ordinal);
+        Assert.Contains("data=journal", data, StringComparison.Ordinal);
+        Assert.Contains("wic.bz2", Image.Words("IMAGE_FSTYPES"));
+    }
+
+    [Fact]
+    public void Every_package_name_of_the_layer_is_in_the_package_list_and_provided_by_a_listed_layer()
+    {
+        var list = PackageList.Load().ToDictionary(p => p.Package, StringComparer.Ordinal);
+        var checker = new LayerChecker(Repo.Layer);
+        var names = checker.Recipes.SelectMany(r =>
+            r.Words("IMAGE_INSTALL").Concat(r.Words("RDEPENDS")).Concat(r.Words("RRECOMMENDS"))).Distinct().ToList();
+        Assert.NotEmpty(names);
+        foreach (string name in names)
+            Assert.True(list.ContainsKey(name), $"{name} is installed or depended on but not in image/packages.txt");
+        // Packages the layer itself must provide have a recipe here.
+        foreach (var p in list.Values.Where(p => p.Layer == "meta-appliance"))
+            Assert.NotEmpty(Directory.GetFiles(Repo.Layer, $"{p.Recipe}_*.bb", SearchOption.AllDirectories));
+        // The appliance needs meta-oe for libgpiod: the list and layer.conf agree.
+        Assert.Contains(list.Values, p => p.Layer == "meta-oe" && p.Package == "libgpiod");
+    }
+
+    [Fact]
+    public void Recipe_uses_colon_overrides_for_package_variables()
+    {
+        var recipe = BitbakeFile.Load(Repo.ServiceRecipe);
+        foreach (string v in new[] { "SYSTEMD_SERVICE", "RDEPENDS", "USERADD_PARAM", "GROUPADD_PARAM", "INSANE_SKIP", "FILES", "PRIVATE_LIBS" })
+            Assert.Contains(recipe.Assignments, a => a.Name == v + ":${PN}");
+        Assert.Equal("appliance.service", recipe.Value("SYSTEMD_SERVICE:${PN}"));
+        // already-stripped is the only QA check the prebuilt NativeAOT executable needs skipped.
+        Assert.Equal("already-stripped", recipe.Value("INSANE_SKIP:${PN}"));
+        Assert.Equal("1", recipe.Value("INHIBIT_DEFAULT_DEPS"));
+    }
+}

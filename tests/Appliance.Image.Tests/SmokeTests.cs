@@ -1,7 +1,0 @@
-namespace Appliance.Image.Tests;
-
-public class SmokeTests
-{
-    [Fact]
-    public void Builds() => Assert.True(true);
-}
