@@ -31,6 +31,8 @@ public enum IkeCounter
     CachedResponsesSent,
     PeerUnreachable,
     HalfOpenExpired,
+    /// <summary>An unexpected exception while handling a message (a bug, never bad input alone): dropped, logged.</summary>
+    InternalError,
 }
 
 /// <summary>Counters by <see cref="IkeCounter"/>; safe to read from any thread.</summary>

@@ -98,8 +98,8 @@ public sealed partial class IkeEngine
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 // Defence in depth: parsing validates bounds first, but no input may crash the host.
-                Counters.Increment(IkeCounter.Malformed);
-                _log.LogWarning("dropped IKE message from {Remote}: {Error}", remote, ex.Message);
+                Counters.Increment(IkeCounter.InternalError);
+                _log.LogError(ex, "internal error handling an IKE message from {Remote}; dropped", remote);
             }
         }
     }

@@ -1,3 +1,8 @@
+using System.Buffers.Binary;
+using System.Net;
+using Appliance.Ike.Crypto;
+using Appliance.Ike.Messages;
+
 namespace Appliance.Ike.Tests.Engine;
 
 /// <summary>Mutated real messages must be dropped and counted, never throw, and never break the engine.</summary>
@@ -70,6 +75,8 @@ public class FuzzTests
         target.Collect();
         long after = Drops(target.A) + Drops(target.B);
         Assert.True(after - before > fed / 2, $"{after - before} drops counted for {fed} mutated messages");
+        Assert.Equal(0, target.A.Counters[IkeCounter.InternalError]);
+        Assert.Equal(0, target.B.Counters[IkeCounter.InternalError]);
         Assert.Empty(target.EventsA.OfType<IkeSaDeleted>());
 
         // The SA the mutations were thrown at is still usable: a liveness check goes through.
@@ -81,6 +88,81 @@ public class FuzzTests
         target.A.Terminate("to-b");
         target.Pump();
         target.Single<IkeSaDeleted>(target.EventsB);
+    }
+
+    /// <summary>
+    /// Past the integrity check: mutated inner payloads of CREATE_CHILD_SA (Child and IKE rekey) and INFORMATIONAL
+    /// requests, encrypted with the right keys, so the payload parsers and exchange handlers see them.
+    /// </summary>
+    [Fact]
+    public void Mutated_payloads_inside_a_valid_sk_payload_never_cause_an_internal_error()
+    {
+        var peers = TestPeers.Standard();
+        peers.A.Initiate("to-b");
+        peers.Pump();
+        IkeSaEstablished e = peers.Single<IkeSaEstablished>(peers.EventsA);
+        ChildSaInfo child = peers.Single<ChildSaEstablished>(peers.EventsA).Child;
+        using var kex = KeyExchange.Create(DhGroup.Curve25519);
+        byte[] spi = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(spi, child.InboundSpi);
+        List<IkePayload>[] templates =
+        [
+            [new NotifyPayload(ProtocolId.Esp, spi, NotifyType.RekeySa, []),
+             new SaPayload([new Proposal(1, ProtocolId.Esp, [9, 9, 9, 9], [new Transform(TransformType.Encryption, 20, 256), new Transform(TransformType.ExtendedSequenceNumbers, 0)])]),
+             new NoncePayload(new byte[32]), new TsPayload(false, [TrafficSelector.Parse("10.1.0.0/16")]), new TsPayload(true, [TrafficSelector.Parse("10.2.0.0/16")])],
+            [new SaPayload([new Proposal(1, ProtocolId.Ike, [1, 2, 3, 4, 5, 6, 7, 8], [new Transform(TransformType.Encryption, 20, 256),
+                 new Transform(TransformType.PseudoRandomFunction, 5), new Transform(TransformType.DiffieHellmanGroup, 31)])]),
+             new NoncePayload(new byte[32]), new KePayload(31, kex.PublicValue.ToArray())],
+            [new DeletePayload(ProtocolId.Esp, [child.InboundSpi]), new NotifyPayload(NotifyType.SetWindowSize, [0, 0, 0, 1])],
+        ];
+        var enc = (EncryptionAlgorithm)e.Keys.EncryptionTransformId;
+        using var sk = SkProtection.Create(enc, e.Keys.EncryptionKeyBits, (IntegrityAlgorithm)e.Keys.IntegrityTransformId, e.Keys.SkEi, e.Keys.SkAi);
+        var random = new Random(7);
+        uint messageId = 2;
+        ulong iv = 1000;
+        int answered = 0;
+        for (int round = 0; round < 600; round++)
+        {
+            int which = round % templates.Length;
+            byte[] plain = PayloadCodec.EncodeChain(templates[which]);
+            byte first = (byte)templates[which][0].Type;
+            if (random.Next(4) == 0)
+                plain = plain[..random.Next(plain.Length)];
+            else
+                for (int f = 1 + random.Next(3); f > 0; f--)
+                    plain[random.Next(plain.Length)] ^= (byte)(1 << random.Next(8));
+            var exchange = which == 2 ? ExchangeType.Informational : ExchangeType.CreateChildSa;
+            byte[] message = Seal(e, exchange, messageId, first, plain, sk, iv++);
+            peers.B.HandleDatagram(new IPEndPoint(TestPeers.AddressB, 500), new IPEndPoint(TestPeers.AddressA, 500), message);
+            if (peers.B.TryDequeueOutgoing(out _))
+            {
+                messageId++;
+                answered++;
+            }
+            while (peers.B.TryDequeueOutgoing(out _)) { }
+        }
+        Assert.Equal(0, peers.B.Counters[IkeCounter.InternalError]);
+        Assert.True(answered > 0 && peers.B.Counters[IkeCounter.Malformed] > 0, $"{answered} answered");
+    }
+
+    private static byte[] Seal(IkeSaEstablished e, ExchangeType exchange, uint messageId, byte firstInner, byte[] plain, SkProtection sk, ulong ivCounter)
+    {
+        int length = IkeHeader.Size + 4 + sk.GetProtectedLength(plain.Length);
+        var m = new byte[length];
+        BinaryPrimitives.WriteUInt64BigEndian(m, e.InitiatorSpi);
+        BinaryPrimitives.WriteUInt64BigEndian(m.AsSpan(8), e.ResponderSpi);
+        m[16] = (byte)PayloadType.EncryptedAndAuthenticated;
+        m[17] = IkeHeader.Ikev2;
+        m[18] = (byte)exchange;
+        m[19] = (byte)IkeFlags.Initiator;
+        BinaryPrimitives.WriteUInt32BigEndian(m.AsSpan(20), messageId);
+        BinaryPrimitives.WriteUInt32BigEndian(m.AsSpan(24), (uint)length);
+        m[28] = firstInner;
+        BinaryPrimitives.WriteUInt16BigEndian(m.AsSpan(30), (ushort)(length - IkeHeader.Size));
+        var iv = new byte[sk.IvSize];
+        BinaryPrimitives.WriteUInt64BigEndian(iv.AsSpan(iv.Length - 8), ivCounter);
+        sk.Protect(m.AsSpan(0, 32), plain, iv, m.AsSpan(32));
+        return m;
     }
 
     private static long Drops(IkeEngine e) =>
