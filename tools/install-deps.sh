@@ -14,7 +14,7 @@ packages=(
   strongswan-charon strongswan-swanctl libcharon-extra-plugins
   python3 python3-scapy python3-cryptography
   # board and image checks
-  libgpiod2 systemd
+  libgpiod2 systemd binutils kas
 )
 
 # The arm64 self-test runs the cross-compiled binary under qemu-user; NSec's RNG needs the arm64 OpenSSL.
