@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Throughput of the user-space data plane box <-> box versus plain kernel routing, in the same
+# namespace topology the tests use (lanA host - boxA - WAN - boxB - lanB host):
+#   iperf3 TCP, RUNS runs of SECS seconds each direction-agnostic (hostA -> hostB), medians and ratio.
+# Not a test: prints numbers. Needs root, iproute2, iperf3, the .NET SDK.
+# Usage: tools/bench-dataplane.sh [RUNS] [SECS] [SUITES...]   suites as ENCR:KEYBITS:INTEG (IANA ids)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${1:-3}
+SECS=${2:-10}
+shift $(( $# > 2 ? 2 : $# )) || true
+[ $# -gt 0 ] && SUITES=("$@") || SUITES=(20:256:0 28:256:0 12:128:12)
+P=dpbench
+HA=$P-ha BA=$P-ba BB=$P-bb HB=$P-hb
+
+cleanup() {
+  [ -n "${IN_A:-}" ] && exec {IN_A}>&- 2>/dev/null || true
+  [ -n "${IN_B:-}" ] && exec {IN_B}>&- 2>/dev/null || true
+  for ns in $HA $BA $BB $HB; do ip netns del $ns 2>/dev/null || true; done
+}
+trap cleanup EXIT
+cleanup
+
+dotnet build -c Release tests/Appliance.Linux.Tests -v q -nologo >/dev/null
+DLL=tests/Appliance.Linux.Tests/bin/Release/net10.0/Appliance.Linux.Tests.dll
+
+for ns in $HA $BA $BB $HB; do ip netns add $ns; ip -n $ns link set lo up; done
+ip link add eth0 netns $HA type veth peer name lan0 netns $BA
+ip link add wan0 netns $BA type veth peer name wan0 netns $BB
+ip link add lan0 netns $BB type veth peer name eth0 netns $HB
+addr() { ip -n "$1" addr add "$3" dev "$2"; ip -n "$1" link set "$2" up; }
+addr $HA eth0 10.1.0.2/24; addr $BA lan0 10.1.0.1/24; addr $BA wan0 192.0.2.1/24
+addr $BB wan0 192.0.2.2/24; addr $BB lan0 10.2.0.1/24; addr $HB eth0 10.2.0.2/24
+ip -n $HA route add default via 10.1.0.1
+ip -n $HB route add default via 10.2.0.1
+ip -n $BA route add 10.2.0.0/24 via 192.0.2.2
+ip -n $BB route add 10.1.0.0/24 via 192.0.2.1
+ip netns exec $BA sysctl -qw net.ipv4.ip_forward=1
+ip netns exec $BB sysctl -qw net.ipv4.ip_forward=1
+
+ip netns exec $HB iperf3 -s -D -1 >/dev/null 2>&1 || true
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+run_iperf() { # prints Mbit/s received
+  ip netns exec $HB iperf3 -s -1 -D >/dev/null 2>&1
+  sleep 0.3
+  ip netns exec $HA iperf3 -c 10.2.0.2 -t "$SECS" -J 2>/dev/null |
+    python3 -c 'import json,sys; print(round(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e6,1))'
+}
+measure() { # label
+  local results=()
+  for ((r = 0; r < RUNS; r++)); do results+=("$(run_iperf)"); done
+  local m; m=$(printf '%s\n' "${results[@]}" | median)
+  echo "$m"
+  echo "  $1: runs ${results[*]} Mbit/s, median $m" >&2
+}
+
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), kernel $(uname -r)" >&2
+plain=$(measure "plain routing")
+start_box() { # side ns suite-args... ; waits for "ready"
+  local side=$1 ns=$2 log=$WORK/$1.log fifo=$WORK/$1.in; shift 2
+  rm -f "$fifo"; mkfifo "$fifo"
+  ip netns exec "$ns" dotnet "$DLL" dataplane-host "$side" "$@" <"$fifo" >"$log" 2>&1 &
+  # Holding the FIFO's write end open keeps the host running; closing it lets it exit cleanly.
+  if [ "$side" = a ]; then exec {IN_A}>"$fifo"; else exec {IN_B}>"$fifo"; fi
+  for _ in $(seq 100); do grep -q ready "$log" 2>/dev/null && return; sleep 0.1; done
+  echo "data plane $side did not start:" >&2; cat "$log" >&2; exit 1
+}
+stop_boxes() { # the hosts exit on stdin EOF and print their counters
+  exec {IN_A}>&- {IN_B}>&-
+  wait
+  sed 's/^/    boxA /' "$WORK/a.log" >&2; sed 's/^/    boxB /' "$WORK/b.log" >&2
+}
+WORK=$(mktemp -d)
+for suite in "${SUITES[@]}"; do
+  IFS=: read -r encr bits integ <<<"$suite"
+  start_box a $BA "$encr" "$bits" "$integ"
+  start_box b $BB "$encr" "$bits" "$integ"
+  ip netns exec $HA ping -c 1 -W 2 10.2.0.2 >/dev/null
+  tun=$(measure "box<->box ESP encr $encr/$bits integ $integ")
+  stop_boxes
+  ratio_plain=$(awk -v a="$tun" -v b="$plain" 'BEGIN { printf "%.3f", a / b }')
+  ratio_swan=$(awk -v a="$tun" 'BEGIN { printf "%.2f", a / 300 }')
+  echo "encr $encr/$bits integ $integ: median $tun Mbit/s; plain routing $plain Mbit/s (ratio $ratio_plain); vs strongSwan<->strongSwan ~300 Mbit/s (TESTING.md): x$ratio_swan"
+  # The kill switch tables outlive the data planes by design; plain routing needs them gone.
+  ip -n $BA route flush table 161 2>/dev/null || true
+  ip -n $BB route flush table 161 2>/dev/null || true
+done
