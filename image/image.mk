@@ -11,7 +11,7 @@ KAS ?= kas
 PYTHON3 ?= /usr/bin/python3
 MACHINE ?= raspberrypi4-64
 
-.PHONY: image image-check image-stage
+.PHONY: image image-check image-stage image-preflight
 
 image-stage: aot-arm64
 	$(PYTHON3) image/scripts/stage.py $(OUT)/linux-arm64 board $(IMAGE_DIST)
@@ -19,13 +19,16 @@ image-stage: aot-arm64
 image-check: image-stage
 	$(DOTNET) test tests/Appliance.Image.Tests --logger "console;verbosity=normal"
 
-image: image-stage
+# Refuse early (before the arm64 publish) what would make kas fail after it.
+image-preflight:
 	@case " $(IMAGE_MACHINES) " in *" $(MACHINE) "*) ;; \
 	  *) echo "image: MACHINE=$(MACHINE) has no image/kas/$(MACHINE).yml (choose: $(IMAGE_MACHINES))" >&2; exit 2;; esac
 	@# bitbake refuses to run as root; kas-container (docker/podman) is the way for a root shell.
 	@if [ "$$(id -u)" = 0 ] && [ "$(KAS)" = kas ]; then \
 	  echo "image: bitbake does not run as root: run as a normal user, or KAS=kas-container" >&2; exit 2; fi
 	@command -v $(KAS) >/dev/null || { echo "image: $(KAS) not found (Debian: apt-get install kas)" >&2; exit 2; }
+
+image: image-preflight image-stage
 	mkdir -p $(IMAGE_WORK)
 	KAS_WORK_DIR=$(IMAGE_WORK) $(KAS) build image/kas/$(MACHINE).yml
 	@echo "image: $(IMAGE_WORK)/build/tmp/deploy/images/$$(sed -n 's/^machine: *//p' image/kas/$(MACHINE).yml)/appliance-image-*.wic.bz2"
