@@ -84,13 +84,38 @@ public sealed partial class IkeEngine
             sa.Children.Add(child);
             Raise(new ChildSaEstablished(sa.TunnelName, child.Info));
         }
+        ResolveDuplicate(sa);
     }
 
-    /// <summary>INITIAL_CONTACT (RFC 7296 §2.4): the peer has no other SAs with us, so ours are stale.</summary>
+    /// <summary>
+    /// INITIAL_CONTACT (RFC 7296 §2.4): the peer has no other SAs with us, so ours are stale. Only SAs that were
+    /// up before this exchange began count: one that came up meanwhile is the peer's own simultaneous attempt.
+    /// </summary>
     private void DropOlderSas(IkeSa current)
     {
-        foreach (IkeSa old in _sas.Values.Where(s => s != current && s.Config == current.Config && s.State != IkeSaState.Connecting).ToList())
+        foreach (IkeSa old in _sas.Values.Where(s => s != current && s.Config == current.Config && s.State == IkeSaState.Established
+                     && s.EstablishedAt < current.CreatedAt).ToList())
             RemoveSa(old, "replaced (peer sent INITIAL_CONTACT)");
+    }
+
+    /// <summary>
+    /// Both ends initiated at once and now share two IKE SAs for one tunnel. Like simultaneous rekeying
+    /// (RFC 7296 §2.8.1) the one created with the lowest nonce is redundant; its initiator deletes it, so both
+    /// ends agree without talking about it.
+    /// </summary>
+    private void ResolveDuplicate(IkeSa sa)
+    {
+        IkeSa? other = _sas.Values.FirstOrDefault(s => s != sa && s.Config == sa.Config && s.State == IkeSaState.Established);
+        if (other is null)
+            return;
+        static byte[] Lowest(IkeSa s) => s.NonceI.AsSpan().SequenceCompareTo(s.NonceR) <= 0 ? s.NonceI : s.NonceR;
+        IkeSa redundant = Lowest(sa).AsSpan().SequenceCompareTo(Lowest(other)) < 0 ? sa : other;
+        if (!redundant.IsInitiator)
+            return;
+        _log.LogInformation("IKE SA {Spi:x16} of '{Tunnel}' duplicates another after simultaneous initiation; deleting it",
+            redundant.LocalSpi, redundant.TunnelName);
+        if (redundant.Outstanding is null) SendDeleteIkeSa(redundant);
+        else redundant.DeleteQueued = true;
     }
 
     /// <summary>
@@ -210,6 +235,8 @@ public sealed partial class IkeEngine
             Raise(new ChildSaEstablished(sa.TunnelName, child.Info));
         }
         sa.PendingChildSpi = 0;
+        if (sa.State == IkeSaState.Established)
+            ResolveDuplicate(sa);
     }
 
     private ChildSa? AcceptChildAsInitiator(IkeSa sa, List<IkePayload> p)
