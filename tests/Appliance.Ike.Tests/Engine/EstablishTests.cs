@@ -143,6 +143,38 @@ public class EstablishTests
     }
 
     [Fact]
+    public void A_nat_in_front_of_the_initiator_is_detected_and_both_use_udp_encapsulation()
+    {
+        var peers = TestPeers.Standard();
+        peers.NatPublicAddress = System.Net.IPAddress.Parse("203.0.113.7");
+        peers.A.Initiate("to-b");
+        peers.Pump();
+        Assert.True(peers.Single<IkeSaEstablished>(peers.EventsA).NatDetected);
+        Assert.True(peers.Single<IkeSaEstablished>(peers.EventsB).NatDetected);
+        ChildSaInfo a = peers.Single<ChildSaEstablished>(peers.EventsA).Child;
+        ChildSaInfo b = peers.Single<ChildSaEstablished>(peers.EventsB).Child;
+        Assert.True(a.UdpEncapsulation && b.UdpEncapsulation);
+        Assert.Equal(4500, a.LocalEndpoint.Port);
+        Assert.Equal(4500, a.RemoteEndpoint.Port);
+        // The responder answers, and sends ESP, to the NAT's public mapping of the initiator's port 4500.
+        Assert.Equal(new System.Net.IPEndPoint(peers.NatPublicAddress, 44500), b.RemoteEndpoint);
+        peers.A.Terminate("to-b");
+        peers.Pump();
+        peers.Single<IkeSaDeleted>(peers.EventsB);
+    }
+
+    [Fact]
+    public void Without_a_nat_there_is_no_encapsulation()
+    {
+        var peers = TestPeers.Standard();
+        peers.A.Initiate("to-b");
+        peers.Pump();
+        Assert.False(peers.Single<IkeSaEstablished>(peers.EventsA).NatDetected);
+        Assert.False(peers.Single<IkeSaEstablished>(peers.EventsB).NatDetected);
+        Assert.All(peers.Delivered, d => Assert.Equal(500, d.Datagram.Remote.Port));
+    }
+
+    [Fact]
     public void Identities_of_every_type_authenticate()
     {
         foreach ((string ia, string ib) in new[] { ("192.0.2.1", "198.51.100.2"), ("2001:db8::1", "2001:db8::2"), ("a@example.com", "b@example.com"),

@@ -26,6 +26,8 @@ internal sealed class TestPeers
     public List<IkeEvent> EventsB { get; } = [];
     public List<(bool FromA, OutgoingDatagram Datagram)> Delivered { get; } = [];
     public Func<int, bool, OutgoingDatagram, bool>? Drop { get; set; }
+    /// <summary>When set, A sits behind a NAT with this public address; its ports map to port + 40000.</summary>
+    public IPAddress? NatPublicAddress { get; set; }
     private int _sent;
 
     public TestPeers(IkeEngineOptions? optionsA = null, IkeEngineOptions? optionsB = null, int seed = 1)
@@ -77,8 +79,12 @@ internal sealed class TestPeers
             if (Drop?.Invoke(index, fromA, d) == true)
                 continue;
             Delivered.Add((fromA, d));
-            // No NAT on this link: the receiver sees the sender's endpoints swapped.
-            to.HandleDatagram(d.Remote, d.Local, d.Payload);
+            if (NatPublicAddress is null)
+                to.HandleDatagram(d.Remote, d.Local, d.Payload); // no NAT: the receiver sees the endpoints swapped
+            else if (fromA)
+                to.HandleDatagram(d.Remote, new IPEndPoint(NatPublicAddress, d.Local.Port + 40000), d.Payload);
+            else if (d.Remote.Address.Equals(NatPublicAddress) && d.Remote.Port > 40000)
+                to.HandleDatagram(new IPEndPoint(AddressA, d.Remote.Port - 40000), d.Local, d.Payload);
         }
         return any;
     }
