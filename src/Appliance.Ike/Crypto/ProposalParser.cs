@@ -4,11 +4,15 @@ namespace Appliance.Ike.Crypto;
 /// Reads strongSwan proposal strings ("aes256gcm16-prfsha384-ecp384", "aes128-sha256-modp2048", ESP
 /// "aes256gcm16-ecp256-esn") into a <see cref="ProposalSpec"/>, and names a negotiated suite the way
 /// strongSwan prints it. One string is one proposal; the order of keywords of one kind is the preference.
-/// Rules taken from strongSwan's documented behaviour (docs.strongswan.org, "Algorithm Proposals"):
-/// - IKE without a prf keyword takes its PRFs from the integrity keywords (sha256 → prfsha256 ...);
-///   an AEAD-only IKE proposal without prf gets prfsha256, prfsha384, prfsha512 in that order.
+/// Rules as strongSwan 5.9.8 applies them (checked by loading proposals into charon and capturing what it sends):
+/// - IKE without a prf keyword takes its PRFs from the integrity keywords (sha256 → prfsha256 ...). With an AEAD
+///   cipher those integrity keywords only name the PRFs and are dropped ("aes256gcm16-sha256-ecp256" offers
+///   AES_GCM_16_256 + PRF_HMAC_SHA2_256); an AEAD IKE proposal with neither prf nor integrity is refused.
+/// - ESP/AH ignore integrity keywords next to an AEAD cipher and prf keywords, as strongSwan does.
 /// - AEAD and classic ciphers can't share a proposal (RFC 5282 §8): configure two proposals instead.
 /// - ESP without esn/noesn means noesn; a key exchange keyword in ESP asks for PFS.
+/// Stricter than strongSwan on purpose: ESP with a CBC cipher and no integrity (no authentication) is refused,
+/// as are empty tokens, 'esn' in an IKE proposal and commas (one proposal per list entry).
 /// </summary>
 public static class ProposalParser
 {
@@ -71,23 +75,25 @@ public static class ProposalParser
         if (dh.Count == 0)
             throw new FormatException($"IKE proposal '{proposal}' names no key exchange method (e.g. curve25519, ecp256, modp2048)");
         if (prf.Count == 0)
-            prf.AddRange(aead ? [PrfAlgorithm.HmacSha256, PrfAlgorithm.HmacSha384, PrfAlgorithm.HmacSha512] : integ.Select(PrfFor));
-        return new ProposalSpec(encr, prf, integ, dh, []);
+        {
+            if (integ.Count == 0)
+                throw new FormatException($"IKE proposal '{proposal}' with an AEAD cipher needs a PRF (e.g. prfsha256)");
+            prf.AddRange(integ.Select(PrfFor));
+        }
+        return new ProposalSpec(encr, prf, aead ? [] : integ, dh, []);
     }
 
     private static ProposalSpec FinishEsp(string proposal, List<(EncryptionAlgorithm Alg, int Bits)> encr, List<PrfAlgorithm> prf,
         List<IntegrityAlgorithm> integ, List<DhGroup> dh, List<EsnMode> esn)
     {
-        if (prf.Count > 0)
-            throw new FormatException($"a PRF ('prf...') has no place in the ESP proposal '{proposal}'");
-        RequireCiphers(proposal, encr, integ);
-        return new ProposalSpec(encr, [], integ, dh, esn.Count == 0 ? [EsnMode.NoEsn] : esn);
+        bool aead = RequireCiphers(proposal, encr, integ);
+        return new ProposalSpec(encr, [], aead ? [] : integ, dh, esn.Count == 0 ? [EsnMode.NoEsn] : esn);
     }
 
     private static ProposalSpec FinishAh(string proposal, List<(EncryptionAlgorithm Alg, int Bits)> encr, List<PrfAlgorithm> prf,
         List<IntegrityAlgorithm> integ, List<DhGroup> dh, List<EsnMode> esn)
     {
-        if (prf.Count > 0 || encr.Count > 0)
+        if (encr.Count > 0)
             throw new FormatException($"AH proposal '{proposal}' may only name integrity algorithms, key exchange methods and esn/noesn");
         if (integ.Count == 0)
             throw new FormatException($"AH proposal '{proposal}' names no integrity algorithm");
@@ -103,8 +109,6 @@ public static class ProposalParser
         if (aeadCount != 0 && aeadCount != encr.Count)
             throw new FormatException($"proposal '{proposal}' mixes AEAD and classic ciphers: configure them as two proposals (RFC 5282 §8)");
         bool aead = aeadCount != 0;
-        if (aead && integ.Count > 0)
-            throw new FormatException($"proposal '{proposal}' combines an AEAD cipher with an integrity algorithm (RFC 5282 §8)");
         if (!aead && integ.Count == 0)
             throw new FormatException($"proposal '{proposal}' names no integrity algorithm for its CBC cipher (e.g. sha256)");
         return aead;

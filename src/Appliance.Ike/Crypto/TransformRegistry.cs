@@ -24,6 +24,10 @@ public static class TransformRegistry
         ["aes192gcm128"] = Encr(EncryptionAlgorithm.AesGcm16, 192),
         ["aes256gcm16"] = Encr(EncryptionAlgorithm.AesGcm16, 256),
         ["aes256gcm128"] = Encr(EncryptionAlgorithm.AesGcm16, 256),
+        // strongSwan 5.9.8 also takes the bare names and sends the 16-octet-ICV transform for them.
+        ["aes128gcm"] = Encr(EncryptionAlgorithm.AesGcm16, 128),
+        ["aes192gcm"] = Encr(EncryptionAlgorithm.AesGcm16, 192),
+        ["aes256gcm"] = Encr(EncryptionAlgorithm.AesGcm16, 256),
         ["chacha20poly1305"] = Encr(EncryptionAlgorithm.ChaCha20Poly1305, 256),
         ["sha256"] = new(KeywordType.Integrity, Integrity: IntegrityAlgorithm.HmacSha256_128),
         ["sha2_256"] = new(KeywordType.Integrity, Integrity: IntegrityAlgorithm.HmacSha256_128),
