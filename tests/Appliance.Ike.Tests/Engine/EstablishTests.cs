@@ -175,6 +175,40 @@ public class EstablishTests
     }
 
     [Fact]
+    public void Ipv6_peers_and_selectors_work()
+    {
+        var peers = new TestPeers();
+        var a6 = System.Net.IPAddress.Parse("2001:db8::1");
+        var b6 = System.Net.IPAddress.Parse("2001:db8::2");
+        peers.A.AddTunnel(TestPeers.Config("to-b", a6, b6, "a.example.com", "b.example.com", localTs: "2001:db8:a::/48", remoteTs: "2001:db8:b::/48"));
+        peers.B.AddTunnel(TestPeers.Config("to-a", b6, null, "b.example.com", "a.example.com", localTs: "2001:db8:b::/48", remoteTs: "2001:db8:a::/48"));
+        peers.A.Initiate("to-b");
+        peers.Pump();
+        ChildSaInfo a = peers.Single<ChildSaEstablished>(peers.EventsA).Child;
+        Assert.Equal([TrafficSelector.Parse("2001:db8:b::/48")], a.RemoteTs);
+        Assert.Equal(b6, a.RemoteEndpoint.Address);
+        Assert.False(a.UdpEncapsulation);
+    }
+
+    [Fact]
+    public void A_responder_with_several_tunnels_picks_the_one_for_the_peers_identity_and_key()
+    {
+        var peers = new TestPeers();
+        peers.A.AddTunnel(TestPeers.Config("to-hub", TestPeers.AddressA, TestPeers.AddressB, "branch2.example.com", "hub.example.com",
+            psk: "branch two key", localTs: "10.22.0.0/16", remoteTs: "10.0.0.0/8"));
+        peers.B.AddTunnel(TestPeers.Config("branch1", TestPeers.AddressB, null, "hub.example.com", "branch1.example.com",
+            psk: "branch one key", localTs: "10.0.0.0/8", remoteTs: "10.11.0.0/16"));
+        peers.B.AddTunnel(TestPeers.Config("branch2", TestPeers.AddressB, null, "hub.example.com", "branch2.example.com",
+            psk: "branch two key", localTs: "10.0.0.0/8", remoteTs: "10.22.0.0/16"));
+        peers.A.Initiate("to-hub");
+        peers.Pump();
+        Assert.Equal("branch2", peers.Single<ChildSaEstablished>(peers.EventsB).TunnelName);
+        TunnelStatus[] hub = [.. peers.B.GetStatus().Tunnels];
+        Assert.Null(hub.Single(t => t.Name == "branch1").IkeSa);
+        Assert.Equal(IkeSaState.Established, hub.Single(t => t.Name == "branch2").IkeSa!.State);
+    }
+
+    [Fact]
     public void Identities_of_every_type_authenticate()
     {
         foreach ((string ia, string ib) in new[] { ("192.0.2.1", "198.51.100.2"), ("2001:db8::1", "2001:db8::2"), ("a@example.com", "b@example.com"),
