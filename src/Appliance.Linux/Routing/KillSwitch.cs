@@ -65,7 +65,7 @@ internal sealed class KillSwitch : IDisposable
         foreach (var route in ListRoutes(nl))
         {
             if (want.TryGetValue(route.Prefix, out var action) && action == route.Action) { want.Remove(route.Prefix); continue; }
-            int err = nl.Request(RtNetlink.RTM_DELROUTE, 0, RouteBody(route));
+            int err = nl.Request(RtNetlink.RTM_DELROUTE, 0, RouteBody(route, forDelete: true));
             if (err != 0 && err != Native.Libc.ESRCH) throw new IOException($"kill switch: deleting {route.Prefix} failed: errno {err}");
             removed++;
         }
@@ -117,13 +117,14 @@ internal sealed class KillSwitch : IDisposable
         return routes;
     }
 
-    private byte[] RouteBody(KillSwitchRoute route)
+    /// <param name="forDelete">Wildcard protocol and scope (RT_SCOPE_NOWHERE) so routes added by others (`ip route`) match too.</param>
+    private byte[] RouteBody(KillSwitchRoute route, bool forDelete = false)
     {
         var body = new List<byte>(40);
         byte[] addr = route.Prefix.BaseAddress.GetAddressBytes();
         byte family = route.Prefix.BaseAddress.AddressFamily == AddressFamily.InterNetwork ? Libc4 : Libc6;
         body.AddRange([family, (byte)route.Prefix.PrefixLength, 0, 0, (byte)(Table < 256 ? Table : 0),
-            RTPROT_APPLIANCE, 0 /* RT_SCOPE_UNIVERSE */, (byte)route.Action, 0, 0, 0, 0]);
+            forDelete ? (byte)0 : RTPROT_APPLIANCE, forDelete ? (byte)255 : (byte)0 /* RT_SCOPE_UNIVERSE */, (byte)route.Action, 0, 0, 0, 0]);
         RtNetlink.AddAttribute(body, RTA_DST, addr);
         RtNetlink.AddU32(body, RTA_TABLE, Table);
         return body.ToArray();

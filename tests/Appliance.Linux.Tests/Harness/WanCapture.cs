@@ -10,7 +10,7 @@ internal sealed class WanCapture : IDisposable
     public WanCapture(string ns, string device)
     {
         File = Path.Combine(Path.GetTempPath(), $"dp-{Guid.NewGuid():N}.pcap");
-        var psi = new ProcessStartInfo("ip", ["netns", "exec", ns, "tcpdump", "-i", device, "-nn", "-U", "-s", "256", "-w", File])
+        var psi = new ProcessStartInfo("ip", ["netns", "exec", ns, "tcpdump", "--immediate-mode", "-i", device, "-nn", "-U", "-s", "256", "-w", File])
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
