@@ -1,3 +1,5 @@
+using Appliance.Board;
+using Appliance.BoardIntegration;
 using Appliance.Common;
 using Appliance.Configuration;
 using Microsoft.Extensions.Configuration;
@@ -21,6 +23,16 @@ public static class RunCommand
 
         if (!TryLoad(configFile, overrides, out var configuration, out var options))
             return ExitConfig;
+        BoardProfile profile;
+        try
+        {
+            profile = BoardProfile.Load(options.Board, BoardDirectory.Resolve(options));
+        }
+        catch (BoardProfileException e)
+        {
+            Console.Error.WriteLine($"appliance: board profile error: {e.Message}");
+            return ExitConfig;
+        }
 
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -37,7 +49,7 @@ public static class RunCommand
         });
         builder.Services.AddSystemd();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
-        ServiceWiring.Add(builder.Services, options);
+        ServiceWiring.Add(builder.Services, options, profile);
 
         using IHost host = builder.Build();
         await host.RunAsync();
@@ -51,6 +63,8 @@ public static class RunCommand
         options = new ApplianceOptions();
         try
         {
+            // A factory reset cut short by a power loss is finished before any configuration is read.
+            FactoryReset.CompleteInterrupted(new StateLayout(ConfigurationLoader.StateDirectory(configFile, overrides)));
             configuration = ConfigurationLoader.Load(configFile, overrides);
             configuration.GetSection(ApplianceOptions.SectionName).Bind(options);
         }

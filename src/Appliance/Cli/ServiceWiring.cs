@@ -1,7 +1,13 @@
+using Appliance.Board;
+using Appliance.BoardIntegration;
+using Appliance.Common;
 using Appliance.Configuration;
 using Appliance.Control;
 using Appliance.Ike;
+using Appliance.Provisioning;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Appliance.Cli;
@@ -9,20 +15,92 @@ namespace Appliance.Cli;
 /// <summary>Registers the service's parts; the only place that knows how they fit together.</summary>
 public static class ServiceWiring
 {
-    public static void Add(IServiceCollection services, ApplianceOptions options)
+    /// <summary>Exit status after a factory reset: non-zero so systemd's Restart=on-failure restarts us clean.</summary>
+    public const int ExitAfterFactoryReset = 75;
+
+    public static void Add(IServiceCollection services, ApplianceOptions options, BoardProfile profile)
     {
+        var layout = new StateLayout(options.StateDirectory);
         services.AddSingleton(Options.Create(options));
+        services.AddSingleton(layout);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ControlCommands>();
         services.AddSingleton<TunnelHealth>();
 
+        // Board: profile, GPIO, state, LEDs, reset button.
+        services.AddSingleton(profile);
+        services.AddSingleton(_ => BoardGpio.Open(profile));
+        services.AddSingleton<ApplianceStateHolder>();
+        services.AddSingleton<IApplianceStateSource>(sp => sp.GetRequiredService<ApplianceStateHolder>());
+        services.AddSingleton(sp => new LivenessWatchdog(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new LedService(profile, sp.GetRequiredService<BoardGpio>().Controller,
+            sp.GetRequiredService<IApplianceStateSource>(), sp.GetRequiredService<LivenessWatchdog>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<LedService>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<LedService>());
+        services.AddSingleton(sp => CreateButton(sp, profile, layout));
+        services.AddHostedService(sp => sp.GetRequiredService<ResetButtonService>());
+        services.AddHostedService<WanLinkMonitor>();
+        services.AddSingleton<IStatusSection, LedStatusSection>();
+
+        // IKE and the Child SAs it negotiates.
         services.AddSingleton<ChildSaTable>();
         services.AddSingleton<IChildSaSink>(sp => sp.GetRequiredService<ChildSaTable>());
         services.AddSingleton<IChildSaCounters>(sp => sp.GetRequiredService<ChildSaTable>());
         services.AddSingleton<IkeService>();
         services.AddHostedService(sp => sp.GetRequiredService<IkeService>());
         services.AddSingleton<IStatusSection, IkeStatusSection>();
+        services.AddSingleton(sp => new TunnelHealthBridge(sp.GetRequiredService<TunnelHealth>(),
+            sp.GetRequiredService<ApplianceStateHolder>(), options.Tunnels.Keys));
+
+        // Provisioning owns the console UART only while unlocked or in provisioning mode.
+        string? console = options.Console.Device ?? (profile.IsSimulated ? null : ConsoleDeviceResolver.Resolve(profile.Console));
+        if (console is not null)
+        {
+            services.AddSingleton<IProvisioningHardware>(sp => new BoardProvisioningHardware(profile,
+                sp.GetRequiredService<BoardGpio>(), sp.GetRequiredService<ResetButtonService>()));
+            services.AddProvisioningConsole(layout,
+                new ProvisioningConsoleOptions { Device = console, BaudRate = profile.Console.BaudRate },
+                new ProvisioningSessionOptions
+                {
+                    FirmwareVersion = Program.FirmwareVersion,
+                    ProvisioningMode = File.Exists(ProvisioningGate.DefaultProvisioningModeFlag),
+                });
+        }
 
         services.AddHostedService<ControlSocketServer>();
+        services.AddHostedService<StartupTasks>();
     }
+
+    private static ResetButtonService CreateButton(IServiceProvider sp, BoardProfile profile, StateLayout layout)
+    {
+        var button = new ResetButtonService(profile, sp.GetRequiredService<BoardGpio>(),
+            sp.GetRequiredService<ApplianceStateHolder>(), layout, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ResetButtonService>>());
+        var commands = sp.GetRequiredService<ControlCommands>();
+        var lifetime = sp.GetRequiredService<IHostApplicationLifetime>();
+        var state = sp.GetRequiredService<ApplianceStateHolder>();
+        button.ShortPress += (_, _) => commands.ReinitiateAll();
+        button.FactoryResetCompleted += (_, _) =>
+        {
+            Environment.ExitCode = ExitAfterFactoryReset;
+            lifetime.StopApplication();
+        };
+        button.Fault += (_, reason) => state.RaiseFault("button", reason);
+        button.FaultCleared += (_, _) => state.ClearFault("button");
+        return button;
+    }
+}
+
+/// <summary>Things that must happen once everything is constructed: mark booted, show simulated LEDs.</summary>
+internal sealed class StartupTasks(IServiceProvider services, IHostApplicationLifetime lifetime, BoardProfile profile) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _ = services.GetRequiredService<TunnelHealthBridge>();
+        if (profile.IsSimulated) _ = new SimulatedBoardConsole(services.GetRequiredService<LedService>());
+        lifetime.ApplicationStarted.Register(() => services.GetRequiredService<ApplianceStateHolder>().MarkBooted());
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

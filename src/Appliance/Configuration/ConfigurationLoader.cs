@@ -12,14 +12,17 @@ public static class ConfigurationLoader
 {
     public const string EnvironmentPrefix = "APPLIANCE__";
 
-    public static IConfigurationRoot Load(string configFile, string[] commandLineOverrides)
+    /// <summary>StateDirectory can itself come from any layer but the state files, so it is read first.</summary>
+    public static string StateDirectory(string configFile, string[] commandLineOverrides)
     {
         var first = new ConfigurationBuilder();
         AddBase(first, configFile, commandLineOverrides);
-        // StateDirectory can itself be overridden by any layer, so read it before adding the state files.
-        string stateDirectory = first.Build()[$"{ApplianceOptions.SectionName}:StateDirectory"]
-            ?? StateLayout.DefaultStateDirectory;
-        var layout = new StateLayout(stateDirectory);
+        return first.Build()[$"{ApplianceOptions.SectionName}:StateDirectory"] ?? StateLayout.DefaultStateDirectory;
+    }
+
+    public static IConfigurationRoot Load(string configFile, string[] commandLineOverrides)
+    {
+        var layout = new StateLayout(StateDirectory(configFile, commandLineOverrides));
 
         var builder = new ConfigurationBuilder();
         builder.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);

@@ -27,15 +27,17 @@ public sealed class IkeService : IHostedService, IDisposable
     private readonly List<Task> _loops = [];
     private readonly KeyLogWriter? _keyLog;
     private readonly IChildSaSink _childSaSink;
+    private readonly Board.LivenessWatchdog _watchdog;
     private Socket? _ike, _natT;
     private IPAddress? _local;
 
     public IkeService(IOptions<ApplianceOptions> options, TunnelHealth health, ControlCommands commands,
-        IChildSaSink childSaSink, TimeProvider time, ILoggerFactory loggers)
+        IChildSaSink childSaSink, Board.LivenessWatchdog watchdog, TimeProvider time, ILoggerFactory loggers)
     {
         _options = options.Value;
         _health = health;
         _childSaSink = childSaSink;
+        _watchdog = watchdog;
         _logger = loggers.CreateLogger<IkeService>();
         var engineOptions = new IkeEngineOptions { IkePort = _options.Ike.Port, NatTPort = _options.Ike.NatTraversalPort };
         _engine = new IkeEngine(time, SystemIkeRandom.Instance, loggers.CreateLogger<IkeEngine>(), engineOptions);
@@ -178,6 +180,8 @@ public sealed class IkeService : IHostedService, IDisposable
                 next = _engine.Tick();
                 Flush();
             }
+            // This loop runs at least once a second; feeding here makes the heartbeat LED prove the engine is alive.
+            _watchdog.Feed();
             TimeSpan wait = next is { } n && n < TimeSpan.FromSeconds(1) ? (n < TimeSpan.Zero ? TimeSpan.Zero : n) : TimeSpan.FromSeconds(1);
             try { await _wake.WaitAsync(wait, _stop.Token); }
             catch (OperationCanceledException) { return; }

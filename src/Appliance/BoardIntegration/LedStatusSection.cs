@@ -1,0 +1,28 @@
+using System.Text.Json;
+using Appliance.Board;
+using Appliance.Control;
+
+namespace Appliance.BoardIntegration;
+
+/// <summary>Writes "leds" and "condition" into `appliance status`, so the LEDs can be read remotely too.</summary>
+public sealed class LedStatusSection(LedService leds) : IStatusSection
+{
+    public void Write(Utf8JsonWriter w)
+    {
+        LedSnapshot snapshot = leds.GetLeds();
+        w.WriteString("condition", snapshot.Condition.ToString());
+        w.WriteString("conditionText", snapshot.Description);
+        w.WriteStartArray("leds");
+        foreach (var led in snapshot.Leds)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", led.Name);
+            w.WriteString("role", led.Role.ToString());
+            w.WriteString("colour", led.Colour.ToString());
+            w.WriteString("pattern", led.Pattern.ToString());
+            w.WriteBoolean("on", led.IsOn);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+}
