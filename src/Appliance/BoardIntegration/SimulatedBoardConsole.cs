@@ -17,7 +17,7 @@ public sealed class SimulatedBoardConsole
             string patterns = string.Join(' ', snapshot.Leds.Select(l => $"{l.Name}={l.Pattern}"));
             if (patterns == _last) return;
             _last = patterns;
-            Console.Out.WriteLine($"LEDs: {TerminalLedRenderer.Render(snapshot, ansi: TerminalLedRenderer.StdoutWantsAnsi())}  {snapshot.Description}");
+            Console.Out.WriteLine($"LEDs: {TerminalLedRenderer.Render(snapshot, ansi: TerminalLedRenderer.StdoutWantsAnsi())}");
         };
     }
 }

@@ -13,7 +13,7 @@ public static class StatusRenderer
             w.Write("leds:");
             foreach (var led in leds.EnumerateArray())
                 w.Write($" {Str(led, "name")}={Str(led, "pattern")}");
-            w.WriteLine();
+            w.WriteLine($"  ({Str(root, "conditionText")})");
         }
         if (root.TryGetProperty("tunnels", out var tunnels) && tunnels.ValueKind == JsonValueKind.Array)
             foreach (var t in tunnels.EnumerateArray())
