@@ -24,20 +24,21 @@ internal sealed class ModpKeyExchange : KeyExchange
         "DE2BCBF6955817183995497CEA956AE515D2261898FA0510" +
         "15728E5A8AACAA68FFFFFFFFFFFFFFFF", System.Globalization.NumberStyles.HexNumber);
 
-    private BigInteger _exponent;
+    private static readonly byte[] PrimeBytes = ToFixed(Prime);
+    private static readonly byte[] Generator = [2];
+
+    // Kept as bytes (not a BigInteger) so Dispose can wipe it.
+    private readonly byte[] _exponent = new byte[ExponentBytes];
     private readonly byte[] _public;
 
     public ModpKeyExchange(IIkeRandomBytes random) : base(DhGroup.Modp2048)
     {
-        Span<byte> x = stackalloc byte[ExponentBytes];
         do
         {
-            random.Fill(x);
-            _exponent = new BigInteger(x, isUnsigned: true, isBigEndian: true);
+            random.Fill(_exponent);
         }
-        while (_exponent < 2);
-        CryptographicOperations.ZeroMemory(x);
-        _public = ToFixed(BigInteger.ModPow(2, _exponent, Prime));
+        while (_exponent.AsSpan(0, ExponentBytes - 1).IndexOfAnyExcept((byte)0) < 0 && _exponent[^1] < 2);
+        _public = ModPow(Generator, _exponent);
     }
 
     public override ReadOnlyMemory<byte> PublicValue => _public;
@@ -55,8 +56,19 @@ internal sealed class ModpKeyExchange : KeyExchange
         if (y <= BigInteger.One || y >= Prime - BigInteger.One)
             return false;
         // RFC 7296 §2.14: g^ir is left-padded with zeros to the modulus length.
-        sharedSecret = ToFixed(BigInteger.ModPow(y, _exponent, Prime));
+        sharedSecret = ModPow(peerPublicValue, _exponent);
         return true;
+    }
+
+    /// <summary>base^exponent mod p as ModulusBytes big-endian bytes: libcrypto's constant-time path, else BigInteger.</summary>
+    private static byte[] ModPow(ReadOnlySpan<byte> @base, byte[] exponent)
+    {
+        var result = new byte[ModulusBytes];
+        if (OpenSslModExp.TryModPow(@base, exponent, PrimeBytes, result))
+            return result;
+        var b = new BigInteger(@base, isUnsigned: true, isBigEndian: true);
+        var e = new BigInteger(exponent, isUnsigned: true, isBigEndian: true);
+        return ToFixed(BigInteger.ModPow(b, e, Prime));
     }
 
     private static byte[] ToFixed(BigInteger value)
@@ -67,5 +79,5 @@ internal sealed class ModpKeyExchange : KeyExchange
         return result;
     }
 
-    protected override void Dispose(bool disposing) => _exponent = BigInteger.Zero;
+    protected override void Dispose(bool disposing) => CryptographicOperations.ZeroMemory(_exponent);
 }

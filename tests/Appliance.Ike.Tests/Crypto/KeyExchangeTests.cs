@@ -159,6 +159,41 @@ public class KeyExchangeTests
         Assert.False(a.TryComputeSharedSecret(one, out _));
     }
 
+    // The constant-time libcrypto path must be the one in use here (Debian 12 and the image ship libcrypto.so.3)
+    // and must agree with BigInteger's arithmetic, including results with leading zero bytes.
+    [Fact]
+    public void OpenSslModExp_IsUsed_AndAgreesWithBigInteger()
+    {
+        Assert.True(OpenSslModExp.IsAvailable, "libcrypto.so.3 not usable: MODP falls back to the slow, non-constant-time path");
+        var random = new Random(5);
+        byte[] modulus = Hex.Parse("f7e75fdc469067ffdc4e847c51f452df"); // odd 128-bit modulus
+        var m = new BigInteger(modulus, isUnsigned: true, isBigEndian: true);
+        for (int i = 0; i < 200; i++)
+        {
+            var b = new byte[16];
+            var e = new byte[random.Next(1, 40)];
+            random.NextBytes(b);
+            random.NextBytes(e);
+            var result = new byte[16];
+            Assert.True(OpenSslModExp.TryModPow(b, e, modulus, result));
+            BigInteger expected = BigInteger.ModPow(new BigInteger(b, isUnsigned: true, isBigEndian: true) % m,
+                new BigInteger(e, isUnsigned: true, isBigEndian: true), m);
+            Assert.Equal(expected, new BigInteger(result, isUnsigned: true, isBigEndian: true));
+        }
+    }
+
+    // RFC 3526 §3: the generator is 2, so the private value 2 has the public value 4.
+    [Fact]
+    public void Modp_PublicValue_IsTwoToTheExponent()
+    {
+        var exponent = new byte[40];
+        exponent[^1] = 2;
+        using var kex = KeyExchange.Create(DhGroup.Modp2048, new FixedRandom(exponent));
+        byte[] expected = new byte[256];
+        expected[^1] = 4;
+        Assert.Equal(expected, kex.PublicValue.ToArray());
+    }
+
     [Fact]
     public void UnsupportedGroup_Throws() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => KeyExchange.Create((DhGroup)2));
