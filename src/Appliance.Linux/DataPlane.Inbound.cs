@@ -17,7 +17,7 @@ public sealed partial class DataPlane
     private byte[]? _udpRx;
 
     /// <summary>WAN → LAN: one recvmmsg per batch of ESP, open, selector check, one sendmmsg per family to the LAN.</summary>
-    private void WanLoop()
+    private void WanLoop(EspWanSocket socket)
     {
         using var rx = new PacketBatch(_options.BatchSize, WanSlotSize);
         using var deliver4 = new PacketBatch(_options.BatchSize, WanSlotSize);
@@ -26,16 +26,17 @@ public sealed partial class DataPlane
         {
             try
             {
-                int n = rx.Receive(_wan!.Fd, 0);
+                int n = rx.Receive(socket.Fd, 0);
                 for (int i = 0; i < n; i++)
                 {
                     var outer = rx.Packet(i);
-                    if (!IPv4Header.TryParse(outer, out int ihl, out int total) || outer[IPv4Header.ProtocolOffset] != IpProtocol.Esp)
+                    if (!IPv4Header.TryParse(outer, out int ihl, out int total) || outer[IPv4Header.ProtocolOffset] != socket.Protocol)
                     {
                         Counters.Drop(DataPlaneDropReason.Malformed);
                         continue;
                     }
-                    HandleEsp(outer[ihl..total], deliver4, deliver6);
+                    if (socket.Protocol == IpProtocol.Esp) HandleEsp(outer[ihl..total], deliver4, deliver6);
+                    else HandleAh(outer[..total], ihl, deliver4, deliver6);
                 }
                 FlushDeliveries(deliver4, deliver6);
             }
@@ -71,13 +72,27 @@ public sealed partial class DataPlane
     {
         if (esp.Length < 8) { Counters.Drop(DataPlaneDropReason.Truncated); return; }
         uint spi = BinaryPrimitives.ReadUInt32BigEndian(esp);
-        if (!Volatile.Read(ref _inbound).TryGetValue(spi, out var sa)) { Counters.Drop(DataPlaneDropReason.UnknownSpi); return; }
-        var reason = sa.Open(esp, out int offset, out int length, out byte next);
+        if (!Volatile.Read(ref _inbound).TryGetValue(spi, out var sa) || sa.IsAh) { Counters.Drop(DataPlaneDropReason.UnknownSpi); return; }
+        var reason = sa.OpenEsp(esp, out int offset, out int length);
         if (reason != DataPlaneDropReason.None) { Counters.Drop(reason); return; }
-        if (next is not (IpProtocol.IPv4 or IpProtocol.IPv6)) { Counters.Drop(DataPlaneDropReason.BadNextHeader); return; }
-        var inner = esp.Slice(offset, length);
-        // TFC padding may follow the inner packet (RFC 4303 §2.7): its own length header decides.
-        if (!IpView.TryParse(inner, out var ip) || (ip.Version == 4) != (next == IpProtocol.IPv4))
+        Deliver(sa, esp.Slice(offset, length), deliver4, deliver6);
+    }
+
+    /// <summary>A whole IPv4 packet carrying AH (RFC 4302); the SPI sits 4 bytes into the AH header.</summary>
+    private void HandleAh(Span<byte> packet, int headerLength, PacketBatch deliver4, PacketBatch deliver6)
+    {
+        if (packet.Length < headerLength + 12) { Counters.Drop(DataPlaneDropReason.Truncated); return; }
+        uint spi = BinaryPrimitives.ReadUInt32BigEndian(packet[(headerLength + 4)..]);
+        if (!Volatile.Read(ref _inbound).TryGetValue(spi, out var sa) || !sa.IsAh) { Counters.Drop(DataPlaneDropReason.UnknownSpi); return; }
+        var reason = sa.OpenAh(packet, out int offset, out int length);
+        if (reason != DataPlaneDropReason.None) { Counters.Drop(reason); return; }
+        Deliver(sa, packet.Slice(offset, length), deliver4, deliver6);
+    }
+
+    /// <summary>Inbound policy check, MSS clamp and hand-off of one decapsulated inner packet.</summary>
+    private void Deliver(InboundSa sa, Span<byte> inner, PacketBatch deliver4, PacketBatch deliver6)
+    {
+        if (!IpView.TryParse(inner, out var ip))
         {
             Counters.Drop(DataPlaneDropReason.Malformed);
             return;

@@ -17,26 +17,28 @@ public sealed partial class DataPlane
     private void LanLoop()
     {
         using var rx = new PacketBatch(_options.BatchSize, LanSlotSize);
-        using var tx = new PacketBatch(_options.BatchSize, TxSlotSize);
+        using var txEsp = new PacketBatch(_options.BatchSize, TxSlotSize);
+        using var txAh = new PacketBatch(_options.BatchSize, TxSlotSize);
         var udp = new byte[TxSlotSize];
         while (!_stopping)
         {
             try
             {
                 int n = rx.Receive(_lan!.Fd, 0);
-                for (int i = 0; i < n; i++) HandleLanPacket(rx.Packet(i), tx, udp);
-                Flush(tx);
+                for (int i = 0; i < n; i++) HandleLanPacket(rx.Packet(i), txEsp, txAh, udp);
+                Flush(txEsp, _wan!);
+                Flush(txAh, _wanAh!);
             }
             catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException)
             {
                 _logger.LogError(e, "LAN worker error");
-                tx.Count = 0;
+                txEsp.Count = txAh.Count = 0;
                 Thread.Sleep(PollInterval);
             }
         }
     }
 
-    private void HandleLanPacket(Span<byte> frame, PacketBatch tx, byte[] udp)
+    private void HandleLanPacket(Span<byte> frame, PacketBatch txEsp, PacketBatch txAh, byte[] udp)
     {
         const int Ethernet = 14;
         if (frame.Length < VirtioNetHeader.Size + Ethernet) { Counters.Drop(DataPlaneDropReason.Malformed); return; }
@@ -66,11 +68,13 @@ public sealed partial class DataPlane
             return;
         }
         packet = packet[..ip.TotalLength];
+        var tx = sa.IsAh ? txAh : txEsp;
+        var socket = sa.IsAh ? _wanAh! : _wan!;
         if (vnet.GsoKind == VirtioNetHeader.GsoNone)
         {
             if (!vnet.TryCompleteChecksum(packet, Ethernet)) { Counters.Drop(DataPlaneDropReason.Malformed); return; }
             if (packet.Length > TxSlotSize - Headroom - 128) { Counters.Drop(DataPlaneDropReason.TooBig); return; }
-            if (tx.Count == tx.Capacity) Flush(tx);
+            if (tx.Count == tx.Capacity) Flush(tx, socket);
             packet.CopyTo(tx.Slot(tx.Count)[Headroom..]);
             SealAndQueue(sa, tx, packet.Length, udp);
             return;
@@ -83,14 +87,14 @@ public sealed partial class DataPlane
         }
         for (int s = 0; s < segments; s++)
         {
-            if (tx.Count == tx.Capacity) Flush(tx);
+            if (tx.Count == tx.Capacity) Flush(tx, socket);
             int length = TcpSegmenter.WriteSegment(packet, headerLength, vnet.GsoSize, s, segments, tx.Slot(tx.Count)[Headroom..]);
             SealAndQueue(sa, tx, length, udp);
         }
     }
 
     /// <summary>Seals the packet at Headroom of the next free tx slot and queues it (or hands it to the host for UDP).</summary>
-    private void SealAndQueue(OutboundEspSa sa, PacketBatch tx, int length, byte[] udp)
+    private void SealAndQueue(OutboundSa sa, PacketBatch tx, int length, byte[] udp)
     {
         int j = tx.Count;
         var slot = tx.Slot(j);
@@ -109,7 +113,7 @@ public sealed partial class DataPlane
             }
             // Without DF the kernel fragments the outer packet (RFC 4459 §3 post-fragmentation).
         }
-        var reason = sa.Seal(slot, Headroom, length, version == 4 ? IpProtocol.IPv4 : IpProtocol.IPv6, out int espOffset, out int espLength);
+        var reason = sa.Seal(slot, Headroom, length, out int espOffset, out int espLength);
         if (reason != DataPlaneDropReason.None) { Counters.Drop(reason); return; }
         if (sa.Install.UdpEncapsulation)
         {
@@ -122,10 +126,10 @@ public sealed partial class DataPlane
         SockAddr.Write(tx.Name(j), sa.RemoteAddress);
     }
 
-    private void Flush(PacketBatch tx)
+    private void Flush(PacketBatch tx, EspWanSocket socket)
     {
         if (tx.Count == 0) return;
-        int failed = tx.Send(_wan!.Fd, SockAddr.InetSize);
+        int failed = tx.Send(socket.Fd, SockAddr.InetSize);
         for (int i = 0; i < failed; i++) Counters.Drop(DataPlaneDropReason.SendFailed);
     }
 

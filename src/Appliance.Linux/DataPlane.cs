@@ -30,14 +30,14 @@ public sealed partial class DataPlane : IDisposable
     private readonly object _gate = new();
     private readonly long[] _lastTrap;
 
-    private OutboundEspSa?[] _outbound;
-    private Dictionary<uint, InboundEspSa> _inbound = new();
-    private readonly List<(SaInstall Sa, OutboundEspSa Out, InboundEspSa In)> _installed = new();
+    private OutboundSa?[] _outbound;
+    private Dictionary<uint, InboundSa> _inbound = new();
+    private readonly List<(SaInstall Sa, OutboundSa Out, InboundSa In)> _installed = new();
 
     private LanCapture? _lan;
     private RawIpWriter? _writer;
-    private EspWanSocket? _wan;
-    private Thread? _lanThread, _wanThread;
+    private EspWanSocket? _wan, _wanAh;
+    private Thread? _lanThread, _wanThread, _wanAhThread;
     private ITimer? _keepaliveTimer;
     private volatile bool _stopping;
 
@@ -47,7 +47,7 @@ public sealed partial class DataPlane : IDisposable
         _time = time;
         _logger = logger;
         _spd = new Spd(options.Tunnels);
-        _outbound = new OutboundEspSa?[_spd.Count];
+        _outbound = new OutboundSa?[_spd.Count];
         _lastTrap = new long[_spd.Count];
         for (int i = 0; i < _lastTrap.Length; i++) _lastTrap[i] = long.MinValue / 2;
     }
@@ -87,10 +87,13 @@ public sealed partial class DataPlane : IDisposable
         _lan = new LanCapture(_options.LanInterface, PollInterval);
         _writer = new RawIpWriter(_options.LanInterface);
         _wan = new EspWanSocket(_options.WanInterface, (int)SaProtocol.Esp, PollInterval);
+        _wanAh = new EspWanSocket(_options.WanInterface, (int)SaProtocol.Ah, PollInterval, headerIncluded: true);
         _lanThread = new Thread(LanLoop) { IsBackground = true, Name = "dp-lan-out" };
-        _wanThread = new Thread(WanLoop) { IsBackground = true, Name = "dp-wan-in" };
+        _wanThread = new Thread(() => WanLoop(_wan)) { IsBackground = true, Name = "dp-wan-esp" };
+        _wanAhThread = new Thread(() => WanLoop(_wanAh)) { IsBackground = true, Name = "dp-wan-ah" };
         _lanThread.Start();
         _wanThread.Start();
+        _wanAhThread.Start();
         _keepaliveTimer = _time.CreateTimer(_ => SendNatKeepalives(), null, _options.NatKeepaliveInterval, _options.NatKeepaliveInterval);
         _logger.LogInformation("data plane started: LAN {Lan}, WAN {Wan}, {Tunnels} tunnels", _options.LanInterface, _options.WanInterface, _spd.Count);
     }
@@ -99,22 +102,22 @@ public sealed partial class DataPlane : IDisposable
     public void InstallSa(SaInstall sa)
     {
         ArgumentNullException.ThrowIfNull(sa);
-        if (sa.Protocol != SaProtocol.Esp) throw new NotSupportedException("AH is not implemented by this data plane yet");
         if (sa.Mode != IpsecMode.Tunnel) throw new NotSupportedException("transport mode is not implemented by this data plane yet");
+        if (sa.Protocol == SaProtocol.Ah && sa.UdpEncapsulation) throw new NotSupportedException("AH cannot be UDP-encapsulated (RFC 3948 covers ESP only)");
         if (!sa.UdpEncapsulation && sa.Remote.AddressFamily != AddressFamily.InterNetwork)
-            throw new NotSupportedException("raw ESP is sent over IPv4 only; use UDP encapsulation for an IPv6 peer");
+            throw new NotSupportedException("raw ESP/AH is sent over IPv4 only; use UDP encapsulation for an IPv6 peer");
         int index = _spd.IndexOf(sa.Tunnel);
         if (index < 0) throw new ArgumentException($"unknown tunnel '{sa.Tunnel}'", nameof(sa));
 
         var counters = new SaCounters();
-        var outbound = new OutboundEspSa(sa, _options.WanMtu, counters);
-        var inbound = new InboundEspSa(sa, counters);
+        var outbound = new OutboundSa(sa, _options.WanMtu, counters);
+        var inbound = new InboundSa(sa, counters);
         bool needsThrow;
         lock (_gate)
         {
-            var map = new Dictionary<uint, InboundEspSa>(_inbound) { [sa.InboundSpi] = inbound };
+            var map = new Dictionary<uint, InboundSa>(_inbound) { [sa.InboundSpi] = inbound };
             Volatile.Write(ref _inbound, map);
-            var outs = (OutboundEspSa?[])_outbound.Clone();
+            var outs = (OutboundSa?[])_outbound.Clone();
             outs[index] = outbound;
             Volatile.Write(ref _outbound, outs);
             _installed.Add((sa, outbound, inbound));
@@ -134,10 +137,10 @@ public sealed partial class DataPlane : IDisposable
             if (i < 0) return;
             var (sa, outbound, _) = _installed[i];
             _installed.RemoveAt(i);
-            var map = new Dictionary<uint, InboundEspSa>(_inbound);
+            var map = new Dictionary<uint, InboundSa>(_inbound);
             map.Remove(inboundSpi);
             Volatile.Write(ref _inbound, map);
-            var outs = (OutboundEspSa?[])_outbound.Clone();
+            var outs = (OutboundSa?[])_outbound.Clone();
             int index = _spd.IndexOf(sa.Tunnel);
             if (ReferenceEquals(outs[index], outbound))
                 outs[index] = _installed.LastOrDefault(s => s.Sa.Tunnel == sa.Tunnel).Out;
@@ -196,9 +199,11 @@ public sealed partial class DataPlane : IDisposable
         _keepaliveTimer?.Dispose();
         _lanThread?.Join();
         _wanThread?.Join();
+        _wanAhThread?.Join();
         _lan?.Dispose();
         _writer?.Dispose();
         _wan?.Dispose();
+        _wanAh?.Dispose();
         _killSwitch?.Dispose();
         lock (_gate)
         {

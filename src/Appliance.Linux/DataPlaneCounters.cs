@@ -19,12 +19,14 @@ public enum DataPlaneDropReason
     TooOld,
     /// <summary>Padding bytes not 1, 2, 3, ... or the pad length exceeds the payload.</summary>
     BadPadding,
-    /// <summary>Next Header not IPv4/IPv6 in tunnel mode.</summary>
+    /// <summary>Next Header not IPv4/IPv6 in tunnel mode, or the inner version disagrees with it.</summary>
     BadNextHeader,
     /// <summary>Next Header 59 (TFC dummy packet), discarded by design.</summary>
     DummyPacket,
     /// <summary>The 32-bit sequence number would wrap: the SA must be rekeyed.</summary>
     SequenceNumberExhausted,
+    /// <summary>The SA's hard byte/packet lifetime is reached: it must be rekeyed or deleted.</summary>
+    LifetimeExpired,
     /// <summary>A protected packet arrived before any SA existed for its tunnel.</summary>
     NoSa,
     /// <summary>The SPD said DISCARD (remote destination from a source outside every local selector).</summary>

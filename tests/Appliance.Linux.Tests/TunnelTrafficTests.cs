@@ -1,3 +1,4 @@
+using Appliance.Linux.Sa;
 using Appliance.Linux.Tests.Harness;
 
 namespace Appliance.Linux.Tests;
@@ -27,5 +28,25 @@ public sealed class TunnelTrafficTests(BoxTopology topo)
         Assert.True(wan.Count("esp") >= 12, wan.Dump());
         var sa = Assert.Single(pair.A.Counters.Sas).Value;
         Assert.True(sa.PacketsOut >= 6 && sa.PacketsIn >= 6, $"out {sa.PacketsOut} in {sa.PacketsIn}");
+    }
+
+    [Theory]
+    [InlineData(12)] // HMAC-SHA2-256-128
+    [InlineData(14)] // HMAC-SHA2-512-256
+    public void Ah_box_to_box_carries_ping_both_ways_as_ip_protocol_51(int integ)
+    {
+        using var pair = new BoxPair(topo);
+        pair.Install(TestSas.Pair(encr: 0, keyBits: 0, integ: integ, protocol: SaProtocol.Ah));
+        using var wan = new WanCapture(topo.BoxA, "wan0");
+
+        var (aToB, outAB) = BoxPair.Ping(topo.HostA, "10.2.0.2");
+        var (bToA, outBA) = BoxPair.Ping(topo.HostB, "10.1.0.2");
+
+        Assert.True(aToB, outAB);
+        Assert.True(bToA, outBA);
+        // AH authenticates but does not encrypt: every WAN packet is AH between the boxes, none plain.
+        Assert.True(wan.Count("ip proto 51 and host 192.0.2.1 and host 192.0.2.2") >= 12, wan.Dump());
+        Assert.Equal(0, wan.Count("not ip proto 51 and net 10.0.0.0/8"));
+        Assert.Equal(0, pair.B.Counters.Drops(DataPlaneDropReason.AuthenticationFailed));
     }
 }

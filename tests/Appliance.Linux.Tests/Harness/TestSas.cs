@@ -11,14 +11,14 @@ internal static class TestSas
 
     /// <summary>(boxA's install, boxB's install) for one suite: A's outbound is B's inbound and vice versa.</summary>
     public static (SaInstall A, SaInstall B) Pair(int encr = 20, int keyBits = 128, int integ = 0, bool esn = false,
-        uint spiAToB = SpiAToB, uint spiBToA = SpiBToA, bool udp = false)
+        uint spiAToB = SpiAToB, uint spiBToA = SpiBToA, bool udp = false, SaProtocol protocol = SaProtocol.Esp)
     {
         byte[] encAB = Key(EncLength(encr, keyBits), 0x10), encBA = Key(EncLength(encr, keyBits), 0x50);
         byte[] intAB = Key(IntegLength(integ), 0x90), intBA = Key(IntegLength(integ), 0xD0);
-        var a = new SaInstall("b", spiBToA, spiAToB, IpsecMode.Tunnel, SaProtocol.Esp, encr, keyBits, integ,
+        var a = new SaInstall("b", spiBToA, spiAToB, IpsecMode.Tunnel, protocol, encr, keyBits, integ,
             encBA, intBA, encAB, intAB, esn, [BoxTopology.LanA], [BoxTopology.LanB], udp,
             new IPEndPoint(BoxTopology.WanA, udp ? 4500 : 0), new IPEndPoint(BoxTopology.WanB, udp ? 4500 : 0));
-        var b = new SaInstall("a", spiAToB, spiBToA, IpsecMode.Tunnel, SaProtocol.Esp, encr, keyBits, integ,
+        var b = new SaInstall("a", spiAToB, spiBToA, IpsecMode.Tunnel, protocol, encr, keyBits, integ,
             encAB, intAB, encBA, intBA, esn, [BoxTopology.LanB], [BoxTopology.LanA], udp,
             new IPEndPoint(BoxTopology.WanB, udp ? 4500 : 0), new IPEndPoint(BoxTopology.WanA, udp ? 4500 : 0));
         return (a, b);
@@ -26,6 +26,7 @@ internal static class TestSas
 
     private static int EncLength(int encr, int keyBits) => encr switch
     {
+        0 => 0,
         20 => keyBits / 8 + 4,
         28 => 36,
         _ => keyBits / 8,

@@ -1,0 +1,79 @@
+using Appliance.Ipsec;
+using Appliance.Ipsec.Ah;
+using Appliance.Ipsec.Esp;
+using Appliance.Linux.Policy;
+
+namespace Appliance.Linux.Sa;
+
+/// <summary>
+/// The outbound half of an installed SA pair: the packet core's ESP or AH SA (tunnel mode), the
+/// tunnel MTU it leaves, and where to send. ESP results start at the SPI (the kernel adds the outer
+/// IPv4 header); AH results are whole IPv4 packets (the outer header is under the ICV).
+/// </summary>
+internal sealed class OutboundSa : IDisposable
+{
+    private readonly EspSa? _esp;
+    private readonly AhSa? _ah;
+
+    public OutboundSa(SaInstall sa, int wanMtu, SaCounters counters)
+    {
+        Install = sa;
+        Counters = counters;
+        RemoteAddress = sa.Remote.Address.GetAddressBytes();
+        int outer = RemoteAddress.Length == 4 ? 20 : 40;
+        if (sa.Protocol == SaProtocol.Esp)
+        {
+            _esp = EspSa.Create(new EspSaParameters
+            {
+                Spi = sa.OutboundSpi, Direction = SaDirection.Outbound, Mode = sa.Mode,
+                Suite = SuiteMap.Esp(sa.EncryptionId, sa.KeyBits, sa.IntegrityId),
+                EncryptionKey = sa.OutboundEncryptionKey, IntegrityKey = sa.OutboundIntegrityKey,
+                ExtendedSequenceNumbers = sa.ExtendedSequenceNumbers,
+            });
+            Headroom = _esp.HeaderLength;
+            int room = wanMtu - outer - (sa.UdpEncapsulation ? 8 : 0);
+            int mtu = room;
+            while (mtu > 0 && _esp.GetSealedLength(mtu) > room) mtu--;
+            TunnelMtu = mtu;
+        }
+        else
+        {
+            _ah = AhSa.Create(new AhSaParameters
+            {
+                Spi = sa.OutboundSpi, Direction = SaDirection.Outbound, Mode = sa.Mode,
+                Integrity = SuiteMap.Ah(sa.IntegrityId), IntegrityKey = sa.OutboundIntegrityKey,
+                ExtendedSequenceNumbers = sa.ExtendedSequenceNumbers,
+                TunnelSource = sa.Local.Address.GetAddressBytes(), TunnelDestination = RemoteAddress,
+            });
+            Headroom = _ah.MaxOverhead;
+            TunnelMtu = wanMtu - outer - _ah.AhLength(RemoteAddress.Length == 16);
+        }
+        RemotePrefixes = Prefix.From(sa.RemoteTs);
+    }
+
+    public SaInstall Install { get; }
+    public SaCounters Counters { get; }
+    public byte[] RemoteAddress { get; }
+    public Prefix[] RemotePrefixes { get; }
+    public int Headroom { get; }
+    public int TunnelMtu { get; }
+
+    /// <summary>AH output carries its own outer IP header and goes out on the header-included socket.</summary>
+    public bool IsAh => _ah != null;
+
+    /// <summary>Seals the inner packet at slot[offset..offset+length]; the wire bytes are slot[outOffset..outOffset+outLength].</summary>
+    public DataPlaneDropReason Seal(Span<byte> slot, int offset, int length, out int outOffset, out int outLength)
+    {
+        var reason = _esp != null
+            ? _esp.SealTunnel(slot, offset, length, out outOffset, out outLength)
+            : _ah!.Seal(slot, offset, length, out outOffset, out outLength);
+        if (reason == DropReason.None) Counters.CountOut(length);
+        return SuiteMap.Drop(reason);
+    }
+
+    public void Dispose()
+    {
+        _esp?.Dispose();
+        _ah?.Dispose();
+    }
+}
