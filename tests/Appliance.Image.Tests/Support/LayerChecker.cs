@@ -28,6 +28,19 @@ public sealed partial class LayerChecker
         "ROOTFS_PKGMANAGE", "CORE_IMAGE_EXTRA_INSTALL", "DL_DIR", "SSTATE_DIR",
     };
 
+    // Classes of poky's meta/classes* that the layer may inherit; anything else must be in the layer's classes/.
+    private static readonly HashSet<string> StandardClasses = new(StringComparer.Ordinal)
+    {
+        "systemd", "useradd", "features_check", "core-image", "image", "deploy", "nopackages", "allarch",
+        "bin_package", "update-rc.d", "update-alternatives", "extrausers", "packagegroup", "kernel", "module",
+    };
+
+    // Files other layers provide that the layer may require (poky's meta layer).
+    private static readonly HashSet<string> StandardRequires = new(StringComparer.Ordinal)
+    {
+        "recipes-core/images/core-image-minimal.bb", "recipes-core/images/core-image-base.bb", "conf/distro/poky.conf",
+    };
+
     // The old override separator: RDEPENDS_${PN}, do_install_append, FILES_${PN}-dev, SRC_URI_append_rpi.
     [GeneratedRegex(@"_(append|prepend|remove)(\b|_)|_\$\{PN\}|_\$\{BPN\}|^(RDEPENDS|RRECOMMENDS|RPROVIDES|RCONFLICTS|FILES|SYSTEMD_SERVICE|SYSTEMD_AUTO_ENABLE|USERADD_PARAM|GROUPADD_PARAM|INSANE_SKIP|PRIVATE_LIBS|ALLOW_EMPTY|pkg_postinst|pkg_preinst)_")]
     private static partial Regex OldOverride();
@@ -84,6 +97,7 @@ public sealed partial class LayerChecker
             problems.AddRange(f.Errors.Select(e => $"{where}:{e}"));
             CheckOverrideSyntax(f, where, problems);
             CheckReferences(f, where, problems);
+            CheckInheritsAndRequires(f, where, problems);
         }
         foreach (var recipe in Recipes)
         {
@@ -104,6 +118,26 @@ public sealed partial class LayerChecker
             problems.Add($"{where}:{a.Line}: '{a.Name}' uses the old '_' override syntax; write ':' (e.g. RDEPENDS:${{PN}}, SRC_URI:append)");
         foreach (var fn in f.Functions.Where(fn => OldOverride().IsMatch(fn.Name)))
             problems.Add($"{where}:{fn.Line}: function '{fn.Name}' uses the old '_' override syntax; write ':' (e.g. do_install:append)");
+    }
+
+    private void CheckInheritsAndRequires(BitbakeFile f, string where, List<string> problems)
+    {
+        foreach (var (kind, argument, line) in f.Directives)
+        {
+            if (kind is "inherit" or "inherit_defer")
+            {
+                foreach (string cls in argument.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                    if (!StandardClasses.Contains(cls) && !File.Exists(Path.Combine(_layer, "classes", cls + ".bbclass"))
+                        && !File.Exists(Path.Combine(_layer, "classes-recipe", cls + ".bbclass")))
+                        problems.Add($"{where}:{line}: inherit {cls}: no such class in poky or in the layer");
+            }
+            else if (kind is "require" or "include")
+            {
+                if (!StandardRequires.Contains(argument) && !File.Exists(Path.Combine(_layer, argument))
+                    && !File.Exists(Path.Combine(Path.GetDirectoryName(f.Path)!, argument)))
+                    problems.Add($"{where}:{line}: {kind} {argument}: not found in the layer and not a known poky file");
+            }
+        }
     }
 
     private void CheckReferences(BitbakeFile f, string where, List<string> problems)
