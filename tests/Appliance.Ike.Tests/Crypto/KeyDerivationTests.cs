@@ -71,6 +71,23 @@ public class KeyDerivationTests
         Assert.Equal("2d63f6debc92048b4fef3889c4c99ca67d6496e0fac14a2bca9a2d6566ff2398", Hex.Of(rekey));
     }
 
+    // The same NIST sample chain for HMAC-SHA-384, from NSS ike_sha384_vectors.h cases 6-9
+    // ("these vectors are from this NIST samples"): SK_d is 48 bytes here.
+    [Fact]
+    public void NistSample_Sha384_Chain()
+    {
+        var prf = new Prf(PrfAlgorithm.HmacSha384);
+        byte[] ni = Hex.Parse("fd1b572a8e735591"), nr = Hex.Parse("6013b0ef88dacd3d");
+        byte[] skeyseed = KeyDerivation.Skeyseed(prf, ni, nr, Hex.Parse("d3288cd87565101e88fe3bad918f31939d8dd26ff1071f8b2d7f447524e58d7c"));
+        Assert.Equal("69fe7a1ac94adaeb711295f5fe004b1a8d6a0b65d05692758ce8ad2f7a45f59d7d0b596f51f7dfcf3330061888f6a94f", Hex.Of(skeyseed));
+        IkeSaKeys keys = KeyDerivation.DeriveIkeSaKeys(prf, skeyseed, ni, nr, 0x2116ad07ce61f749, 0x24880e55f11a65b7, 36, 0);
+        Assert.Equal("4f904c2025c90c817ea5ff9b662a6fdb445a73b57cdf09eacd379b95e1f03cacb04cd6deeda4f952191dd9bc1f7a9502", Hex.Of(keys.SkD));
+        // Case 8's 132-byte stream continues with SK_ei (AES-GCM-256 key + salt).
+        Assert.Equal("471a648d74dc06d38112de48a42501f6b1a3ad55c2099cd9a648e5f17e5bf3e34bf9b595", Hex.Of(keys.SkEi));
+        byte[] rekey = KeyDerivation.RekeySkeyseed(prf, keys.SkD, Hex.Parse("3358f620539473aee8d07e779764c4c6a9aabddc79a28e136b3bac021dbde44a"), ni, nr);
+        Assert.Equal("e0548c1682e13bce454026b3b1bdf42985b24e4e7408095a7c529de38c3d1fcb04c9fe6868042a34c9614c6c99e3fcea", Hex.Of(rekey));
+    }
+
     [Fact]
     public void Clear_ZeroesEveryKey()
     {
