@@ -83,6 +83,7 @@ public static class ProposalParser
         return new ProposalSpec(encr, prf, aead ? [] : integ, dh, []);
     }
 
+    // ESP and AH drop prf keywords (and integrity next to AEAD) without complaint, as charon does.
     private static ProposalSpec FinishEsp(string proposal, List<(EncryptionAlgorithm Alg, int Bits)> encr, List<PrfAlgorithm> prf,
         List<IntegrityAlgorithm> integ, List<DhGroup> dh, List<EsnMode> esn)
     {
