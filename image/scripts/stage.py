@@ -51,6 +51,22 @@ def default_config(profile):
     }
 
 
+def network_units(profile):
+    """systemd-networkd files for the board's NICs: the WAN takes its address by DHCP; the LAN link
+    is brought up without any address or DHCP of its own, because the appliance owns that side
+    (AF_PACKET capture, delivery with IPPROTO_RAW) and the kernel must never route between the two."""
+    wan, lan = profile["Network"]["Wan"], profile["Network"]["Lan"]
+    return {
+        "10-appliance-wan.network": (
+            "# WAN of board %s (board.json Network.Wan): address, route and DNS by DHCP.\n"
+            "[Match]\nName=%s\n\n[Network]\nDHCP=ipv4\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n" % (profile["Name"], wan)),
+        "20-appliance-lan.network": (
+            "# LAN of board %s (board.json Network.Lan): link up, no address; the appliance serves it.\n"
+            "[Match]\nName=%s\n\n[Link]\nRequiredForOnline=no\n\n[Network]\nLinkLocalAddressing=no\n"
+            "IPv6AcceptRA=no\nConfigureWithoutCarrier=yes\n" % (profile["Name"], lan)),
+    }
+
+
 def load_boards(board_dir):
     boards = {}
     for name in sorted(os.listdir(board_dir)):
@@ -104,6 +120,8 @@ def main(argv):
         files[f"board/{name}/board.json"] = (raw, 0o644)
         config = json.dumps(default_config(json.loads(raw)), indent=2).encode() + b"\n"
         files[f"config/{name}/appliance.json"] = (config, 0o644)
+        for unit, text in network_units(json.loads(raw)).items():
+            files[f"config/{name}/{unit}"] = (text.encode(), 0o644)
     manifest = "".join(f"{hashlib.sha256(d).hexdigest()}  {n}\n" for n, (d, _) in sorted(files.items()))
     files["MANIFEST.sha256"] = (manifest.encode(), 0o644)
 

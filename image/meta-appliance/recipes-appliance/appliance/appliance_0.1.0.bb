@@ -72,6 +72,9 @@ do_install() {
         install -D -m 0644 $profile ${D}${datadir}/appliance/board/$name/board.json
     done
     install -D -m 0644 ${S}/config/${APPLIANCE_BOARD}/appliance.json ${D}${sysconfdir}/appliance/appliance.json
+    # WAN by DHCP, LAN link up without an address (systemd-networkd, part of poky's systemd).
+    install -d ${D}${systemd_unitdir}/network
+    install -m 0644 ${S}/config/${APPLIANCE_BOARD}/*.network ${D}${systemd_unitdir}/network/
 
     install -D -m 0644 ${APPLIANCE_UNPACKDIR}/appliance.service ${D}${systemd_system_unitdir}/appliance.service
     install -D -m 0644 ${APPLIANCE_UNPACKDIR}/90-appliance.rules ${D}${nonarch_base_libdir}/udev/rules.d/90-appliance.rules
@@ -80,7 +83,7 @@ do_install() {
     install -d -m 0700 ${D}${localstatedir}/lib/appliance
 }
 
-FILES:${PN} += "${libdir}/appliance ${datadir}/appliance ${nonarch_base_libdir}/udev/rules.d"
+FILES:${PN} += "${libdir}/appliance ${datadir}/appliance ${nonarch_base_libdir}/udev/rules.d ${systemd_unitdir}/network"
 
 # The private libraries must not be offered to other packages as shared-library providers.
 PRIVATE_LIBS:${PN} = "libsodium.so libSystem.IO.Ports.Native.so"
