@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Appliance.Image.Tests.Support;
 
 namespace Appliance.Image.Tests;
@@ -39,6 +40,35 @@ public sealed class ImageRecipeTests
         Assert.Contains("x-systemd.makefs", data, StringComparison.Ordinal);
         Assert.Contains("data=journal", data, StringComparison.Ordinal);
         Assert.Contains("wic.bz2", Image.Words("IMAGE_FSTYPES"));
+    }
+
+    // wic's `part` options (openembedded-core scripts/lib/wic/ksparser.py, argparse: a misspelt one is a wic error).
+    private static readonly HashSet<string> WicPartOptions = new(StringComparer.Ordinal)
+    {
+        "--active", "--align", "--offset", "--exclude-path", "--include-path", "--change-directory", "--extra-space",
+        "--fsoptions", "--fspassno", "--fstype", "--hidden", "--label", "--use-label", "--mkfs-extraopts", "--mbr",
+        "--no-table", "--ondisk", "--ondrive", "--overhead-factor", "--part-name", "--part-type", "--rootfs-dir",
+        "--type", "--size", "--fixed-size", "--source", "--sourceparams", "--system-id", "--use-uuid", "--uuid",
+        "--fsuuid", "--no-fstab-update",
+    };
+
+    [Fact]
+    public void Wks_parts_use_only_wic_options_and_put_root_second_where_meta_raspberrypi_cmdline_expects_it()
+    {
+        string path = Path.Combine(Repo.Layer, "wic", Image.Value("WKS_FILE")!);
+        var parts = File.ReadAllLines(path).Where(l => l.StartsWith("part ", StringComparison.Ordinal)).ToList();
+        foreach (string part in parts)
+        {
+            // Split on spaces outside quotes: --fsoptions "a,b" is one option with one value.
+            var tokens = Regex.Matches(part, "\"[^\"]*\"|\\S+").Select(m => m.Value).ToList();
+            foreach (string option in tokens.Where(t => t.StartsWith("--", StringComparison.Ordinal)))
+                Assert.True(WicPartOptions.Contains(option.Split('=')[0]), $"unknown wic option {option} in: {part}");
+            int size = tokens.IndexOf("--size");
+            if (size >= 0) Assert.Matches("^[0-9]+[KMG]?$", tokens[size + 1]);
+        }
+        // rpi-cmdline's default CMDLINE_ROOTFS is root=/dev/mmcblk0p2.
+        Assert.StartsWith("part / ", parts[1], StringComparison.Ordinal);
+        Assert.Contains("--ondisk mmcblk0", parts[1], StringComparison.Ordinal);
     }
 
     [Fact]
