@@ -43,7 +43,7 @@ public sealed partial class IkeEngine
             Counters.Increment(IkeCounter.UnknownSpi);
             return;
         }
-        if (h.IsResponse) HandleProtectedResponse(sa, message);
+        if (h.IsResponse) HandleProtectedResponse(sa, local, remote, message);
         else HandleProtectedRequest(sa, local, remote, message);
     }
 
@@ -86,8 +86,7 @@ public sealed partial class IkeEngine
         }
         // The request authenticated: follow the peer if it floated to port 4500 or its NAT mapping changed.
         sa.LastInbound = Now;
-        sa.Local = local;
-        sa.Remote = remote;
+        FollowEndpoints(sa, local, remote);
         if (retransmit)
         {
             Counters.Increment(IkeCounter.CachedResponsesSent);
@@ -108,7 +107,7 @@ public sealed partial class IkeEngine
         }
     }
 
-    private void HandleProtectedResponse(IkeSa sa, DecodedMessage message)
+    private void HandleProtectedResponse(IkeSa sa, IPEndPoint local, IPEndPoint remote, DecodedMessage message)
     {
         PendingRequest? pending = sa.Outstanding;
         if (pending is null || pending.MessageId != message.Header.MessageId || pending.Exchange != message.Header.Exchange)
@@ -122,6 +121,8 @@ public sealed partial class IkeEngine
             return;
         sa.Outstanding = null;
         sa.LastInbound = Now;
+        if (sa.NatDetected)
+            FollowEndpoints(sa, local, remote);
         switch (pending.Kind)
         {
             case RequestKind.IkeAuth:
@@ -136,6 +137,28 @@ public sealed partial class IkeEngine
         }
         if (_sas.ContainsKey(sa.LocalSpi) && sa.DeleteQueued && sa.Outstanding is null && sa.State == IkeSaState.Established)
             SendDeleteIkeSa(sa);
+    }
+
+    /// <summary>
+    /// An authenticated message came from new addresses: the peer floated to 4500 or, behind a NAT, its mapping
+    /// changed (RFC 7296 §2.23). IKE follows; established Child SAs follow too, and the host is told so that
+    /// UDP-encapsulated ESP goes to the new mapping.
+    /// </summary>
+    private void FollowEndpoints(IkeSa sa, IPEndPoint local, IPEndPoint remote)
+    {
+        if (sa.Local.Equals(local) && sa.Remote.Equals(remote))
+            return;
+        sa.Local = local;
+        sa.Remote = remote;
+        if (sa.State != IkeSaState.Established || sa.Children.Count == 0)
+            return;
+        for (int i = 0; i < sa.Children.Count; i++)
+        {
+            ChildSa c = sa.Children[i];
+            sa.Children[i] = new ChildSa(c.Info with { LocalEndpoint = local, RemoteEndpoint = remote }, c.EstablishedAt);
+        }
+        _log.LogInformation("IKE SA {Spi:x16} of '{Tunnel}': peer now at {Remote} (local {Local})", sa.LocalSpi, sa.TunnelName, remote, local);
+        Raise(new PeerEndpointChanged(sa.TunnelName, local, remote, sa.Children.Select(c => c.Info.InboundSpi).ToList()));
     }
 
     private bool CheckOpened(SkCodec.OpenStatus open, DecodeResult innerResult)

@@ -31,6 +31,12 @@ public sealed record ChildSaEstablished(string TunnelName, ChildSaInfo Child, ui
 
 public sealed record ChildSaDeleted(string TunnelName, uint InboundSpi, uint OutboundSpi, string Reason) : IkeEvent(TunnelName);
 
+/// <summary>
+/// The peer's address or port changed (NAT rebinding, or the float to 4500 after the Child SAs were made):
+/// UDP-encapsulated ESP of the listed Child SAs must now go to <paramref name="Remote"/> from <paramref name="Local"/>.
+/// </summary>
+public sealed record PeerEndpointChanged(string TunnelName, IPEndPoint Local, IPEndPoint Remote, IReadOnlyList<uint> InboundSpis) : IkeEvent(TunnelName);
+
 /// <summary>Our AUTH was refused by the peer, or the peer's AUTH/identity did not verify.</summary>
 public sealed record AuthenticationFailed(string TunnelName, string Detail) : IkeEvent(TunnelName);
 

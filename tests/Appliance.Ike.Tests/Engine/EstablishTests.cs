@@ -164,6 +164,30 @@ public class EstablishTests
     }
 
     [Fact]
+    public void A_nat_rebinding_moves_ike_and_the_child_sas_to_the_new_mapping()
+    {
+        var peers = TestPeers.Standard();
+        peers.NatPublicAddress = System.Net.IPAddress.Parse("203.0.113.7");
+        peers.A.Initiate("to-b");
+        peers.Pump();
+        ChildSaInfo b = peers.Single<ChildSaEstablished>(peers.EventsB).Child;
+        Assert.Empty(peers.EventsB.OfType<PeerEndpointChanged>());
+
+        peers.NatPublicAddress = System.Net.IPAddress.Parse("203.0.113.99"); // the home router got a new address
+        peers.A.CheckLiveness("to-b");
+        peers.Pump();
+        PeerEndpointChanged moved = peers.Single<PeerEndpointChanged>(peers.EventsB);
+        Assert.Equal(new System.Net.IPEndPoint(peers.NatPublicAddress, 44500), moved.Remote);
+        Assert.Equal([b.InboundSpi], moved.InboundSpis);
+        Assert.Equal(moved.Remote, peers.B.GetStatus().Tunnels[0].IkeSa!.Remote);
+        // The responder's own requests now reach the initiator through the new mapping.
+        peers.B.CheckLiveness("to-a");
+        peers.Pump();
+        Assert.Empty(peers.EventsB.OfType<PeerUnreachable>());
+        Assert.Equal(0, peers.B.Counters[IkeCounter.RetransmitsSent]);
+    }
+
+    [Fact]
     public void Without_a_nat_there_is_no_encapsulation()
     {
         var peers = TestPeers.Standard();
