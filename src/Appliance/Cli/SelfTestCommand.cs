@@ -25,5 +25,9 @@ public static class SelfTestCommand
         try { esp = Ipsec.SelfTest.KnownAnswerTests.Run(); }
         catch (Exception e) { esp = [($"ESP known-answer tests threw {e.GetType().Name}: {e.Message}", false)]; }
         foreach (var r in esp) yield return r;
+        IReadOnlyList<(string, bool)> ike;
+        try { ike = Ike.Crypto.SelfTest.IkeKnownAnswerTests.Run(); }
+        catch (Exception e) { ike = [($"IKE known-answer tests threw {e.GetType().Name}: {e.Message}", false)]; }
+        foreach (var r in ike) yield return r;
     }
 }

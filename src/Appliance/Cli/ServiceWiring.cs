@@ -49,6 +49,12 @@ public static class ServiceWiring
         services.AddSingleton<IkeService>();
         services.AddHostedService(sp => sp.GetRequiredService<IkeService>());
         services.AddSingleton<IStatusSection, IkeStatusSection>();
+        if (options.Lan.Interface is not null)
+        {
+            services.AddSingleton<DataPath.DataPlaneService>();
+            services.AddHostedService(sp => sp.GetRequiredService<DataPath.DataPlaneService>());
+            services.AddSingleton<IStatusSection>(sp => sp.GetRequiredService<DataPath.DataPlaneService>());
+        }
         services.AddSingleton(sp => new TunnelHealthBridge(sp.GetRequiredService<TunnelHealth>(),
             sp.GetRequiredService<ApplianceStateHolder>(), options.Tunnels.Keys));
 

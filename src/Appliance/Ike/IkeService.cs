@@ -121,6 +121,19 @@ public sealed class IkeService : IHostedService, IDisposable
         }
     }
 
+    /// <summary>ESP-in-UDP and NAT keepalives share the IKE socket on 4500 (RFC 3948); the data plane sends through here.</summary>
+    public bool SendOnNatTraversalSocket(ReadOnlySpan<byte> packet, IPEndPoint remote)
+    {
+        try
+        {
+            return _natT?.SendTo(packet, SocketFlags.None, remote) == packet.Length;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
     private static Socket Bind(IPAddress address, int port)
     {
         var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);

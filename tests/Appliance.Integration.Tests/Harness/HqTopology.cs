@@ -15,10 +15,19 @@ public sealed class HqTopology : IDisposable
         Net = new Netns();
         Box = Net.Add("box");
         Hq = Net.Add("hq");
+        LanHost = Net.Add("lan");
+        HqHost = Net.Add("hqhost");
+        Net.Link(LanHost, "eth0", LanHostAddress + "/24", Box, "lan0", "192.168.1.1/24");
         Net.Link(Box, "wan0", BoxWan + "/24", Hq, "eth0", HqWan + "/24");
-        // strongSwan installs its route to the branch with a source address from its local selector.
-        Shell.Check("ip", "-n", Hq, "addr", "add", "192.168.2.1/24", "dev", "lo");
+        Net.Link(Hq, "lan0", "192.168.2.1/24", HqHost, "eth0", HqHostAddress + "/24");
+        Shell.Check("ip", "-n", LanHost, "route", "add", "default", "via", "192.168.1.1");
+        Shell.Check("ip", "-n", HqHost, "route", "add", "default", "via", "192.168.2.1");
+        Netns.Exec(Hq, "sysctl", "-qw", "net.ipv4.ip_forward=1");
     }
+
+    public const string LanHostAddress = "192.168.1.10", HqHostAddress = "192.168.2.10";
+    public string LanHost { get; }
+    public string HqHost { get; }
 
     public Netns Net { get; }
     public string Box { get; }
