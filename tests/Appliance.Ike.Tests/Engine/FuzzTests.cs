@@ -145,6 +145,72 @@ public class FuzzTests
         Assert.True(answered > 0 && peers.B.Counters[IkeCounter.Malformed] > 0, $"{answered} answered");
     }
 
+    /// <summary>
+    /// The unauthenticated attack surface: the test plays an initiator by hand (its own IKE_SA_INIT and keys), then
+    /// sends IKE_AUTH requests whose inner payloads are mutated but correctly protected, so IDi/AUTH/SA/TS
+    /// parsing and the PSK check see them. Unmutated rounds must establish, mutated ones must never break the engine.
+    /// </summary>
+    [Fact]
+    public void Mutated_ike_auth_payloads_behind_a_valid_sk_payload_never_cause_an_internal_error()
+    {
+        var peers = TestPeers.Standard();
+        var random = new Random(11);
+        IPEndPoint a = new(TestPeers.AddressA, 500), b = new(TestPeers.AddressB, 500);
+        byte[] psk = "correct horse battery staple"u8.ToArray();
+        int established = 0, answered = 0;
+        for (int round = 0; round < 150; round++)
+        {
+            ulong spiI = (ulong)random.NextInt64(1, long.MaxValue);
+            byte[] ni = new byte[32];
+            random.NextBytes(ni);
+            using var kex = KeyExchange.Create(DhGroup.Curve25519);
+            byte[] init = PayloadCodec.EncodePlain(new IkeHeader(spiI, 0, PayloadType.None, IkeHeader.Ikev2, ExchangeType.IkeSaInit, IkeFlags.Initiator, 0, 0),
+            [
+                new SaPayload([new Proposal(1, ProtocolId.Ike, [], [new Transform(TransformType.Encryption, 20, 256),
+                    new Transform(TransformType.PseudoRandomFunction, 5), new Transform(TransformType.DiffieHellmanGroup, 31)])]),
+                new KePayload(31, kex.PublicValue.ToArray()), new NoncePayload(ni),
+            ]);
+            peers.B.HandleDatagram(b, a, init);
+            Assert.True(peers.B.TryDequeueOutgoing(out OutgoingDatagram initReply));
+            Assert.True(PayloadCodec.TryDecodeMessage(initReply.Payload, out DecodedMessage? r).IsOk);
+            byte[] nr = r!.Payloads.OfType<NoncePayload>().Single().Data;
+            Assert.True(kex.TryComputeSharedSecret(r.Payloads.OfType<KePayload>().Single().Data, out byte[] shared));
+            var prf = new Prf(PrfAlgorithm.HmacSha256);
+            IkeSaKeys keys = KeyDerivation.DeriveIkeSaKeys(prf, KeyDerivation.Skeyseed(prf, ni, nr, shared), ni, nr, spiI, r.Header.ResponderSpi, 36, 0);
+
+            var idi = new IdPayload(false, IkeIdentity.Parse("a.example.com"));
+            byte[] auth = Appliance.Ike.Exchanges.PskAuthentication.Compute(prf, psk, init, nr, keys.SkPi, idi.Body);
+            List<IkePayload> payloads =
+            [
+                idi, new NotifyPayload(NotifyType.InitialContact), new AuthPayload(AuthMethod.SharedKeyMessageIntegrityCode, auth),
+                new SaPayload([new Proposal(1, ProtocolId.Esp, [1, 2, 3, 4], [new Transform(TransformType.Encryption, 20, 256), new Transform(TransformType.ExtendedSequenceNumbers, 0)])]),
+                new TsPayload(false, [TrafficSelector.Parse("10.1.0.0/16")]), new TsPayload(true, [TrafficSelector.Parse("10.2.0.0/16")]),
+            ];
+            byte[] plain = PayloadCodec.EncodeChain(payloads);
+            bool mutate = round % 10 != 0;
+            if (mutate)
+            {
+                if (random.Next(4) == 0)
+                    plain = plain[..random.Next(plain.Length)];
+                else
+                    for (int f = 1 + random.Next(3); f > 0; f--)
+                        plain[random.Next(plain.Length)] ^= (byte)(1 << random.Next(8));
+            }
+            using var sk = SkProtection.Create(EncryptionAlgorithm.AesGcm16, 256, IntegrityAlgorithm.None, keys.SkEi, []);
+            var e = new IkeSaEstablished("x", spiI, r.Header.ResponderSpi, true, "", a, b, IkeIdentity.Any,
+                false, new IkeSaKeyInfo(spiI, r.Header.ResponderSpi, keys.SkEi, keys.SkEr, keys.SkAi, keys.SkAr, 20, 256, 0));
+            peers.B.HandleDatagram(b, a, Seal(e, ExchangeType.IkeAuth, 1, (byte)PayloadType.IdentificationInitiator, plain, sk, (ulong)round));
+            while (peers.B.TryDequeueOutgoing(out _))
+                answered++;
+            while (peers.B.TryDequeueEvent(out IkeEvent ev))
+                if (ev is IkeSaEstablished && !mutate)
+                    established++;
+        }
+        Assert.Equal(15, established);
+        Assert.True(answered > 15);
+        Assert.Equal(0, peers.B.Counters[IkeCounter.InternalError]);
+    }
+
     private static byte[] Seal(IkeSaEstablished e, ExchangeType exchange, uint messageId, byte firstInner, byte[] plain, SkProtection sk, ulong ivCounter)
     {
         int length = IkeHeader.Size + 4 + sk.GetProtectedLength(plain.Length);
