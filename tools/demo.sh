@@ -52,7 +52,8 @@ charon {
   load = random nonce openssl kdf aes sha1 sha2 hmac gcm chapoly curve25519 gmp pem pkcs1 x509 kernel-libipsec kernel-netlink socket-default vici updown
   install_routes = yes
   plugins { vici { socket = unix://$DIR/vici.sock } }
-  filelog { $DIR/charon.log { default = 1 ike = 1 } }
+  filelog { demo { path = $DIR/charon.log
+    default = 1 } }
 }
 EOC
 cat > "$DIR/swanctl.conf" <<EOC
@@ -79,7 +80,7 @@ secrets { ike-branch1 { id-1 = hq.example.com
 EOC
 ip netns exec $NS_HQ unshare -m sh -c "mount -t tmpfs none /run; STRONGSWAN_CONF=$DIR/strongswan.conf exec /usr/lib/ipsec/charon" >/dev/null 2>&1 &
 pids+=($!)
-for _ in $(seq 50); do [ -S "$DIR/vici.sock" ] && break; sleep 0.2; done
+for _ in $(seq 100); do [ -S "$DIR/vici.sock" ] && break; sleep 0.2; done
 swanctl --load-all --file "$DIR/swanctl.conf" --uri "unix://$DIR/vici.sock" >/dev/null
 
 echo "== starting the box (simulated board)"

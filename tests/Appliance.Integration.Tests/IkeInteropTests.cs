@@ -156,6 +156,9 @@ public sealed class IkeInteropTests(ITestOutputHelper output)
             var hqOut = Regex.Match(swan, @"out ([0-9a-f]{8}),");
             Assert.True(hqIn.Success && hqOut.Success, swan);
             Assert.Contains($"SPIs: {hqOut.Groups[1].Value}_i {hqIn.Groups[1].Value}_o", text);
+            // The LEDs (simulated board) tell the same story: the tunnel LED steady, the condition "all tunnels up".
+            Assert.True(Shell.WaitUntil(() => box.StatusText().Contains("all tunnels up"), TimeSpan.FromSeconds(5)), box.StatusText());
+            Assert.Contains("VPN=On", box.StatusText());
             using var json = JsonDocument.Parse(box.StatusText(json: true));
             Assert.Equal("hq", json.RootElement.GetProperty("tunnels")[0].GetProperty("name").GetString());
         }

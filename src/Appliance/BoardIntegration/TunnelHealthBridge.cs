@@ -9,10 +9,14 @@ public sealed class TunnelHealthBridge
     public TunnelHealthBridge(TunnelHealth health, ApplianceStateHolder state, IEnumerable<string> tunnels)
     {
         foreach (string name in tunnels) state.SetTunnel(name, TunnelState.Down);
-        health.Changed += () =>
-        {
-            foreach (var (name, s) in health.Snapshot()) state.SetTunnel(name, Map(s));
-        };
+        health.Changed += () => Copy(health, state);
+        // IKE may already have moved on before this bridge exists.
+        Copy(health, state);
+    }
+
+    private static void Copy(TunnelHealth health, ApplianceStateHolder state)
+    {
+        foreach (var (name, s) in health.Snapshot()) state.SetTunnel(name, Map(s));
     }
 
     public static TunnelState Map(TunnelHealthState s) => s switch
