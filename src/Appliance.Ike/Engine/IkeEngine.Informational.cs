@@ -10,7 +10,9 @@ public sealed partial class IkeEngine
     {
         foreach (IkeSa sa in _sas.Values.Where(s => s.Config?.Name == tunnelName).ToList())
         {
-            if (sa.State == IkeSaState.Connecting)
+            if (sa.State == IkeSaState.Connecting && sa.IsInitiator && sa.Outstanding?.Kind == RequestKind.IkeAuth)
+                sa.DeleteQueued = true; // the peer may already consider it up: delete it properly once IKE_AUTH is done
+            else if (sa.State == IkeSaState.Connecting)
                 RemoveSa(sa, "terminated before it was established");
             else if (sa.State == IkeSaState.Established && sa.Outstanding is not null)
                 sa.DeleteQueued = true;

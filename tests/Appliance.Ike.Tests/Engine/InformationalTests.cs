@@ -34,6 +34,22 @@ public class InformationalTests
     }
 
     [Fact]
+    public void Terminate_during_ike_auth_deletes_the_sa_once_it_is_up_so_the_peer_keeps_nothing_stale()
+    {
+        var peers = TestPeers.Standard();
+        peers.A.Initiate("to-b");
+        Assert.True(peers.A.TryDequeueOutgoing(out OutgoingDatagram init));
+        peers.B.HandleDatagram(init.Remote, init.Local, init.Payload);
+        Assert.True(peers.B.TryDequeueOutgoing(out OutgoingDatagram initReply));
+        peers.A.HandleDatagram(initReply.Remote, initReply.Local, initReply.Payload); // A sends IKE_AUTH now
+        peers.A.Terminate("to-b");
+        peers.Pump();
+        peers.Single<IkeSaDeleted>(peers.EventsA);
+        peers.Single<IkeSaDeleted>(peers.EventsB);
+        Assert.Null(peers.B.GetStatus().Tunnels[0].IkeSa);
+    }
+
+    [Fact]
     public void The_responder_can_terminate_too()
     {
         TestPeers peers = Established();
