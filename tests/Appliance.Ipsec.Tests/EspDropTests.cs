@@ -161,8 +161,25 @@ public class EspDropTests
         Assert.Equal(DropReason.SequenceNumberExhausted, last);
         Assert.True(outbound.IsSequenceExhausted);
         Assert.Equal(limit, outbound.LastSequenceNumber);
+        Assert.Equal(0UL, outbound.SequenceNumbersRemaining);
         Assert.False(outbound.TryReserveSequenceNumbers(1, out _));
         Assert.Equal(1, outbound.Counters.Drops(DropReason.SequenceNumberExhausted));
+    }
+
+    [Fact]
+    public void Transport_mode_refuses_ipv6_extension_headers_and_ipv4_fragments()
+    {
+        (EspSa outbound, _) = TestSa.Pair(EspSuite.AesGcm256, mode: IpsecMode.Transport);
+        byte[] v6 = TestPackets.Make(true, 40, new Random(1), IpProtocol.Routing);
+        byte[] buffer = TestPackets.WithRoom(v6, out int offset);
+        Assert.Equal(DropReason.UnsupportedHeader, EspTransport.Seal(outbound, buffer, offset, v6.Length, out _, out _));
+
+        byte[] v4 = TestPackets.Make(false, 40, new Random(2));
+        v4[IPv4Header.FlagsFragmentOffset] |= 0x20;
+        InternetChecksum.WriteIPv4HeaderChecksum(v4);
+        buffer = TestPackets.WithRoom(v4, out offset);
+        Assert.Equal(DropReason.UnsupportedHeader, EspTransport.Seal(outbound, buffer, offset, v4.Length, out _, out _));
+        Assert.Equal(2, outbound.Counters.Drops(DropReason.UnsupportedHeader));
     }
 
     [Fact]

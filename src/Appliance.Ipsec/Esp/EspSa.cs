@@ -88,6 +88,9 @@ public sealed class EspSa : IDisposable
     /// <summary>Outbound: last sequence number handed out.</summary>
     public ulong LastSequenceNumber => _sequence?.Last ?? 0;
 
+    /// <summary>Outbound: numbers left before exhaustion, so the rekey can start well before the hard stop.</summary>
+    public ulong SequenceNumbersRemaining => _sequence is null ? 0 : _sequence.Limit - _sequence.Last;
+
     /// <summary>Outbound: every sequence number is used; the SA must be rekeyed (RFC 4303 §3.3.3).</summary>
     public bool IsSequenceExhausted => _sequence?.IsExhausted ?? false;
 

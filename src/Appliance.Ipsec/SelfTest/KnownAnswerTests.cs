@@ -26,7 +26,7 @@ public static class KnownAnswerTests
                 string name = $"ESP {vector.Name} [{backend}]";
                 if (!EspCipherFactory.IsSupported(vector.Suite, backend))
                 {
-                    results.Add(($"{name}: not available on this CPU, skipped", true));
+                    results.Add(($"{name}: backend lacks this suite on this CPU, skipped", true));
                     continue;
                 }
                 results.Add((name, Guard(() => RunEsp(vector, backend))));
