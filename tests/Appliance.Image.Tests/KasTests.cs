@@ -55,6 +55,16 @@ public sealed class KasTests
     }
 
     [Fact]
+    public void The_cm4_turns_on_usb_host_mode_for_its_usb_lan_adapter()
+    {
+        var kas = KasConfig.Load(Path.Combine(Repo.Kas, "cm4.yml"));
+        Assert.Equal("eth1", Boards.Load("cm4").Lan); // the USB adapter, as on the Pi 4
+        Assert.Contains("RPI_EXTRA_CONFIG = \"otg_mode=1\"", kas.LocalConf, StringComparison.Ordinal);
+        foreach (string other in new[] { "raspberrypi4-64.yml", "raspberrypi5.yml" })
+            Assert.DoesNotContain("otg_mode", KasConfig.Load(Path.Combine(Repo.Kas, other)).LocalConf, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_kas_layers_include_every_layer_the_package_list_relies_on()
     {
         var layers = KasConfig.MachineFiles().Select(KasConfig.Load)
