@@ -19,3 +19,17 @@ public class SelfTestTests
             Assert.Contains(expected, all);
     }
 }
+
+public class SelfTestNegativeControlTests
+{
+    [Fact]
+    public void A_wrong_expected_packet_fails_the_known_answer_test()
+    {
+        // The self-test must be able to fail: flip one ciphertext nibble of the RFC 7634 vector.
+        var vector = Appliance.Ipsec.SelfTest.KnownAnswerVectors.Esp[0];
+        string packet = vector.Packet;
+        var corrupted = vector with { Packet = packet[..40] + (packet[40] == '0' ? '1' : '0') + packet[41..] };
+        Assert.True(Appliance.Ipsec.SelfTest.KnownAnswerTests.RunEsp(vector, Crypto.CryptoBackend.DotNet));
+        Assert.False(Appliance.Ipsec.SelfTest.KnownAnswerTests.RunEsp(corrupted, Crypto.CryptoBackend.DotNet));
+    }
+}

@@ -53,7 +53,7 @@ public static class KnownAnswerTests
         }
     }
 
-    private static bool RunEsp(EspVector v, CryptoBackend backend)
+    internal static bool RunEsp(EspVector v, CryptoBackend backend)
     {
         byte[] payload = Convert.FromHexString(v.Payload);
         byte[] expected = Convert.FromHexString(v.Packet);
