@@ -6,20 +6,20 @@ namespace Appliance.Linux.Tests.Harness;
 /// <summary>Two running data planes, boxA's and boxB's, each started inside its own namespace.</summary>
 internal sealed class BoxPair : IDisposable
 {
-    public BoxPair(BoxTopology topo, DataPlaneOptions? a = null, DataPlaneOptions? b = null)
+    public BoxPair(BoxTopology topo, DataPlaneOptions? a = null, DataPlaneOptions? b = null, TimeProvider? timeA = null)
     {
         Topology = topo;
-        A = NetNs.Run(topo.BoxA, () => Started(a ?? BoxTopology.OptionsA()));
-        B = NetNs.Run(topo.BoxB, () => Started(b ?? BoxTopology.OptionsB()));
+        A = NetNs.Run(topo.BoxA, () => Started(a ?? BoxTopology.OptionsA(), timeA ?? TimeProvider.System));
+        B = NetNs.Run(topo.BoxB, () => Started(b ?? BoxTopology.OptionsB(), TimeProvider.System));
     }
 
     public BoxTopology Topology { get; }
     public DataPlane A { get; }
     public DataPlane B { get; }
 
-    private static DataPlane Started(DataPlaneOptions options)
+    private static DataPlane Started(DataPlaneOptions options, TimeProvider time)
     {
-        var dp = new DataPlane(options, TimeProvider.System, NullLogger.Instance);
+        var dp = new DataPlane(options, time, NullLogger.Instance);
         dp.Start();
         return dp;
     }
