@@ -79,6 +79,7 @@ public sealed class LayerCheckerTests : IDisposable
         { "undefined variable", "FILES:${PN} += \"${APPLIANCE_TYPO}/x\"\n", "${APPLIANCE_TYPO} is neither defined" },
         { "unit not installed", "SYSTEMD_SERVICE:${PN} = \"other.service\"\n", "other.service but do_install does not install it" },
         { "unterminated function", "do_install:append() {\n    true\n", "has no closing" },
+        { "append without space", "RDEPENDS:${PN}:append = \"libssl\"\n", "does not start with a space" },
         { "unknown class", "inherit systemdd\n", "inherit systemdd: no such class" },
         { "unknown require", "require recipes-core/images/core-image-minimall.bb\n", "not found in the layer and not a known poky file" },
         { "not bitbake", "RDEPENDS:${PN} libssl\n", "not a bitbake statement" },

@@ -116,6 +116,14 @@ public sealed partial class LayerChecker
     {
         foreach (var a in f.Assignments.Where(a => OldOverride().IsMatch(a.Name)))
             problems.Add($"{where}:{a.Line}: '{a.Name}' uses the old '_' override syntax; write ':' (e.g. RDEPENDS:${{PN}}, SRC_URI:append)");
+        // :append/:prepend concatenate without a separator: a list value must bring its own space.
+        foreach (var a in f.Assignments.Where(a => a.Flag is null && a.Value.Length > 0 && !a.Name.StartsWith("do_", StringComparison.Ordinal)))
+        {
+            if (a.Name.Contains(":append", StringComparison.Ordinal) && !char.IsWhiteSpace(a.Value[0]))
+                problems.Add($"{where}:{a.Line}: {a.Name} = \"{a.Value}\" does not start with a space, so it glues onto the last word");
+            if (a.Name.Contains(":prepend", StringComparison.Ordinal) && !char.IsWhiteSpace(a.Value[^1]))
+                problems.Add($"{where}:{a.Line}: {a.Name} = \"{a.Value}\" does not end with a space, so it glues onto the first word");
+        }
         foreach (var fn in f.Functions.Where(fn => OldOverride().IsMatch(fn.Name)))
             problems.Add($"{where}:{fn.Line}: function '{fn.Name}' uses the old '_' override syntax; write ':' (e.g. do_install:append)");
     }
