@@ -146,3 +146,36 @@ public sealed class StagingTests
         finally { Directory.Delete(dir, recursive: true); }
     }
 }
+
+/// <summary>The default configuration only uses keys the host binds (src/Appliance/Configuration/ApplianceOptions.cs).</summary>
+public sealed class DefaultConfigurationKeyTests
+{
+    private static Dictionary<string, HashSet<string>> OptionClasses()
+    {
+        string source = File.ReadAllText(Path.Combine(Repo.Root, "src", "Appliance", "Configuration", "ApplianceOptions.cs"));
+        var classes = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (Match c in Regex.Matches(source, @"public sealed class (?<name>\w+)\s*\{(?<body>.*?)\n\}", RegexOptions.Singleline))
+            classes[c.Groups["name"].Value] = Regex.Matches(c.Groups["body"].Value, @"public (?<type>[\w<>?,\s]+?) (?<prop>\w+) \{ get; set; \}")
+                .Select(m => m.Groups["prop"].Value).ToHashSet(StringComparer.Ordinal);
+        return classes;
+    }
+
+    [Fact]
+    public void Every_key_under_Appliance_is_a_property_the_host_binds()
+    {
+        var classes = OptionClasses();
+        Assert.True(classes.ContainsKey("ApplianceOptions"), "ApplianceOptions not found in the host's source");
+        var nested = new Dictionary<string, string> { ["Wan"] = "InterfaceOptions", ["Lan"] = "InterfaceOptions", ["Console"] = "ConsoleOptions", ["Ike"] = "IkeOptions" };
+        foreach (var (name, data) in Staging.Contents().Where(e => e.Key.EndsWith("/appliance.json", StringComparison.Ordinal)))
+        {
+            using var doc = JsonDocument.Parse(data);
+            foreach (var p in doc.RootElement.GetProperty("Appliance").EnumerateObject())
+            {
+                Assert.True(classes["ApplianceOptions"].Contains(p.Name), $"{name}: Appliance:{p.Name} is not an ApplianceOptions property");
+                if (p.Value.ValueKind == JsonValueKind.Object && nested.TryGetValue(p.Name, out string? cls))
+                    foreach (var q in p.Value.EnumerateObject())
+                        Assert.True(classes[cls].Contains(q.Name), $"{name}: Appliance:{p.Name}:{q.Name} is not a {cls} property");
+            }
+        }
+    }
+}
