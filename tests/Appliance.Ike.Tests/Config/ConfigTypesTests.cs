@@ -67,4 +67,18 @@ public class ConfigTypesTests
         Assert.Contains("already exists", Assert.Throws<ArgumentException>(() => engine.AddTunnel(good)).Message);
         Assert.DoesNotContain("correct horse", good.ToString());
     }
+
+    [Fact]
+    public void Facade_calls_with_bad_arguments_fail_clearly()
+    {
+        var engine = new IkeEngine(TimeProvider.System);
+        Assert.Contains("no tunnel named 'nope'", Assert.Throws<ArgumentException>(() => engine.Initiate("nope")).Message);
+        Assert.Throws<ArgumentException>(() => engine.Terminate("nope"));
+        Assert.Throws<ArgumentException>(() => engine.RemoveTunnel("nope"));
+        engine.AddTunnel(Engine.TestPeers.Config("any", IPAddress.Loopback, null, "a", "b"));
+        Assert.Contains("can only respond", Assert.Throws<InvalidOperationException>(() => engine.Initiate("any")).Message);
+        Assert.False(engine.TryDequeueOutgoing(out _));
+        Assert.Null(engine.Tick());
+        Assert.Null(Assert.Single(engine.GetStatus().Tunnels).IkeSa);
+    }
 }
