@@ -22,6 +22,8 @@ public sealed partial class DataPlane
         using var rx = new PacketBatch(_options.BatchSize, WanSlotSize);
         using var deliver4 = new PacketBatch(_options.BatchSize, WanSlotSize);
         using var deliver6 = new PacketBatch(_options.BatchSize, WanSlotSize);
+        using var frames = new PacketBatch(_options.BatchSize, 65536 + 64);
+        var coalescer = _injector == null ? null : new TcpCoalescer(frames, _injector.Mac);
         while (!_stopping)
         {
             try
@@ -35,15 +37,16 @@ public sealed partial class DataPlane
                         Counters.Drop(DataPlaneDropReason.Malformed);
                         continue;
                     }
-                    if (socket.Protocol == IpProtocol.Esp) HandleEsp(outer[ihl..total], deliver4, deliver6);
-                    else HandleAh(outer[..total], ihl, deliver4, deliver6);
+                    if (socket.Protocol == IpProtocol.Esp) HandleEsp(outer[ihl..total], deliver4, deliver6, coalescer);
+                    else HandleAh(outer[..total], ihl, deliver4, deliver6, coalescer);
                 }
-                FlushDeliveries(deliver4, deliver6);
+                FlushDeliveries(deliver4, deliver6, coalescer);
             }
             catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException)
             {
                 _logger.LogError(e, "WAN worker error");
-                deliver4.Count = deliver6.Count = 0;
+                deliver4.Count = deliver6.Count = frames.Count = 0;
+                coalescer = _injector == null ? null : new TcpCoalescer(frames, _injector.Mac);
                 Thread.Sleep(PollInterval);
             }
         }
@@ -63,34 +66,34 @@ public sealed partial class DataPlane
             _udpDeliver6 ??= new PacketBatch(1, WanSlotSize);
             if (esp.Length > _udpRx.Length) { Counters.Drop(DataPlaneDropReason.Malformed); return; }
             esp.CopyTo(_udpRx);
-            HandleEsp(_udpRx.AsSpan(0, esp.Length), _udpDeliver4, _udpDeliver6);
-            FlushDeliveries(_udpDeliver4, _udpDeliver6);
+            HandleEsp(_udpRx.AsSpan(0, esp.Length), _udpDeliver4, _udpDeliver6, null);
+            FlushDeliveries(_udpDeliver4, _udpDeliver6, null);
         }
     }
 
-    private void HandleEsp(Span<byte> esp, PacketBatch deliver4, PacketBatch deliver6)
+    private void HandleEsp(Span<byte> esp, PacketBatch deliver4, PacketBatch deliver6, TcpCoalescer? coalescer)
     {
         if (esp.Length < 8) { Counters.Drop(DataPlaneDropReason.Truncated); return; }
         uint spi = BinaryPrimitives.ReadUInt32BigEndian(esp);
         if (!Volatile.Read(ref _inbound).TryGetValue(spi, out var sa) || sa.IsAh) { Counters.Drop(DataPlaneDropReason.UnknownSpi); return; }
         var reason = sa.OpenEsp(esp, out int offset, out int length);
         if (reason != DataPlaneDropReason.None) { Counters.Drop(reason); return; }
-        Deliver(sa, esp.Slice(offset, length), deliver4, deliver6);
+        Deliver(sa, esp.Slice(offset, length), deliver4, deliver6, coalescer);
     }
 
     /// <summary>A whole IPv4 packet carrying AH (RFC 4302); the SPI sits 4 bytes into the AH header.</summary>
-    private void HandleAh(Span<byte> packet, int headerLength, PacketBatch deliver4, PacketBatch deliver6)
+    private void HandleAh(Span<byte> packet, int headerLength, PacketBatch deliver4, PacketBatch deliver6, TcpCoalescer? coalescer)
     {
         if (packet.Length < headerLength + 12) { Counters.Drop(DataPlaneDropReason.Truncated); return; }
         uint spi = BinaryPrimitives.ReadUInt32BigEndian(packet[(headerLength + 4)..]);
         if (!Volatile.Read(ref _inbound).TryGetValue(spi, out var sa) || !sa.IsAh) { Counters.Drop(DataPlaneDropReason.UnknownSpi); return; }
         var reason = sa.OpenAh(packet, out int offset, out int length);
         if (reason != DataPlaneDropReason.None) { Counters.Drop(reason); return; }
-        Deliver(sa, packet.Slice(offset, length), deliver4, deliver6);
+        Deliver(sa, packet.Slice(offset, length), deliver4, deliver6, coalescer);
     }
 
     /// <summary>Inbound policy check, MSS clamp and hand-off of one decapsulated inner packet.</summary>
-    private void Deliver(InboundSa sa, Span<byte> inner, PacketBatch deliver4, PacketBatch deliver6)
+    private void Deliver(InboundSa sa, Span<byte> inner, PacketBatch deliver4, PacketBatch deliver6, TcpCoalescer? coalescer)
     {
         if (!IpView.TryParse(inner, out var ip))
         {
@@ -104,25 +107,36 @@ public sealed partial class DataPlane
             return;
         }
         var packet = inner[..ip.TotalLength];
-        var batch = ip.Version == 4 ? deliver4 : deliver6;
-        if (batch.Count == batch.Capacity) FlushDeliveries(deliver4, deliver6);
-        int j = batch.Count;
-        var slot = batch.Slot(j);
-        packet.CopyTo(slot);
         if (_options.ClampMss)
         {
             var outbound = Volatile.Read(ref _outbound)[_spd.IndexOf(sa.Install.Tunnel)];
             int mtu = outbound?.TunnelMtu ?? _options.WanMtu - 80;
-            if (TcpMssClamp.TryClamp(slot[..packet.Length], TcpMssClamp.MssFor(mtu, ip.Version))) Counters.Clamped();
+            if (TcpMssClamp.TryClamp(packet, TcpMssClamp.MssFor(mtu, ip.Version))) Counters.Clamped();
         }
+        sa.Counters.CountIn(packet.Length);
+        if (coalescer != null && ip.Version == 4 && _neighbours.TryGetValue(BinaryPrimitives.ReadUInt32BigEndian(ip.Destination), out ulong mac))
+        {
+            if (coalescer.NeedsFlush) FlushDeliveries(deliver4, deliver6, coalescer);
+            coalescer.Add(packet, mac);
+            return;
+        }
+        var batch = ip.Version == 4 ? deliver4 : deliver6;
+        if (batch.Count == batch.Capacity) FlushDeliveries(deliver4, deliver6, coalescer);
+        int j = batch.Count;
+        packet.CopyTo(batch.Slot(j));
         batch.Add(0, packet.Length);
         SockAddr.Write(batch.Name(j), ip.Destination);
-        sa.Counters.CountIn(packet.Length);
     }
 
-    private void FlushDeliveries(PacketBatch deliver4, PacketBatch deliver6)
+    private void FlushDeliveries(PacketBatch deliver4, PacketBatch deliver6, TcpCoalescer? coalescer)
     {
         int failed = 0;
+        if (coalescer != null)
+        {
+            long merged = coalescer.Merged;
+            failed += coalescer.Send(_injector!.Fd);
+            Counters.Coalesced(coalescer.Merged - merged);
+        }
         if (deliver4.Count > 0) failed += deliver4.Send(_writer!.Fd4, SockAddr.InetSize);
         if (deliver6.Count > 0) failed += deliver6.Send(_writer!.Fd6, SockAddr.Inet6Size);
         for (int i = 0; i < failed; i++) Counters.Drop(DataPlaneDropReason.SendFailed);

@@ -60,6 +60,7 @@ public sealed partial class DataPlane
                 Counters.Drop(DataPlaneDropReason.PolicyDiscard);
                 return;
         }
+        if (ip.Version == 4 && _injector != null) Learn(frame, ip.Source);
         var sa = Volatile.Read(ref _outbound)[tunnel];
         if (sa == null)
         {
@@ -91,6 +92,14 @@ public sealed partial class DataPlane
             int length = TcpSegmenter.WriteSegment(packet, headerLength, vnet.GsoSize, s, segments, tx.Slot(tx.Count)[Headroom..]);
             SealAndQueue(sa, tx, length, udp);
         }
+    }
+
+    /// <summary>Remembers which MAC a LAN source uses (the frame's Ethernet source).</summary>
+    private void Learn(ReadOnlySpan<byte> frame, ReadOnlySpan<byte> source)
+    {
+        uint address = BinaryPrimitives.ReadUInt32BigEndian(source);
+        ulong mac = LanInjector.ReadMac(frame[(VirtioNetHeader.Size + 6)..]);
+        if (!_neighbours.TryGetValue(address, out ulong known) || known != mac) _neighbours[address] = mac;
     }
 
     /// <summary>Seals the packet at Headroom of the next free tx slot and queues it (or hands it to the host for UDP).</summary>

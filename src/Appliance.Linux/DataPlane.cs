@@ -36,6 +36,10 @@ public sealed partial class DataPlane : IDisposable
 
     private LanCapture? _lan;
     private RawIpWriter? _writer;
+    private LanInjector? _injector;
+    // LAN hosts' MACs, learned from the frames they send into the tunnel, so replies can be handed
+    // over as (GSO) frames; unknown hosts get their packets through the kernel's IPPROTO_RAW path.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<uint, ulong> _neighbours = new();
     private EspWanSocket? _wan, _wanAh;
     private Thread? _lanThread, _wanThread, _wanAhThread;
     private ITimer? _keepaliveTimer;
@@ -86,6 +90,7 @@ public sealed partial class DataPlane : IDisposable
         _logger.LogInformation("kill switch: table {Table}, {Added} routes added, {Removed} stale removed", _options.RouteTable, added, removed);
         _lan = new LanCapture(_options.LanInterface, PollInterval);
         _writer = new RawIpWriter(_options.LanInterface);
+        if (_options.CoalesceDelivery) _injector = new LanInjector(_options.LanInterface);
         _wan = new EspWanSocket(_options.WanInterface, (int)SaProtocol.Esp, PollInterval);
         _wanAh = new EspWanSocket(_options.WanInterface, (int)SaProtocol.Ah, PollInterval, headerIncluded: true);
         _lanThread = new Thread(LanLoop) { IsBackground = true, Name = "dp-lan-out" };
@@ -202,6 +207,7 @@ public sealed partial class DataPlane : IDisposable
         _wanAhThread?.Join();
         _lan?.Dispose();
         _writer?.Dispose();
+        _injector?.Dispose();
         _wan?.Dispose();
         _wanAh?.Dispose();
         _killSwitch?.Dispose();

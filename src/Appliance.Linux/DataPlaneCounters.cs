@@ -64,7 +64,7 @@ public sealed class DataPlaneCounters
 {
     private readonly long[] _drops = new long[Enum.GetValues<DataPlaneDropReason>().Length];
     private readonly ConcurrentDictionary<(string Tunnel, uint InboundSpi, uint OutboundSpi), SaCounters> _sas = new();
-    private long _trapTriggers, _icmpSent, _mssClamped, _bypassed;
+    private long _trapTriggers, _icmpSent, _mssClamped, _bypassed, _coalesced;
 
     public long Drops(DataPlaneDropReason reason) => Interlocked.Read(ref _drops[(int)reason]);
 
@@ -80,11 +80,15 @@ public sealed class DataPlaneCounters
     public long MssClamped => Interlocked.Read(ref _mssClamped);
     public long Bypassed => Interlocked.Read(ref _bypassed);
 
+    /// <summary>Decrypted TCP segments delivered inside a GSO super-packet rather than on their own.</summary>
+    public long SegmentsCoalesced => Interlocked.Read(ref _coalesced);
+
     internal void Drop(DataPlaneDropReason reason) { if (reason != DataPlaneDropReason.None) Interlocked.Increment(ref _drops[(int)reason]); }
     internal void Trap() => Interlocked.Increment(ref _trapTriggers);
     internal void IcmpSent() => Interlocked.Increment(ref _icmpSent);
     internal void Clamped() => Interlocked.Increment(ref _mssClamped);
     internal void Bypass() => Interlocked.Increment(ref _bypassed);
+    internal void Coalesced(long segments) { if (segments != 0) Interlocked.Add(ref _coalesced, segments); }
     internal void Register(SaInstall sa, SaCounters counters) => _sas[(sa.Tunnel, sa.InboundSpi, sa.OutboundSpi)] = counters;
     internal void Unregister(SaInstall sa) => _sas.TryRemove((sa.Tunnel, sa.InboundSpi, sa.OutboundSpi), out _);
 }

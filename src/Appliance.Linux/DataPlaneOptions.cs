@@ -25,6 +25,12 @@ public sealed record DataPlaneOptions(string WanInterface, string LanInterface, 
     /// <summary>Clamp the MSS of TCP SYNs crossing the tunnel to the tunnel MTU.</summary>
     public bool ClampMss { get; init; } = true;
 
+    /// <summary>
+    /// Deliver decrypted TCP to LAN hosts whose MAC is known as GSO super-packets on an AF_PACKET
+    /// socket (user-space GRO) instead of one packet at a time through the kernel.
+    /// </summary>
+    public bool CoalesceDelivery { get; init; } = true;
+
     /// <summary>NAT keepalive period for UDP-encapsulated SAs (RFC 3948 §4; 20 s as strongSwan and iked).</summary>
     public TimeSpan NatKeepaliveInterval { get; init; } = TimeSpan.FromSeconds(20);
 

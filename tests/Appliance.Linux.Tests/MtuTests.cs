@@ -35,6 +35,9 @@ public sealed class MtuTests(BoxTopology topo)
         Assert.DoesNotContain("mss 1460", synAcksAtA);
         Assert.True(pair.A.Counters.MssClamped >= 2 && pair.B.Counters.MssClamped >= 2);
         Assert.Equal(0, pair.B.Counters.Drops(DataPlaneDropReason.AuthenticationFailed));
+        // Bulk TCP was handed to the LAN hosts as GSO super-packets (user-space GRO) in both directions.
+        Assert.True(pair.B.Counters.SegmentsCoalesced > 0 && pair.A.Counters.SegmentsCoalesced > 0,
+            $"coalesced A {pair.A.Counters.SegmentsCoalesced} B {pair.B.Counters.SegmentsCoalesced}");
     }
 
     [Fact]

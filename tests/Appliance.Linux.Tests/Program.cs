@@ -30,6 +30,7 @@ public static class Program
         foreach (var (key, c) in dp.Counters.Sas)
             Console.WriteLine($"sa {key.Tunnel} in 0x{key.InboundSpi:x8} out 0x{key.OutboundSpi:x8}: in {c.PacketsIn} pkts {c.BytesIn} B, out {c.PacketsOut} pkts {c.BytesOut} B");
         foreach (var (reason, n) in dp.Counters.DropsByReason) Console.WriteLine($"drop {reason}: {n}");
+        Console.WriteLine($"mss clamped {dp.Counters.MssClamped}, segments coalesced on delivery {dp.Counters.SegmentsCoalesced}");
         return 0;
     }
 }
