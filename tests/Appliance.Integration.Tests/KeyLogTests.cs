@@ -1,0 +1,76 @@
+using Appliance.Integration.Tests.Harness;
+using Xunit.Abstractions;
+
+namespace Appliance.Integration.Tests;
+
+/// <summary>
+/// The KeyLog files the box writes are what Wireshark reads: tshark, an implementation nobody here
+/// wrote, decrypts the captured IKE_AUTH exchange and the ESP traffic with them.
+/// </summary>
+public sealed class KeyLogTests(ITestOutputHelper output)
+{
+    private const string Psk = "a shared secret";
+
+    [Theory]
+    [InlineData("aes256gcm16-prfsha256-curve25519", "aes256gcm16")]
+    [InlineData("aes128-sha256-modp2048", "aes128-sha256")]
+    public void TsharkDecryptsIkeAuthAndEspWithTheKeyLog(string ike, string esp)
+    {
+        using var topo = new HqTopology();
+        string work = Directory.CreateTempSubdirectory("appliance-keylog-").FullName;
+        string keyLog = Path.Combine(work, "keys"), capture = Path.Combine(work, "wan.pcap");
+        using var hq = new StrongSwanPeer(topo.Hq, HqTopology.SwanctlConf(ike, esp, Psk));
+        using var tcpdump = new BackgroundProcess("ip", "netns", "exec", topo.Hq, "tcpdump", "-i", "eth0", "-U", "-w", capture, "udp");
+        Thread.Sleep(1000);
+        using var box = new ApplianceProcess(topo.Box, HqTopology.BoxConfig(ike, esp, Psk, keyLog: keyLog));
+        try
+        {
+            Assert.True(Shell.WaitUntil(() => hq.ListSas().Contains("INSTALLED"), TimeSpan.FromSeconds(20)), "tunnel not up");
+            Assert.Equal(0, Netns.Try(topo.LanHost, "ping", "-c", "3", "-i", "0.2", "-W", "2", HqTopology.HqHostAddress).ExitCode);
+            Thread.Sleep(500);
+            tcpdump.Stop();
+
+            string ikeTable = File.ReadAllText(Path.Combine(keyLog, "ikev2_decryption_table"));
+            Assert.Single(ikeTable.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Equal("-rw-------", Shell.Check("stat", "-c", "%A", Path.Combine(keyLog, "ikev2_decryption_table")).Trim());
+            Assert.Contains("KeyLog is on", box.Log);
+
+            // tshark reads its UAT tables from $HOME/.config/wireshark.
+            string home = Path.Combine(work, "home"), profile = Path.Combine(home, ".config", "wireshark");
+            Directory.CreateDirectory(profile);
+            File.Copy(Path.Combine(keyLog, "ikev2_decryption_table"), Path.Combine(profile, "ikev2_decryption_table"));
+            File.Copy(Path.Combine(keyLog, "esp_sa"), Path.Combine(profile, "esp_sa"));
+            var env = new Dictionary<string, string> { ["HOME"] = home };
+
+            string ikeAuth = Tshark(env, capture, "isakmp", "-V");
+            // IDs are inside the SK payload: seeing them proves the decryption worked.
+            Assert.Contains(HqTopology.BoxId, ikeAuth);
+            Assert.Contains(HqTopology.HqId, ikeAuth);
+            Assert.DoesNotContain("Checksum: Incorrect", ikeAuth);
+            string broken = Tshark(env, capture, "isakmp && (_ws.malformed || _ws.expert.severity >= error)");
+            Assert.True(broken.Trim().Length == 0, "tshark flags IKE packets: " + broken);
+
+            string icmp = Tshark(env, capture, "esp && icmp", "-d", "udp.port==4500,udpencap", "-o", "esp.enable_encryption_decode:TRUE");
+            output.WriteLine(icmp);
+            Assert.Contains("Echo (ping) request", icmp);
+            Assert.Contains(HqTopology.LanHostAddress, icmp);
+        }
+        finally
+        {
+            output.WriteLine("---- appliance ----\n" + box.Log);
+            try { Directory.Delete(work, true); } catch (IOException) { }
+        }
+    }
+
+    private static string Tshark(Dictionary<string, string> env, string capture, string filter, params string[] extra)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("tshark") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (k, v) in env) psi.Environment[k] = v;
+        foreach (string a in (string[])["-n", "-r", capture, "-o", "esp.enable_encryption_decode:TRUE", "-Y", filter, .. extra])
+            psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        string stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return stdout;
+    }
+}
