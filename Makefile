@@ -51,7 +51,7 @@ aot-arm64:
 
 selftest: aot-x64 aot-arm64
 	$(OUT)/linux-x64/appliance selftest
-	qemu-aarch64-static -L /usr/aarch64-linux-gnu $(OUT)/linux-arm64/appliance selftest
+	qemu-aarch64-static -L / $(OUT)/linux-arm64/appliance selftest
 
 test: deps aot-x64 image-stage
 	bash tools/run-tests.sh
