@@ -12,6 +12,7 @@ namespace Appliance.Linux;
 public sealed partial class DataPlane
 {
     private const int WanSlotSize = 9216 + 128;
+    private const int MaxReceiveRounds = 4;
     private readonly object _udpGate = new();
     private PacketBatch? _udpDeliver4, _udpDeliver6;
     private byte[]? _udpRx;
@@ -28,23 +29,31 @@ public sealed partial class DataPlane
         {
             try
             {
+                // A few more batches without blocking before the flush: bigger batches mean longer
+                // runs of one flow to coalesce, and never hold a packet back waiting for traffic.
                 int n = rx.Receive(socket.Fd, 0);
-                for (int i = 0; i < n; i++)
+                for (int round = 0; n > 0; round++)
                 {
-                    var outer = rx.Packet(i);
-                    if (!IPv4Header.TryParse(outer, out int ihl, out int total) || outer[IPv4Header.ProtocolOffset] != socket.Protocol)
+                    for (int i = 0; i < n; i++)
                     {
-                        Counters.Drop(DataPlaneDropReason.Malformed);
-                        continue;
+                        var outer = rx.Packet(i);
+                        if (!IPv4Header.TryParse(outer, out int ihl, out int total) || outer[IPv4Header.ProtocolOffset] != socket.Protocol)
+                        {
+                            Counters.Drop(DataPlaneDropReason.Malformed);
+                            continue;
+                        }
+                        if (socket.Protocol == IpProtocol.Esp) HandleEsp(outer[ihl..total], deliver4, deliver6, coalescer);
+                        else HandleAh(outer[..total], ihl, deliver4, deliver6, coalescer);
                     }
-                    if (socket.Protocol == IpProtocol.Esp) HandleEsp(outer[ihl..total], deliver4, deliver6, coalescer);
-                    else HandleAh(outer[..total], ihl, deliver4, deliver6, coalescer);
+                    n = round < MaxReceiveRounds ? rx.Receive(socket.Fd, 0, wait: false) : 0;
                 }
                 FlushDeliveries(deliver4, deliver6, coalescer);
             }
-            catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException)
+            catch (Exception e)
             {
-                _logger.LogError(e, "WAN worker error");
+                // Last-resort guard: a parsing bug must cost a batch, not the process (and the tunnel).
+                _logger.LogError(e, "WAN worker error; batch dropped");
+                Counters.Drop(DataPlaneDropReason.Malformed);
                 deliver4.Count = deliver6.Count = frames.Count = 0;
                 coalescer = _injector == null ? null : new TcpCoalescer(frames, _injector.Mac);
                 Thread.Sleep(PollInterval);

@@ -29,9 +29,11 @@ public sealed partial class DataPlane
                 Flush(txEsp, _wan!);
                 Flush(txAh, _wanAh!);
             }
-            catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException)
+            catch (Exception e)
             {
-                _logger.LogError(e, "LAN worker error");
+                // Last-resort guard: a parsing bug must cost a batch, not the process (and the tunnel).
+                _logger.LogError(e, "LAN worker error; batch dropped");
+                Counters.Drop(DataPlaneDropReason.Malformed);
                 txEsp.Count = txAh.Count = 0;
                 Thread.Sleep(PollInterval);
             }

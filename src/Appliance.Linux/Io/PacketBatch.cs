@@ -54,9 +54,9 @@ internal sealed unsafe class PacketBatch : IDisposable
         return i;
     }
 
-    /// <summary>Receives up to Capacity packets at <paramref name="offset"/> in each slot; blocks for the first.</summary>
-    /// <returns>Packets received, 0 on timeout/interrupt.</returns>
-    public int Receive(int fd, int offset)
+    /// <summary>Receives up to Capacity packets at <paramref name="offset"/> in each slot; blocks for the first unless <paramref name="wait"/> is false.</summary>
+    /// <returns>Packets received, 0 on timeout/interrupt/nothing pending.</returns>
+    public int Receive(int fd, int offset, bool wait = true)
     {
         for (int i = 0; i < Capacity; i++)
         {
@@ -64,7 +64,7 @@ internal sealed unsafe class PacketBatch : IDisposable
             _iov[i].Length = (nuint)(SlotSize - offset);
             _msgs[i].Header = new MsgHdr { Iov = &_iov[i], IovLength = 1, Name = _names + i * NameSize, NameLength = NameSize };
         }
-        int n = Libc.recvmmsg(fd, _msgs, (uint)Capacity, Libc.MSG_WAITFORONE, null);
+        int n = Libc.recvmmsg(fd, _msgs, (uint)Capacity, wait ? Libc.MSG_WAITFORONE : Libc.MSG_DONTWAIT, null);
         if (n < 0)
         {
             int errno = Libc.Errno;

@@ -60,7 +60,8 @@ internal sealed class KillSwitch : IDisposable
 
         var nl = _nl;
         EnsureRule(nl, Libc4);
-        EnsureRule(nl, Libc6);
+        // A kernel built without IPv6 refuses AF_INET6 requests: only insist when IPv6 is protected.
+        if (want.Keys.Any(p => p.BaseAddress.AddressFamily == AddressFamily.InterNetworkV6)) EnsureRule(nl, Libc6);
         int removed = 0, added = 0;
         foreach (var route in ListRoutes(nl))
         {
@@ -92,32 +93,40 @@ internal sealed class KillSwitch : IDisposable
     private List<KillSwitchRoute> ListRoutes(RtNetlink nl)
     {
         var routes = new List<KillSwitchRoute>();
-        foreach (byte family in new[] { Libc4, Libc6 })
+        DumpRoutes(nl, Libc4, routes);
+        try
         {
-            byte[] req = new byte[12];
-            req[0] = family;
-            nl.Dump(RtNetlink.RTM_GETROUTE, req, (_, body) =>
-            {
-                if (body.Length < 12) return;
-                byte dstLen = body[1], type = body[7];
-                uint table = body[4];
-                byte[]? dst = null;
-                RtNetlink.ForEachAttribute(body, 12, (t, v) =>
-                {
-                    if (t == RTA_TABLE && v.Length >= 4) table = BinaryPrimitives.ReadUInt32LittleEndian(v);
-                    else if (t == RTA_DST) dst = v.ToArray();
-                });
-                if (table != Table) return;
-                if (type != (byte)KillSwitchAction.Blackhole && type != (byte)KillSwitchAction.Throw) return;
-                var addr = dst is { Length: 4 or 16 } ? new IPAddress(dst)
-                    : (body[0] == Libc4 ? IPAddress.Any : IPAddress.IPv6Any);
-                routes.Add(new KillSwitchRoute(new IPNetwork(addr, dstLen), (KillSwitchAction)type));
-            });
+            DumpRoutes(nl, Libc6, routes);
+        }
+        catch (IOException)
+        {
+            // No IPv6 in this kernel: nothing to list.
         }
         return routes;
     }
 
-    /// <param name="forDelete">Wildcard protocol and scope (RT_SCOPE_NOWHERE) so routes added by others (`ip route`) match too.</param>
+    private void DumpRoutes(RtNetlink nl, byte family, List<KillSwitchRoute> routes)
+    {
+        byte[] req = new byte[12];
+        req[0] = family;
+        nl.Dump(RtNetlink.RTM_GETROUTE, req, (_, body) =>
+        {
+            if (body.Length < 12) return;
+            byte dstLen = body[1], type = body[7];
+            uint table = body[4];
+            byte[]? dst = null;
+            RtNetlink.ForEachAttribute(body, 12, (t, v) =>
+            {
+                if (t == RTA_TABLE && v.Length >= 4) table = BinaryPrimitives.ReadUInt32LittleEndian(v);
+                else if (t == RTA_DST) dst = v.ToArray();
+            });
+            if (table != Table) return;
+            if (type != (byte)KillSwitchAction.Blackhole && type != (byte)KillSwitchAction.Throw) return;
+            var addr = dst is { Length: 4 or 16 } ? new IPAddress(dst) : (body[0] == Libc4 ? IPAddress.Any : IPAddress.IPv6Any);
+            routes.Add(new KillSwitchRoute(new IPNetwork(addr, dstLen), (KillSwitchAction)type));
+        });
+    }
+
     private byte[] RouteBody(KillSwitchRoute route, bool forDelete = false)
     {
         var body = new List<byte>(40);
