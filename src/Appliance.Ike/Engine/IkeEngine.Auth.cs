@@ -183,7 +183,7 @@ public sealed partial class IkeEngine
             SuiteSizes.EncryptionKeyBits(suite.Encryption, suite.EncryptionKeyBits), (ushort)suite.Integrity,
             inKeys, outKeys, suite.Esn.Count > 0 && suite.Esn[0] == EsnMode.Esn, localTs, remoteTs,
             sa.NatDetected, sa.Local, sa.Remote);
-        return new ChildSa(info, Now);
+        return new ChildSa(info, Now, ni.ToArray(), nr.ToArray()) { RekeyAt = NextRekeyTime() };
     }
 
     private void HandleAuthResponse(IkeSa sa, List<IkePayload> p)

@@ -44,6 +44,12 @@ public sealed partial class IkeEngine
                 SendResponse(sa, h, [new NotifyPayload(rekey.Protocol, rekey.Spi, NotifyType.ChildSaNotFound, [])]);
                 return;
             }
+            if (old.Retiring && !old.Rekeying)
+            {
+                // We are deleting it already (our rekey finished first): the peer's rekey is moot (§2.25).
+                SendResponse(sa, h, [new NotifyPayload(NotifyType.TemporaryFailure)]);
+                return;
+            }
         }
         List<ProposalSpec> specs = config.EspProposals.Select(ProposalParser.ParseEsp).ToList();
         var choice = ProposalNegotiation.Select(saPayload.Proposals, specs, ProtocolId.Esp, useDh: true);
@@ -105,6 +111,11 @@ public sealed partial class IkeEngine
         kex?.Dispose();
         SendResponse(sa, h, response);
         sa.Children.Add(child);
+        if (old is not null)
+        {
+            if (old.Rekeying) old.PeerReplacement = child; // a collision, settled when our own rekey completes
+            else old.Retiring = true;                       // the peer deletes it next
+        }
         _log.LogInformation("IKE SA {Spi:x16}: Child SA {In:x8}/{Out:x8} created{Rekey}", sa.LocalSpi, inbound, outbound,
             old is null ? "" : $" rekeying {old.Info.InboundSpi:x8}");
         // The old Child SA stays until the peer deletes it (§2.8): both must be able to receive meanwhile.

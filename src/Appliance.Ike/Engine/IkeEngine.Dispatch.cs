@@ -131,6 +131,12 @@ public sealed partial class IkeEngine
             case RequestKind.DeleteIkeSa:
                 RemoveSa(sa, "deleted by local request");
                 return;
+            case RequestKind.RekeyChildSa:
+                HandleChildRekeyResponse(sa, pending.Rekey!, inner);
+                break;
+            case RequestKind.DeleteChildSa:
+                FinishChildDelete(sa, pending);
+                break;
             default:
                 HandleInformationalResponse(sa, pending, inner);
                 break;
@@ -152,11 +158,8 @@ public sealed partial class IkeEngine
         sa.Remote = remote;
         if (sa.State != IkeSaState.Established || sa.Children.Count == 0)
             return;
-        for (int i = 0; i < sa.Children.Count; i++)
-        {
-            ChildSa c = sa.Children[i];
-            sa.Children[i] = new ChildSa(c.Info with { LocalEndpoint = local, RemoteEndpoint = remote }, c.EstablishedAt);
-        }
+        foreach (ChildSa c in sa.Children)
+            c.Info = c.Info with { LocalEndpoint = local, RemoteEndpoint = remote };
         _log.LogInformation("IKE SA {Spi:x16} of '{Tunnel}': peer now at {Remote} (local {Local})", sa.LocalSpi, sa.TunnelName, remote, local);
         Raise(new PeerEndpointChanged(sa.TunnelName, local, remote, sa.Children.Select(c => c.Info.InboundSpi).ToList()));
     }

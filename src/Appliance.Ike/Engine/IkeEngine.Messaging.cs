@@ -46,7 +46,8 @@ public sealed partial class IkeEngine
         {
             _random.Fill(b);
             uint spi = BinaryPrimitives.ReadUInt32BigEndian(b);
-            if (spi >= 256 && !_sas.Values.Any(s => s.PendingChildSpi == spi || s.Children.Any(c => c.Info.InboundSpi == spi)))
+            if (spi >= 256 && !_sas.Values.Any(s => s.PendingChildSpi == spi || s.Outstanding?.Rekey?.NewSpi == spi
+                    || s.Children.Any(c => c.Info.InboundSpi == spi)))
                 return spi;
         }
     }
@@ -70,13 +71,14 @@ public sealed partial class IkeEngine
 
     private IkeFlags OwnFlags(IkeSa sa) => sa.IsInitiator ? IkeFlags.Initiator : IkeFlags.None;
 
-    private void SendRequest(IkeSa sa, ExchangeType exchange, RequestKind kind, List<IkePayload> payloads)
+    private PendingRequest SendRequest(IkeSa sa, ExchangeType exchange, RequestKind kind, List<IkePayload> payloads)
     {
         uint id = sa.NextRequestId++;
         var header = new IkeHeader(sa.InitiatorSpi, sa.ResponderSpi, PayloadType.None, IkeHeader.Ikev2, exchange, OwnFlags(sa), id, 0);
         byte[] bytes = SkCodec.Encode(header, payloads, sa.Outbound!, NextIv(sa));
         sa.Outstanding = new PendingRequest(id, exchange, kind, bytes, Now + Options.RetransmitTimeout);
         Send(sa.Local, sa.Remote, bytes);
+        return sa.Outstanding;
     }
 
     private void SendResponse(IkeSa sa, IkeHeader request, List<IkePayload> payloads)

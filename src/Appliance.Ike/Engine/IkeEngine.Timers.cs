@@ -23,6 +23,8 @@ public sealed partial class IkeEngine
                 }
                 next = Earliest(next, expiry);
             }
+            if (sa.State == IkeSaState.Established && RekeyDueChild(sa, now) is { } rekeyAt)
+                next = Earliest(next, rekeyAt);
             if (sa.Outstanding is null && sa.State == IkeSaState.Established && Options.DpdDelay is { } dpd)
             {
                 DateTimeOffset due = sa.LastInbound + dpd;

@@ -21,6 +21,16 @@ public sealed record IkeEngineOptions
     /// null (the default, as strongSwan's dpd_delay = 0) turns it off.
     /// </summary>
     public TimeSpan? DpdDelay { get; init; }
+    /// <summary>
+    /// Rekey our Child SAs this long after they were made (strongSwan's rekey_time, 1 h there); null (the
+    /// default) leaves rekeying to the peer. Each SA rekeys up to <see cref="RekeyJitter"/> of this earlier, at
+    /// random, so two peers with the same setting rarely collide; collisions are still settled (RFC 7296 §2.8.1).
+    /// </summary>
+    public TimeSpan? ChildSaRekeyTime { get; init; }
+    /// <summary>Fraction of <see cref="ChildSaRekeyTime"/> subtracted at random (strongSwan's rand_time, 10 %).</summary>
+    public double RekeyJitter { get; init; } = 0.1;
+    /// <summary>Delay before a failed or refused rekey is tried again.</summary>
+    public TimeSpan RekeyRetryDelay { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>Nonce length in bytes (≥ 16 and ≥ half the PRF key size, RFC 7296 §2.10).</summary>
     public int NonceSize { get; init; } = 32;
     /// <summary>IKE port (500) and NAT-T port (4500).</summary>

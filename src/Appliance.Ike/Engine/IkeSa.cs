@@ -14,15 +14,43 @@ internal sealed class PendingRequest(uint messageId, ExchangeType exchange, Requ
     public byte[] Datagram { get; } = datagram;
     public int Retransmits { get; set; }
     public DateTimeOffset NextTimeout { get; set; } = firstTimeout;
+    /// <summary>For <see cref="RequestKind.RekeyChildSa"/>: what we proposed.</summary>
+    public ChildRekey? Rekey { get; set; }
+    /// <summary>For <see cref="RequestKind.DeleteChildSa"/>: the Child SAs our DELETE names.</summary>
+    public IReadOnlyList<ChildSa> Deleting { get; set; } = [];
 }
 
-internal enum RequestKind { IkeSaInit, IkeAuth, DeleteIkeSa, DeleteChildSa, Liveness, Notify }
+internal enum RequestKind { IkeSaInit, IkeAuth, DeleteIkeSa, DeleteChildSa, Liveness, Notify, RekeyChildSa }
+
+/// <summary>Our CREATE_CHILD_SA rekey request in flight (RFC 7296 §1.3.3).</summary>
+internal sealed class ChildRekey(ChildSa old, uint newSpi, byte[] nonce, KeyExchange? keyExchange, List<ProposalSpec> offered)
+{
+    public ChildSa Old { get; } = old;
+    public uint NewSpi { get; } = newSpi;
+    public byte[] Nonce { get; } = nonce;
+    public KeyExchange? KeyExchange { get; } = keyExchange;
+    public List<ProposalSpec> Offered { get; } = offered;
+}
 
 /// <summary>An established Child SA.</summary>
-internal sealed class ChildSa(ChildSaInfo info, DateTimeOffset establishedAt)
+internal sealed class ChildSa(ChildSaInfo info, DateTimeOffset establishedAt, byte[] nonceI, byte[] nonceR)
 {
-    public ChildSaInfo Info { get; } = info;
+    public ChildSaInfo Info { get; set; } = info;
     public DateTimeOffset EstablishedAt { get; } = establishedAt;
+    /// <summary>The nonces of the exchange that created it, to settle rekey collisions (§2.8.1).</summary>
+    public byte[] NonceI { get; } = nonceI;
+    public byte[] NonceR { get; } = nonceR;
+    /// <summary>When we start rekeying it ourselves; null: never.</summary>
+    public DateTimeOffset? RekeyAt { get; set; }
+    /// <summary>Our rekey of this SA is in flight.</summary>
+    public bool Rekeying { get; set; }
+    /// <summary>Replaced or being deleted: no more rekeys, a DELETE is coming.</summary>
+    public bool Retiring { get; set; }
+    /// <summary>The SA the peer made when it rekeyed this one while we did too (a collision).</summary>
+    public ChildSa? PeerReplacement { get; set; }
+
+    /// <summary>§2.8.1: of two colliding rekeys, the one whose exchange had the lowest nonce is redundant.</summary>
+    public byte[] LowestNonce => NonceI.AsSpan().SequenceCompareTo(NonceR) <= 0 ? NonceI : NonceR;
 }
 
 /// <summary>State of one IKE SA; the exchanges in IkeEngine.*.cs read and advance it.</summary>
@@ -95,6 +123,7 @@ internal sealed class IkeSa : IDisposable
 
     public void Dispose()
     {
+        Outstanding?.Rekey?.KeyExchange?.Dispose();
         KeyExchange?.Dispose();
         KeyExchange = null;
         Outbound?.Dispose();

@@ -94,7 +94,7 @@ public sealed partial class CharonPeer : IDisposable
             }
             """);
         const string ike = "aes256gcm16-prfsha256-curve25519, aes128-sha256-modp2048, chacha20poly1305-prfsha512-ecp384, aes256-sha384-ecp521, aes128gcm16-prfsha384-ecp256, aes256-sha512-curve25519";
-        const string esp = "aes256gcm16, aes128-sha256, chacha20poly1305, aes256-sha384, aes256-sha512, aes128gcm16";
+        const string esp = "aes256gcm16, aes128-sha256, chacha20poly1305, aes256-sha384, aes256-sha512, aes128gcm16, aes256gcm16-ecp256";
         File.WriteAllText(Path.Combine(_dir, "swanctl/swanctl.conf"), $$"""
             connections {
               box {

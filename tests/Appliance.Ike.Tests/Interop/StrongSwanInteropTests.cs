@@ -123,6 +123,34 @@ public sealed class StrongSwanInteropTests(CharonPeer charon, Xunit.Abstractions
         Assert.DoesNotContain($"{after.InitiatorSpi:x16}", charon.Swanctl("--list-sas --ike box"));
     }
 
+    [Theory]
+    [InlineData("aes128-sha256")]
+    [InlineData("aes256gcm16-ecp256")] // with PFS
+    public void Our_own_child_sa_rekey_is_accepted_by_charon_with_the_same_keys(string esp)
+    {
+        var options = new IkeEngineOptions { ChildSaRekeyTime = TimeSpan.FromSeconds(2), RekeyJitter = 0 };
+        using var host = new UdpEngineHost(charon, Config("aes256gcm16-prfsha256-curve25519", esp), options);
+        host.Engine.Initiate("t");
+        Assert.True(host.RunUntil(() => host.Events.OfType<ChildSaDeleted>().Any(), Timeout));
+        ChildSaEstablished[] made = [.. host.Events.OfType<ChildSaEstablished>()];
+        Assert.True(made.Length >= 2);
+        Assert.Equal(made[0].Child.InboundSpi, made[1].RekeyOfInboundSpi);
+        ChildSaInfo child = made[1].Child;
+        // We started this CREATE_CHILD_SA: charon's "initiator" keys are our outbound ones.
+        (string encI, string encR, string integI, string integR) = charon.ChildKeys(child.OutboundSpi);
+        Assert.Equal(encI, Convert.ToHexString([.. child.Outbound.EncryptionKey, .. child.Outbound.Salt]));
+        Assert.Equal(encR, Convert.ToHexString([.. child.Inbound.EncryptionKey, .. child.Inbound.Salt]));
+        if (child.IntegrityTransformId != 0)
+        {
+            Assert.Equal(integI, Convert.ToHexString(child.Outbound.IntegrityKey));
+            Assert.Equal(integR, Convert.ToHexString(child.Inbound.IntegrityKey));
+        }
+        string sas = charon.Swanctl("--list-sas --ike box");
+        Assert.Contains($"in  {child.OutboundSpi:x8}", sas); // (charon keeps the old inbound SA a few seconds: delete_rekeyed_delay)
+        host.Engine.Terminate("t");
+        Assert.True(host.RunUntil(() => host.Events.OfType<IkeSaDeleted>().Any(), Timeout));
+    }
+
     [Fact]
     public void Wrong_psk_is_refused_by_charon_with_AUTHENTICATION_FAILED()
     {

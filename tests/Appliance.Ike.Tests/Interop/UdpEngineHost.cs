@@ -13,9 +13,9 @@ internal sealed class UdpEngineHost : IDisposable
     private readonly Socket _natt;
     private readonly byte[] _buffer = new byte[65536];
 
-    public UdpEngineHost(CharonPeer peer, IkeTunnelConfig config)
+    public UdpEngineHost(CharonPeer peer, IkeTunnelConfig config, IkeEngineOptions? options = null)
     {
-        Engine = new IkeEngine(TimeProvider.System);
+        Engine = new IkeEngine(TimeProvider.System, options: options);
         Engine.AddTunnel(config);
         IPAddress local = IPAddress.Parse(CharonPeer.EngineAddress);
         (_ike, _natt) = NetworkNamespace.CreateIn(peer.EngineNs, () => (Bind(local, 500), Bind(local, 4500)));
