@@ -286,6 +286,7 @@ public sealed partial class IkeEngine
         sa.State = IkeSaState.Established;
         sa.EstablishedAt = Now;
         sa.LastInbound = Now;
+        sa.RekeyAt = Options.IkeSaRekeyTime is { } t ? NextRekeyTime(t) : null;
         _log.LogInformation("IKE SA {SpiI:x16}_i {SpiR:x16}_r of '{Tunnel}' established with {Remote} ({Suite})",
             sa.InitiatorSpi, sa.ResponderSpi, sa.TunnelName, sa.Remote, sa.SuiteName);
     }

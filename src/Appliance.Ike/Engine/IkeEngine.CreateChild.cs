@@ -13,6 +13,12 @@ public sealed partial class IkeEngine
 {
     private void HandleCreateChildSaRequest(IkeSa sa, IkeHeader h, List<IkePayload> p)
     {
+        if (sa.State == IkeSaState.Deleting)
+        {
+            // Replaced or being deleted (e.g. our own rekey of it finished first): nothing new on it (§2.25).
+            SendResponse(sa, h, [new NotifyPayload(NotifyType.TemporaryFailure)]);
+            return;
+        }
         if (sa.State != IkeSaState.Established)
         {
             Counters.Increment(IkeCounter.UnexpectedExchange);

@@ -131,6 +131,9 @@ public sealed partial class IkeEngine
             case RequestKind.DeleteIkeSa:
                 RemoveSa(sa, "deleted by local request");
                 return;
+            case RequestKind.RekeyIkeSa:
+                HandleIkeRekeyResponse(sa, pending.IkeRekey!, inner);
+                break;
             case RequestKind.RekeyChildSa:
                 HandleChildRekeyResponse(sa, pending.Rekey!, inner);
                 break;

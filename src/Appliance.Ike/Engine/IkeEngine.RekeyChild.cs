@@ -11,9 +11,9 @@ namespace Appliance.Ike;
 public sealed partial class IkeEngine
 {
     /// <summary>When a Child SA made now should be rekeyed by us: ChildSaRekeyTime minus a random share of the jitter.</summary>
-    private DateTimeOffset? NextRekeyTime()
+    private DateTimeOffset? NextRekeyTime(TimeSpan? after = null)
     {
-        if (Options.ChildSaRekeyTime is not { } rekey)
+        if ((after ?? Options.ChildSaRekeyTime) is not { } rekey)
             return null;
         Span<byte> b = stackalloc byte[4];
         _random.Fill(b);

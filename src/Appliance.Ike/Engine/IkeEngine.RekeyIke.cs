@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Appliance.Ike;
 
-// IKE SA rekeying as responder (RFC 7296 §1.3.2, keys per §2.18).
+// IKE SA rekeying (RFC 7296 §1.3.2, keys per §2.18), as responder and as initiator, with collisions (§2.8.2).
 public sealed partial class IkeEngine
 {
     private void RekeyIkeSaAsResponder(IkeSa old, IkeHeader h, List<IkePayload> p, SaPayload saPayload)
@@ -72,13 +72,97 @@ public sealed partial class IkeEngine
         fresh.State = IkeSaState.Established;
         fresh.EstablishedAt = Now;
         fresh.LastInbound = Now;
+        fresh.RekeyAt = Options.IkeSaRekeyTime is { } t ? NextRekeyTime(t) : null;
         fresh.Children.AddRange(old.Children);
         old.Children.Clear();
-        // The peer deletes the old IKE SA next; until then it only answers, it starts nothing.
+        // The peer deletes the old IKE SA next; until then it only answers, it starts nothing. If we are
+        // rekeying it too, the collision is settled when our own response arrives.
+        if (old.Rekeying)
+            old.PeerReplacement = fresh;
         old.State = IkeSaState.Deleting;
         _sas.Add(fresh.ResponderSpi, fresh);
         _log.LogInformation("IKE SA {Old:x16} of '{Tunnel}' rekeyed to {SpiI:x16}_i {SpiR:x16}_r ({Suite})",
             old.LocalSpi, config.Name, fresh.InitiatorSpi, fresh.ResponderSpi, fresh.SuiteName);
         RaiseEstablished(fresh);
+    }
+
+    private void StartIkeRekey(IkeSa old)
+    {
+        IkeTunnelConfig config = old.Config!;
+        List<ProposalSpec> offered = config.IkeProposals.Select(ProposalParser.ParseIke).ToList();
+        // The group in use is known to suit the peer; offering it in KE avoids an INVALID_KE_PAYLOAD round.
+        var kex = KeyExchange.Create(old.Suite!.Dh, new RandomAdapter(_random));
+        ulong newSpi = NewIkeSpi();
+        byte[] nonce = RandomBytes(Options.NonceSize);
+        var spi = new byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(spi, newSpi);
+        old.Rekeying = true;
+        _log.LogInformation("IKE SA {Spi:x16} of '{Tunnel}': rekeying", old.LocalSpi, config.Name);
+        SendRequest(old, ExchangeType.CreateChildSa, RequestKind.RekeyIkeSa,
+        [
+            new SaPayload(ProposalNegotiation.ToProposals(offered, ProtocolId.Ike, spi, includeDh: true)),
+            new NoncePayload(nonce),
+            new KePayload((ushort)kex.Group, kex.PublicValue.ToArray()),
+        ]).IkeRekey = new IkeRekey(newSpi, nonce, kex, offered);
+    }
+
+    private void HandleIkeRekeyResponse(IkeSa old, IkeRekey rekey, List<IkePayload> p)
+    {
+        old.Rekeying = false;
+        using KeyExchange kex = rekey.KeyExchange;
+        SaPayload? saPayload = Find<SaPayload>(p);
+        NoncePayload? nonce = Find<NoncePayload>(p);
+        KePayload? ke = Find<KePayload>(p);
+        TransformSet? suite = saPayload is null ? null : ProposalNegotiation.AcceptReply(saPayload, rekey.Offered, ProtocolId.Ike, useDh: true);
+        byte[] shared = [];
+        if (FirstError(p) is not null || suite is null || nonce is null || ke is null || saPayload!.Proposals[0].Spi.Length != 8
+            || ke.DhGroup != (ushort)suite.Dh || suite.Dh != kex.Group || !kex.TryComputeSharedSecret(ke.Data, out shared))
+        {
+            _log.LogInformation("IKE SA {Spi:x16}: rekey refused or invalid ({Error}); retrying later", old.LocalSpi,
+                FirstError(p)?.NotifyType.ToString() ?? "bad response");
+            if (old.State == IkeSaState.Established)
+                old.RekeyAt = Now + Options.RekeyRetryDelay;
+            return;
+        }
+        var fresh = new IkeSa(true, rekey.NewInitiatorSpi, old.Local, old.Remote, Now)
+        {
+            ResponderSpi = BinaryPrimitives.ReadUInt64BigEndian(saPayload.Proposals[0].Spi),
+            Config = old.Config,
+            RemoteId = old.RemoteId,
+            NonceI = rekey.Nonce,
+            NonceR = nonce.Data,
+            LocalBehindNat = old.LocalBehindNat,
+            RemoteBehindNat = old.RemoteBehindNat,
+        };
+        byte[] skeyseed = KeyDerivation.RekeySkeyseed(old.Prf!, old.Keys!.SkD, shared, fresh.NonceI, fresh.NonceR);
+        CryptographicOperations.ZeroMemory(shared);
+        DeriveFromSkeyseed(fresh, suite, skeyseed);
+        fresh.State = IkeSaState.Established;
+        fresh.EstablishedAt = Now;
+        fresh.LastInbound = Now;
+        fresh.RekeyAt = Options.IkeSaRekeyTime is { } t ? NextRekeyTime(t) : null;
+        fresh.Children.AddRange(old.Children);
+        old.Children.Clear();
+        _sas.Add(fresh.InitiatorSpi, fresh);
+        _log.LogInformation("IKE SA {Old:x16} of '{Tunnel}' rekeyed to {SpiI:x16}_i {SpiR:x16}_r ({Suite})",
+            old.LocalSpi, fresh.TunnelName, fresh.InitiatorSpi, fresh.ResponderSpi, fresh.SuiteName);
+        RaiseEstablished(fresh);
+
+        // §2.8.2: if the peer rekeyed the same IKE SA meanwhile, the new SA with the lowest nonce is redundant and
+        // its initiator deletes it; the survivor takes the Child SAs and the winner deletes the old SA.
+        if (old.PeerReplacement is { } theirs && _sas.ContainsKey(theirs.LocalSpi))
+        {
+            bool oursRedundant = fresh.LowestNonce.AsSpan().SequenceCompareTo(theirs.LowestNonce) < 0;
+            IkeSa survivor = oursRedundant ? theirs : fresh, loser = oursRedundant ? fresh : theirs;
+            survivor.Children.AddRange(loser.Children);
+            loser.Children.Clear();
+            if (oursRedundant)
+            {
+                SendDeleteIkeSa(fresh);
+                return;
+            }
+        }
+        if (old.Outstanding is null) SendDeleteIkeSa(old);
+        else old.DeleteQueued = true;
     }
 }

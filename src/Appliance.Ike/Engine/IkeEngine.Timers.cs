@@ -23,6 +23,13 @@ public sealed partial class IkeEngine
                 }
                 next = Earliest(next, expiry);
             }
+            if (sa.State == IkeSaState.Established && sa.RekeyAt is { } ikeRekeyAt && !sa.Rekeying)
+            {
+                if (now >= ikeRekeyAt && sa.Outstanding is null)
+                    StartIkeRekey(sa);
+                else
+                    next = Earliest(next, ikeRekeyAt);
+            }
             if (sa.State == IkeSaState.Established && RekeyDueChild(sa, now) is { } rekeyAt)
                 next = Earliest(next, rekeyAt);
             if (sa.Outstanding is null && sa.State == IkeSaState.Established && Options.DpdDelay is { } dpd)

@@ -27,6 +27,8 @@ public sealed record IkeEngineOptions
     /// random, so two peers with the same setting rarely collide; collisions are still settled (RFC 7296 §2.8.1).
     /// </summary>
     public TimeSpan? ChildSaRekeyTime { get; init; }
+    /// <summary>Rekey our IKE SAs this long after they were made (strongSwan's rekey_time for IKE, 4 h there); null = off.</summary>
+    public TimeSpan? IkeSaRekeyTime { get; init; }
     /// <summary>Fraction of <see cref="ChildSaRekeyTime"/> subtracted at random (strongSwan's rand_time, 10 %).</summary>
     public double RekeyJitter { get; init; } = 0.1;
     /// <summary>Delay before a failed or refused rekey is tried again.</summary>

@@ -16,11 +16,13 @@ internal sealed class PendingRequest(uint messageId, ExchangeType exchange, Requ
     public DateTimeOffset NextTimeout { get; set; } = firstTimeout;
     /// <summary>For <see cref="RequestKind.RekeyChildSa"/>: what we proposed.</summary>
     public ChildRekey? Rekey { get; set; }
+    /// <summary>For <see cref="RequestKind.RekeyIkeSa"/>: what we proposed.</summary>
+    public IkeRekey? IkeRekey { get; set; }
     /// <summary>For <see cref="RequestKind.DeleteChildSa"/>: the Child SAs our DELETE names.</summary>
     public IReadOnlyList<ChildSa> Deleting { get; set; } = [];
 }
 
-internal enum RequestKind { IkeSaInit, IkeAuth, DeleteIkeSa, DeleteChildSa, Liveness, Notify, RekeyChildSa }
+internal enum RequestKind { IkeSaInit, IkeAuth, DeleteIkeSa, DeleteChildSa, Liveness, Notify, RekeyChildSa, RekeyIkeSa }
 
 /// <summary>Our CREATE_CHILD_SA rekey request in flight (RFC 7296 §1.3.3).</summary>
 internal sealed class ChildRekey(ChildSa old, uint newSpi, byte[] nonce, KeyExchange? keyExchange, List<ProposalSpec> offered)
@@ -29,6 +31,15 @@ internal sealed class ChildRekey(ChildSa old, uint newSpi, byte[] nonce, KeyExch
     public uint NewSpi { get; } = newSpi;
     public byte[] Nonce { get; } = nonce;
     public KeyExchange? KeyExchange { get; } = keyExchange;
+    public List<ProposalSpec> Offered { get; } = offered;
+}
+
+/// <summary>Our CREATE_CHILD_SA IKE SA rekey request in flight (RFC 7296 §1.3.2).</summary>
+internal sealed class IkeRekey(ulong newInitiatorSpi, byte[] nonce, KeyExchange keyExchange, List<ProposalSpec> offered)
+{
+    public ulong NewInitiatorSpi { get; } = newInitiatorSpi;
+    public byte[] Nonce { get; } = nonce;
+    public KeyExchange KeyExchange { get; } = keyExchange;
     public List<ProposalSpec> Offered { get; } = offered;
 }
 
@@ -70,6 +81,14 @@ internal sealed class IkeSa : IDisposable
     public ulong ResponderSpi { get; set; }
     public ulong LocalSpi => IsInitiator ? InitiatorSpi : ResponderSpi;
     public IkeSaState State { get; set; } = IkeSaState.Connecting;
+    /// <summary>When we start rekeying this IKE SA ourselves; null: never.</summary>
+    public DateTimeOffset? RekeyAt { get; set; }
+    /// <summary>Our IKE SA rekey is in flight on this SA.</summary>
+    public bool Rekeying { get; set; }
+    /// <summary>The IKE SA the peer made when it rekeyed this one while we did too (§2.8.2).</summary>
+    public IkeSa? PeerReplacement { get; set; }
+    /// <summary>§2.8.2: of two colliding rekeys, the new IKE SA made with the lowest nonce is redundant.</summary>
+    public byte[] LowestNonce => NonceI.AsSpan().SequenceCompareTo(NonceR) <= 0 ? NonceI : NonceR;
     public DateTimeOffset CreatedAt { get; }
     public DateTimeOffset? EstablishedAt { get; set; }
     /// <summary>When the peer last proved it is alive (an authenticated request or response), for DPD.</summary>
@@ -124,6 +143,7 @@ internal sealed class IkeSa : IDisposable
     public void Dispose()
     {
         Outstanding?.Rekey?.KeyExchange?.Dispose();
+        Outstanding?.IkeRekey?.KeyExchange.Dispose();
         KeyExchange?.Dispose();
         KeyExchange = null;
         Outbound?.Dispose();

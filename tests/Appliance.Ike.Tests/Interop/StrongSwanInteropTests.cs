@@ -152,6 +152,27 @@ public sealed class StrongSwanInteropTests(CharonPeer charon, Xunit.Abstractions
     }
 
     [Fact]
+    public void Our_own_ike_sa_rekey_is_accepted_by_charon()
+    {
+        var options = new IkeEngineOptions { IkeSaRekeyTime = TimeSpan.FromSeconds(2), RekeyJitter = 0 };
+        using var host = new UdpEngineHost(charon, Config("aes128-sha256-modp2048", "aes128-sha256"), options);
+        host.Engine.Initiate("t");
+        Assert.True(host.RunUntil(() => host.Events.OfType<IkeSaDeleted>().Any(), Timeout));
+        IkeSaEstablished[] made = [.. host.Events.OfType<IkeSaEstablished>()];
+        Assert.Equal(2, made.Length);
+        Assert.Equal(made[0].InitiatorSpi, host.Events.OfType<IkeSaDeleted>().Single().InitiatorSpi);
+        Assert.Empty(host.Events.OfType<ChildSaDeleted>());
+        ChildSaInfo child = host.Events.OfType<ChildSaEstablished>().Single().Child;
+        string sas = charon.Swanctl("--list-sas --ike box");
+        Assert.Contains($"{made[1].InitiatorSpi:x16}_i", sas);
+        Assert.Contains($"in  {child.OutboundSpi:x8}", sas);
+        // The new IKE SA works: our DELETE over it is understood and answered.
+        host.Engine.Terminate("t");
+        Assert.True(host.RunUntil(() => host.Events.OfType<IkeSaDeleted>().Count() == 2, Timeout));
+        Assert.DoesNotContain($"{made[1].InitiatorSpi:x16}", charon.Swanctl("--list-sas --ike box"));
+    }
+
+    [Fact]
     public void Wrong_psk_is_refused_by_charon_with_AUTHENTICATION_FAILED()
     {
         using var host = new UdpEngineHost(charon, Config("aes256gcm16-prfsha256-curve25519", "aes256gcm16", localId: "liar.example.com"));
