@@ -42,7 +42,7 @@ public sealed partial class DataPlane
                             Counters.Drop(DataPlaneDropReason.Malformed);
                             continue;
                         }
-                        if (socket.Protocol == IpProtocol.Esp) HandleEsp(outer[ihl..total], deliver4, deliver6, coalescer);
+                        if (socket.Protocol == IpProtocol.Esp) HandleEsp(outer[..total], ihl, deliver4, deliver6, coalescer);
                         else HandleAh(outer[..total], ihl, deliver4, deliver6, coalescer);
                     }
                     n = round < MaxReceiveRounds ? rx.Receive(socket.Fd, 0, wait: false) : 0;
@@ -75,16 +75,27 @@ public sealed partial class DataPlane
             _udpDeliver6 ??= new PacketBatch(1, WanSlotSize);
             if (esp.Length > _udpRx.Length) { Counters.Drop(DataPlaneDropReason.Malformed); return; }
             esp.CopyTo(_udpRx);
-            HandleEsp(_udpRx.AsSpan(0, esp.Length), _udpDeliver4, _udpDeliver6, null);
+            HandleEsp(_udpRx.AsSpan(0, esp.Length), 0, _udpDeliver4, _udpDeliver6, null, udp: true);
             FlushDeliveries(_udpDeliver4, _udpDeliver6, null);
         }
     }
 
-    private void HandleEsp(Span<byte> esp, PacketBatch deliver4, PacketBatch deliver6, TcpCoalescer? coalescer)
+    /// <param name="packet">The outer IP packet (raw socket), or the bare ESP packet when <paramref name="udp"/>.</param>
+    /// <param name="headerLength">Outer IP header length (0 for UDP-encapsulated ESP).</param>
+    private void HandleEsp(Span<byte> packet, int headerLength, PacketBatch deliver4, PacketBatch deliver6, TcpCoalescer? coalescer, bool udp = false)
     {
+        var esp = packet[headerLength..];
         if (esp.Length < 8) { Counters.Drop(DataPlaneDropReason.Truncated); return; }
         uint spi = BinaryPrimitives.ReadUInt32BigEndian(esp);
         if (!Volatile.Read(ref _inbound).TryGetValue(spi, out var sa) || sa.IsAh) { Counters.Drop(DataPlaneDropReason.UnknownSpi); return; }
+        if (sa.Install.Mode == Ipsec.IpsecMode.Transport)
+        {
+            if (udp) { Counters.Drop(DataPlaneDropReason.Malformed); return; }
+            var verdict = sa.OpenEspTransport(packet, out int start, out int restored);
+            if (verdict != DataPlaneDropReason.None) { Counters.Drop(verdict); return; }
+            DeliverLocal(sa, packet.Slice(start, restored));
+            return;
+        }
         var reason = sa.OpenEsp(esp, out int offset, out int length);
         if (reason != DataPlaneDropReason.None) { Counters.Drop(reason); return; }
         Deliver(sa, esp.Slice(offset, length), deliver4, deliver6, coalescer);
@@ -98,6 +109,7 @@ public sealed partial class DataPlane
         if (!Volatile.Read(ref _inbound).TryGetValue(spi, out var sa) || !sa.IsAh) { Counters.Drop(DataPlaneDropReason.UnknownSpi); return; }
         var reason = sa.OpenAh(packet, out int offset, out int length);
         if (reason != DataPlaneDropReason.None) { Counters.Drop(reason); return; }
+        if (sa.Install.Mode == Ipsec.IpsecMode.Transport) { DeliverLocal(sa, packet.Slice(offset, length)); return; }
         Deliver(sa, packet.Slice(offset, length), deliver4, deliver6, coalescer);
     }
 

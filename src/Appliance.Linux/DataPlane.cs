@@ -41,7 +41,8 @@ public sealed partial class DataPlane : IDisposable
     // over as (GSO) frames; unknown hosts get their packets through the kernel's IPPROTO_RAW path.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<uint, ulong> _neighbours = new();
     private EspWanSocket? _wan, _wanAh;
-    private Thread? _lanThread, _wanThread, _wanAhThread;
+    private Thread? _lanThread, _wanThread, _wanAhThread, _tunThread;
+    private TunDevice? _tun;
     private ITimer? _keepaliveTimer;
     private volatile bool _stopping;
 
@@ -99,6 +100,12 @@ public sealed partial class DataPlane : IDisposable
         _lanThread.Start();
         _wanThread.Start();
         _wanAhThread.Start();
+        if (_options.EnableTransportMode)
+        {
+            _tun = new TunDevice(_options.TransportInterface, _options.WanMtu - 80);
+            _tunThread = new Thread(TunLoop) { IsBackground = true, Name = "dp-transport" };
+            _tunThread.Start();
+        }
         _keepaliveTimer = _time.CreateTimer(_ => SendNatKeepalives(), null, _options.NatKeepaliveInterval, _options.NatKeepaliveInterval);
         _logger.LogInformation("data plane started: LAN {Lan}, WAN {Wan}, {Tunnels} tunnels", _options.LanInterface, _options.WanInterface, _spd.Count);
     }
@@ -107,7 +114,8 @@ public sealed partial class DataPlane : IDisposable
     public void InstallSa(SaInstall sa)
     {
         ArgumentNullException.ThrowIfNull(sa);
-        if (sa.Mode != IpsecMode.Tunnel) throw new NotSupportedException("transport mode is not implemented by this data plane yet");
+        if (sa.Mode == IpsecMode.Transport && (_tun == null || sa.UdpEncapsulation))
+            throw new NotSupportedException("transport mode needs DataPlaneOptions.EnableTransportMode and no UDP encapsulation");
         if (sa.Protocol == SaProtocol.Ah && sa.UdpEncapsulation) throw new NotSupportedException("AH cannot be UDP-encapsulated (RFC 3948 covers ESP only)");
         if (!sa.UdpEncapsulation && sa.Remote.AddressFamily != AddressFamily.InterNetwork)
             throw new NotSupportedException("raw ESP/AH is sent over IPv4 only; use UDP encapsulation for an IPv6 peer");
@@ -122,14 +130,23 @@ public sealed partial class DataPlane : IDisposable
         {
             var map = new Dictionary<uint, InboundSa>(_inbound) { [sa.InboundSpi] = inbound };
             Volatile.Write(ref _inbound, map);
-            var outs = (OutboundSa?[])_outbound.Clone();
-            outs[index] = outbound;
-            Volatile.Write(ref _outbound, outs);
+            if (sa.Mode == IpsecMode.Transport)
+            {
+                var transport = new Dictionary<uint, OutboundSa>(_transportOut) { [PeerKey(sa)] = outbound };
+                Volatile.Write(ref _transportOut, transport);
+            }
+            else
+            {
+                var outs = (OutboundSa?[])_outbound.Clone();
+                outs[index] = outbound;
+                Volatile.Write(ref _outbound, outs);
+            }
             _installed.Add((sa, outbound, inbound));
             Counters.Register(sa, counters);
             needsThrow = _options.Tunnels.Any(t => Prefix.From(t.RemoteTs).Any(p => p.Contains(sa.Remote.Address.GetAddressBytes())));
         }
         if (needsThrow) _killSwitch?.Apply(DesiredRoutes());
+        if (sa.Mode == IpsecMode.Transport) _killSwitch?.InstallTransport(sa.Remote.Address, sa.Local.Address, _tun!.IfIndex);
         _logger.LogInformation("installed {Sa}, tunnel MTU {Mtu}", sa.ToString(), outbound.TunnelMtu);
     }
 
@@ -145,10 +162,21 @@ public sealed partial class DataPlane : IDisposable
             var map = new Dictionary<uint, InboundSa>(_inbound);
             map.Remove(inboundSpi);
             Volatile.Write(ref _inbound, map);
+            if (sa.Mode == IpsecMode.Transport)
+            {
+                var transport = new Dictionary<uint, OutboundSa>(_transportOut);
+                if (transport.TryGetValue(PeerKey(sa), out var current) && ReferenceEquals(current, outbound))
+                {
+                    var successor = _installed.LastOrDefault(s => s.Sa.Mode == IpsecMode.Transport && PeerKey(s.Sa) == PeerKey(sa)).Out;
+                    if (successor != null) transport[PeerKey(sa)] = successor;
+                    else transport.Remove(PeerKey(sa));
+                }
+                Volatile.Write(ref _transportOut, transport);
+            }
             var outs = (OutboundSa?[])_outbound.Clone();
             int index = _spd.IndexOf(sa.Tunnel);
             if (ReferenceEquals(outs[index], outbound))
-                outs[index] = _installed.LastOrDefault(s => s.Sa.Tunnel == sa.Tunnel).Out;
+                outs[index] = _installed.LastOrDefault(s => s.Sa.Tunnel == sa.Tunnel && s.Sa.Mode == IpsecMode.Tunnel).Out;
             Volatile.Write(ref _outbound, outs);
             Counters.Unregister(sa);
             // The worker threads may still hold the ciphers for a moment: their native state is
@@ -205,9 +233,11 @@ public sealed partial class DataPlane : IDisposable
         _lanThread?.Join();
         _wanThread?.Join();
         _wanAhThread?.Join();
+        _tunThread?.Join();
         _lan?.Dispose();
         _writer?.Dispose();
         _injector?.Dispose();
+        _tun?.Dispose();
         _wan?.Dispose();
         _wanAh?.Dispose();
         _killSwitch?.Dispose();

@@ -31,6 +31,15 @@ public sealed record DataPlaneOptions(string WanInterface, string LanInterface, 
     /// </summary>
     public bool CoalesceDelivery { get; init; } = true;
 
+    /// <summary>
+    /// Open a TUN device (<see cref="TransportInterface"/>) at start so transport-mode SAs can carry the
+    /// box's own traffic to a peer box (host-to-host). Off: transport-mode SAs are refused.
+    /// </summary>
+    public bool EnableTransportMode { get; init; }
+
+    /// <summary>Name of the transport-mode TUN device.</summary>
+    public string TransportInterface { get; init; } = "ipsec-tr0";
+
     /// <summary>NAT keepalive period for UDP-encapsulated SAs (RFC 3948 §4; 20 s as strongSwan and iked).</summary>
     public TimeSpan NatKeepaliveInterval { get; init; } = TimeSpan.FromSeconds(20);
 

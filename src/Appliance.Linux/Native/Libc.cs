@@ -56,6 +56,15 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int open(string path, int flags);
 
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint read(int fd, void* buf, nuint count);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint write(int fd, void* buf, nuint count);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int poll(PollFd* fds, nuint nfds, int timeoutMs);
+
     public static int Errno => Marshal.GetLastPInvokeError();
 
     /// <summary>Throws with the call name and errno when a syscall returned a negative value.</summary>
@@ -90,6 +99,14 @@ internal static unsafe partial class Libc
         if (index == 0) throw new IOException($"network interface '{ifName}' not found");
         return (int)index;
     }
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct PollFd
+{
+    public int Fd;
+    public short Events;
+    public short ReturnedEvents;
 }
 
 /// <summary>struct timespec / struct timeval share this layout on LP64 (both fields 64-bit).</summary>

@@ -80,6 +80,12 @@ internal sealed class KillSwitch : IDisposable
         return (added, removed);
     }
 
+    /// <summary>Routes the box's own traffic to a transport-mode peer through the TUN device (see <see cref="TransportRoutes"/>).</summary>
+    public void InstallTransport(IPAddress peer, IPAddress local, int tunIndex)
+    {
+        lock (_nl) TransportRoutes.Install(_nl, peer, local, tunIndex, Table + 1, RulePriority - 11);
+    }
+
     /// <summary>The routes currently in the kill switch table (both families).</summary>
     public IReadOnlyList<KillSwitchRoute> ListRoutes()
     {

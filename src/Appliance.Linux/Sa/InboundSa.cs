@@ -62,6 +62,16 @@ internal sealed class InboundSa : IDisposable
         return SuiteMap.Drop(reason);
     }
 
+    /// <summary>Transport mode: a whole IP packet carrying ESP; on success the restored packet is packet[offset..offset+length].</summary>
+    public DataPlaneDropReason OpenEspTransport(Span<byte> packet, out int offset, out int length)
+    {
+        offset = length = 0;
+        if (_esp == null) return DataPlaneDropReason.UnknownSpi;
+        DropReason reason;
+        lock (_gate) reason = EspTransport.Open(_esp, packet, 0, packet.Length, out offset, out length);
+        return SuiteMap.Drop(reason);
+    }
+
     /// <summary>A whole IP packet carrying AH; on success the inner packet is packet[offset..offset+length].</summary>
     public DataPlaneDropReason OpenAh(Span<byte> packet, out int offset, out int length)
     {

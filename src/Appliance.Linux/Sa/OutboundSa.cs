@@ -6,7 +6,7 @@ using Appliance.Linux.Policy;
 namespace Appliance.Linux.Sa;
 
 /// <summary>
-/// The outbound half of an installed SA pair: the packet core's ESP or AH SA (tunnel mode), the
+/// The outbound half of an installed SA pair: the packet core's ESP or AH SA (tunnel or transport mode), the
 /// tunnel MTU it leaves, and where to send. ESP results start at the SPI (the kernel adds the outer
 /// IPv4 header); AH results are whole IPv4 packets (the outer header is under the ICV).
 /// </summary>
@@ -49,24 +49,29 @@ internal sealed class OutboundSa : IDisposable
             TunnelMtu = wanMtu - outer - _ah.AhLength(RemoteAddress.Length == 16);
         }
         RemotePrefixes = Prefix.From(sa.RemoteTs);
+        LocalPrefixes = Prefix.From(sa.LocalTs);
     }
 
     public SaInstall Install { get; }
     public SaCounters Counters { get; }
     public byte[] RemoteAddress { get; }
     public Prefix[] RemotePrefixes { get; }
+    public Prefix[] LocalPrefixes { get; }
     public int Headroom { get; }
     public int TunnelMtu { get; }
 
     /// <summary>AH output carries its own outer IP header and goes out on the header-included socket.</summary>
     public bool IsAh => _ah != null;
 
+    /// <summary>The result is a whole IP packet (AH, or transport mode) for the header-included socket.</summary>
+    public bool IsFullPacket => _ah != null || Install.Mode == IpsecMode.Transport;
+
     /// <summary>Seals the inner packet at slot[offset..offset+length]; the wire bytes are slot[outOffset..outOffset+outLength].</summary>
     public DataPlaneDropReason Seal(Span<byte> slot, int offset, int length, out int outOffset, out int outLength)
     {
-        var reason = _esp != null
-            ? _esp.SealTunnel(slot, offset, length, out outOffset, out outLength)
-            : _ah!.Seal(slot, offset, length, out outOffset, out outLength);
+        var reason = _esp == null ? _ah!.Seal(slot, offset, length, out outOffset, out outLength)
+            : Install.Mode == IpsecMode.Transport ? EspTransport.Seal(_esp, slot, offset, length, out outOffset, out outLength)
+            : _esp.SealTunnel(slot, offset, length, out outOffset, out outLength);
         if (reason == DropReason.None) Counters.CountOut(length);
         return SuiteMap.Drop(reason);
     }

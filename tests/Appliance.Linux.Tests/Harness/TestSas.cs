@@ -11,15 +11,18 @@ internal static class TestSas
 
     /// <summary>(boxA's install, boxB's install) for one suite: A's outbound is B's inbound and vice versa.</summary>
     public static (SaInstall A, SaInstall B) Pair(int encr = 20, int keyBits = 128, int integ = 0, bool esn = false,
-        uint spiAToB = SpiAToB, uint spiBToA = SpiBToA, bool udp = false, SaProtocol protocol = SaProtocol.Esp)
+        uint spiAToB = SpiAToB, uint spiBToA = SpiBToA, bool udp = false, SaProtocol protocol = SaProtocol.Esp, IpsecMode mode = IpsecMode.Tunnel)
     {
         byte[] encAB = Key(EncLength(encr, keyBits), 0x10), encBA = Key(EncLength(encr, keyBits), 0x50);
         byte[] intAB = Key(IntegLength(integ), 0x90), intBA = Key(IntegLength(integ), 0xD0);
-        var a = new SaInstall("b", spiBToA, spiAToB, IpsecMode.Tunnel, protocol, encr, keyBits, integ,
-            encBA, intBA, encAB, intAB, esn, [BoxTopology.LanA], [BoxTopology.LanB], udp,
+        // Transport mode protects the boxes' own traffic: the selectors are their WAN addresses.
+        bool transport = mode == IpsecMode.Transport;
+        IPNetwork wanA = new(BoxTopology.WanA, 32), wanB = new(BoxTopology.WanB, 32);
+        var a = new SaInstall("b", spiBToA, spiAToB, mode, protocol, encr, keyBits, integ,
+            encBA, intBA, encAB, intAB, esn, [transport ? wanA : BoxTopology.LanA], [transport ? wanB : BoxTopology.LanB], udp,
             new IPEndPoint(BoxTopology.WanA, udp ? 4500 : 0), new IPEndPoint(BoxTopology.WanB, udp ? 4500 : 0));
-        var b = new SaInstall("a", spiAToB, spiBToA, IpsecMode.Tunnel, protocol, encr, keyBits, integ,
-            encAB, intAB, encBA, intBA, esn, [BoxTopology.LanB], [BoxTopology.LanA], udp,
+        var b = new SaInstall("a", spiAToB, spiBToA, mode, protocol, encr, keyBits, integ,
+            encAB, intAB, encBA, intBA, esn, [transport ? wanB : BoxTopology.LanB], [transport ? wanA : BoxTopology.LanA], udp,
             new IPEndPoint(BoxTopology.WanB, udp ? 4500 : 0), new IPEndPoint(BoxTopology.WanA, udp ? 4500 : 0));
         return (a, b);
     }

@@ -1,0 +1,75 @@
+using System.Buffers.Binary;
+using Appliance.Ipsec.Packets;
+using Appliance.Linux.Io;
+using Appliance.Linux.Packets;
+using Appliance.Linux.Policy;
+using Appliance.Linux.Sa;
+using Microsoft.Extensions.Logging;
+
+namespace Appliance.Linux;
+
+/// <summary>
+/// Transport mode, host to host between two boxes (RFC 4301 §4.1): the box's own packets to the
+/// peer arrive on the TUN device, are sealed with the peer's transport SA and sent as whole IP
+/// packets; opened packets go back into the TUN device for local delivery.
+/// </summary>
+public sealed partial class DataPlane
+{
+    private Dictionary<uint, OutboundSa> _transportOut = new();
+
+    private static uint PeerKey(SaInstall sa) => BinaryPrimitives.ReadUInt32BigEndian(sa.Remote.Address.GetAddressBytes());
+
+    private unsafe void TunLoop()
+    {
+        const int Room = 128;
+        var slot = new byte[Room + 65536 + 128];
+        Span<byte> name = stackalloc byte[32];
+        while (!_stopping)
+        {
+            try
+            {
+                int n = _tun!.Read(slot.AsSpan(Room, 65536), (int)PollInterval.TotalMilliseconds);
+                if (n == 0) continue;
+                var packet = slot.AsSpan(Room, n);
+                if (!IpView.TryParse(packet, out var ip) || ip.Version != 4) { Counters.Drop(DataPlaneDropReason.Malformed); continue; }
+                if (!Volatile.Read(ref _transportOut).TryGetValue(BinaryPrimitives.ReadUInt32BigEndian(ip.Destination), out var sa))
+                {
+                    Counters.Drop(DataPlaneDropReason.NoSa);
+                    continue;
+                }
+                if (!Prefix.AnyContains(sa.RemotePrefixes, ip.Destination) || !Prefix.AnyContains(sa.LocalPrefixes, ip.Source))
+                {
+                    Counters.Drop(DataPlaneDropReason.PolicyDiscard);
+                    continue;
+                }
+                if (_options.ClampMss && TcpMssClamp.TryClamp(packet, TcpMssClamp.MssFor(sa.TunnelMtu, 4))) Counters.Clamped();
+                var reason = sa.Seal(slot, Room, ip.TotalLength, out int offset, out int length);
+                if (reason != DataPlaneDropReason.None) { Counters.Drop(reason); continue; }
+                int nameLength = SockAddr.Write(name, sa.RemoteAddress);
+                fixed (byte* p = &slot[offset])
+                fixed (byte* a = name)
+                {
+                    if (Native.Libc.sendto(_wanAh!.Fd, p, (nuint)length, 0, a, nameLength) < 0) Counters.Drop(DataPlaneDropReason.SendFailed);
+                }
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "transport worker error; packet dropped");
+                Counters.Drop(DataPlaneDropReason.Malformed);
+            }
+        }
+    }
+
+    /// <summary>An opened transport-mode packet: inbound selector check, then local delivery through the TUN device.</summary>
+    private void DeliverLocal(InboundSa sa, Span<byte> packet)
+    {
+        if (!IpView.TryParse(packet, out var ip)) { Counters.Drop(DataPlaneDropReason.Malformed); return; }
+        if (!Prefix.AnyContains(sa.RemotePrefixes, ip.Source) || !Prefix.AnyContains(sa.LocalPrefixes, ip.Destination))
+        {
+            Counters.Drop(DataPlaneDropReason.SelectorMismatch);
+            return;
+        }
+        if (_tun == null || !_tun.Write(packet[..ip.TotalLength])) { Counters.Drop(DataPlaneDropReason.SendFailed); return; }
+        sa.Counters.CountIn(ip.TotalLength);
+    }
+}
