@@ -19,6 +19,8 @@ public sealed partial class DataPlane
         using var rx = new PacketBatch(_options.BatchSize, LanSlotSize);
         using var txEsp = new PacketBatch(_options.BatchSize, TxSlotSize);
         using var txAh = new PacketBatch(_options.BatchSize, TxSlotSize);
+        _pendingSa = new OutboundSa?[_options.BatchSize];
+        _pendingSequence = new ulong[_options.BatchSize];
         var udp = new byte[TxSlotSize];
         while (!_stopping)
         {
@@ -35,6 +37,7 @@ public sealed partial class DataPlane
                 _logger.LogError(e, "LAN worker error; batch dropped");
                 Counters.Drop(DataPlaneDropReason.Malformed);
                 txEsp.Count = txAh.Count = 0;
+                Array.Clear(_pendingSa);
                 Thread.Sleep(PollInterval);
             }
         }
@@ -124,6 +127,16 @@ public sealed partial class DataPlane
             }
             // Without DF the kernel fragments the outer packet (RFC 4459 §3 post-fragmentation).
         }
+        if (sa.CanSealInParallel && !sa.Install.UdpEncapsulation)
+        {
+            // Number now, in order; seal at flush time, possibly on several threads.
+            if (!sa.TryReserve(out ulong sequence)) { Counters.Drop(DataPlaneDropReason.SequenceNumberExhausted); return; }
+            tx.Add(Headroom, length);
+            _pendingSa[j] = sa;
+            _pendingSequence[j] = sequence;
+            SockAddr.Write(tx.Name(j), sa.RemoteAddress);
+            return;
+        }
         var reason = sa.Seal(slot, Headroom, length, out int espOffset, out int espLength);
         if (reason != DataPlaneDropReason.None) { Counters.Drop(reason); return; }
         if (sa.Install.UdpEncapsulation)
@@ -140,8 +153,50 @@ public sealed partial class DataPlane
     private void Flush(PacketBatch tx, EspWanSocket socket)
     {
         if (tx.Count == 0) return;
+        if (ReferenceEquals(socket, _wan)) SealPending(tx);
         int failed = tx.Send(socket.Fd, SockAddr.InetSize);
         for (int i = 0; i < failed; i++) Counters.Drop(DataPlaneDropReason.SendFailed);
+    }
+
+    // Per tx slot of the ESP batch: the SA and reserved sequence number of a packet not yet sealed.
+    private OutboundSa?[] _pendingSa = [];
+    private ulong[] _pendingSequence = [];
+    private PacketBatch? _sealing;
+    private Action<int>? _sealOne;
+    private ParallelOptions? _parallel;
+
+    /// <summary>Seals every reserved slot of the ESP batch: inline, or spread over SealWorkers threads.</summary>
+    private void SealPending(PacketBatch tx)
+    {
+        _sealing = tx;
+        if (_options.SealWorkers > 1 && tx.Count >= 8)
+        {
+            _sealOne ??= SealOne;
+            _parallel ??= new ParallelOptions { MaxDegreeOfParallelism = _options.SealWorkers };
+            Parallel.For(0, tx.Count, _parallel, _sealOne);
+        }
+        else
+        {
+            for (int j = 0; j < tx.Count; j++) SealOne(j);
+        }
+        _sealing = null;
+    }
+
+    private void SealOne(int j)
+    {
+        var tx = _sealing!;
+        var sa = _pendingSa[j];
+        if (sa == null) return;
+        _pendingSa[j] = null;
+        var reason = sa.SealReserved(_pendingSequence[j], tx.Slot(j), tx.Offset[j], tx.Length[j], out int offset, out int length);
+        if (reason != DataPlaneDropReason.None)
+        {
+            Counters.Drop(reason);
+            tx.Length[j] = 0; // not sent
+            return;
+        }
+        tx.Offset[j] = offset;
+        tx.Length[j] = length;
     }
 
     private unsafe void SendTooBig(ReadOnlySpan<byte> offending, int mtu)

@@ -22,6 +22,12 @@ public sealed record DataPlaneOptions(string WanInterface, string LanInterface, 
     /// <summary>Packets per recvmmsg/sendmmsg batch.</summary>
     public int BatchSize { get; init; } = 64;
 
+    /// <summary>
+    /// Threads that seal one batch of ESP together (sequence numbers are assigned in packet order
+    /// first). 1 seals on the LAN thread itself; the default leaves half the cores to the kernel.
+    /// </summary>
+    public int SealWorkers { get; init; } = Math.Max(1, Environment.ProcessorCount / 2);
+
     /// <summary>Clamp the MSS of TCP SYNs crossing the tunnel to the tunnel MTU.</summary>
     public bool ClampMss { get; init; } = true;
 

@@ -31,6 +31,29 @@ public sealed class TunnelTrafficTests(BoxTopology topo)
     }
 
     [Theory]
+    [InlineData(20, 128, 0, false)]
+    [InlineData(28, 256, 0, true)]   // ChaCha20-Poly1305 with 64-bit ESN
+    [InlineData(12, 256, 12, false)]
+    public void Tcp_with_parallel_sealing_arrives_in_order_without_replay_drops(int encr, int keyBits, int integ, bool esn)
+    {
+        var a = BoxTopology.OptionsA() with { SealWorkers = 4 };
+        var b = BoxTopology.OptionsB() with { SealWorkers = 4 };
+        using var pair = new BoxPair(topo, a, b);
+        pair.Install(TestSas.Pair(encr, keyBits, integ, esn));
+
+        NetNs.ShOk($"ip netns exec {topo.HostB} iperf3 -s -1 -D");
+        Thread.Sleep(300);
+        string output = NetNs.ShOk($"ip netns exec {topo.HostA} iperf3 -c 10.2.0.2 -n 20M");
+
+        Assert.Contains("receiver", output);
+        var sa = pair.B.Counters.Sas.Values.Single();
+        Assert.True(sa.BytesIn > 10_000_000, $"bytes in {sa.BytesIn}");
+        Assert.Equal(0, pair.B.Counters.Drops(DataPlaneDropReason.Replay));
+        Assert.Equal(0, pair.B.Counters.Drops(DataPlaneDropReason.TooOld));
+        Assert.Equal(0, pair.B.Counters.Drops(DataPlaneDropReason.AuthenticationFailed));
+    }
+
+    [Theory]
     [InlineData(12)] // HMAC-SHA2-256-128
     [InlineData(14)] // HMAC-SHA2-512-256
     public void Ah_box_to_box_carries_ping_both_ways_as_ip_protocol_51(int integ)

@@ -81,26 +81,29 @@ internal sealed unsafe class PacketBatch : IDisposable
     }
 
     /// <summary>
-    /// Sends every slot (0..Count) with one or a few sendmmsg calls; each slot's destination is its
-    /// Name area of <paramref name="nameLength"/> bytes (0 for connected/bound sockets).
+    /// Sends every slot (0..Count) with a non-zero length with one or a few sendmmsg calls; each
+    /// slot's destination is its Name area of <paramref name="nameLength"/> bytes (0 for bound sockets).
     /// </summary>
     /// <returns>How many packets the kernel refused.</returns>
     public int Send(int fd, int nameLength)
     {
+        int count = 0;
         for (int i = 0; i < Count; i++)
         {
-            _iov[i].Base = _data + (long)i * SlotSize + Offset[i];
-            _iov[i].Length = (nuint)Length[i];
-            _msgs[i].Header = new MsgHdr
+            if (Length[i] == 0) continue; // dropped after it was queued
+            _iov[count].Base = _data + (long)i * SlotSize + Offset[i];
+            _iov[count].Length = (nuint)Length[i];
+            _msgs[count].Header = new MsgHdr
             {
-                Iov = &_iov[i], IovLength = 1,
+                Iov = &_iov[count], IovLength = 1,
                 Name = nameLength == 0 ? null : _names + i * NameSize, NameLength = (uint)nameLength,
             };
+            count++;
         }
         int sent = 0, failed = 0;
-        while (sent < Count)
+        while (sent < count)
         {
-            int n = Libc.sendmmsg(fd, _msgs + sent, (uint)(Count - sent), 0);
+            int n = Libc.sendmmsg(fd, _msgs + sent, (uint)(count - sent), 0);
             if (n > 0) { sent += n; continue; }
             if (n < 0 && Libc.Errno == Libc.EINTR) continue;
             // The first packet of the remainder was refused (e.g. no route, EMSGSIZE): skip it.

@@ -76,6 +76,21 @@ internal sealed class OutboundSa : IDisposable
         return SuiteMap.Drop(reason);
     }
 
+    /// <summary>Tunnel-mode ESP can be sealed later, in parallel, with a number reserved now.</summary>
+    public bool CanSealInParallel => _esp != null && Install.Mode == IpsecMode.Tunnel;
+
+    /// <summary>Reserves the next sequence number (in packet order); false when the SA is exhausted.</summary>
+    public bool TryReserve(out ulong sequenceNumber) => _esp!.TryReserveSequenceNumbers(1, out sequenceNumber);
+
+    /// <summary>Seals with a reserved number; thread-safe (the packet core's sealing is).</summary>
+    public DataPlaneDropReason SealReserved(ulong sequenceNumber, Span<byte> slot, int offset, int length, out int outOffset, out int outLength)
+    {
+        byte next = slot[offset] >> 4 == 4 ? Ipsec.Packets.IpProtocol.IPv4 : Ipsec.Packets.IpProtocol.IPv6;
+        var reason = _esp!.SealWithSequenceNumber(sequenceNumber, slot, offset, length, next, out outOffset, out outLength);
+        if (reason == DropReason.None) Counters.CountOut(length);
+        return SuiteMap.Drop(reason);
+    }
+
     public void Dispose()
     {
         _esp?.Dispose();
