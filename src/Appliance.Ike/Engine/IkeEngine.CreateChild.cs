@@ -28,9 +28,17 @@ public sealed partial class IkeEngine
         NoncePayload? nonce = Find<NoncePayload>(p);
         TsPayload? tsi = FindTs(p, responder: false);
         TsPayload? tsr = FindTs(p, responder: true);
-        if (saPayload is not null && saPayload.Proposals.Count > 0 && saPayload.Proposals.All(x => x.Protocol == ProtocolId.Ike))
+        bool ikeRekey = saPayload is not null && saPayload.Proposals.Count > 0 && saPayload.Proposals.All(x => x.Protocol == ProtocolId.Ike);
+        // §2.25: while we rekey the IKE SA we take no Child SA work on it, and while we rekey or delete a Child SA
+        // we do not let the IKE SA be rekeyed; the peer retries later.
+        if (ikeRekey ? sa.Outstanding?.Kind is RequestKind.RekeyChildSa or RequestKind.DeleteChildSa : sa.Rekeying)
         {
-            RekeyIkeSaAsResponder(sa, h, p, saPayload);
+            SendResponse(sa, h, [new NotifyPayload(NotifyType.TemporaryFailure)]);
+            return;
+        }
+        if (ikeRekey)
+        {
+            RekeyIkeSaAsResponder(sa, h, p, saPayload!);
             return;
         }
         if (saPayload is null || nonce is null || tsi is null || tsr is null)

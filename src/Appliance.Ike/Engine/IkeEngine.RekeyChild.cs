@@ -21,6 +21,15 @@ public sealed partial class IkeEngine
         return Now + rekey - TimeSpan.FromTicks((long)(rekey.Ticks * Options.RekeyJitter * share));
     }
 
+    /// <summary>Half to all of RekeyRetryDelay, at random, so two refused peers do not retry in lockstep.</summary>
+    private DateTimeOffset RetryTime()
+    {
+        Span<byte> b = stackalloc byte[2];
+        _random.Fill(b);
+        double share = 0.5 + BinaryPrimitives.ReadUInt16BigEndian(b) / (2.0 * ushort.MaxValue);
+        return Now + TimeSpan.FromTicks((long)(Options.RekeyRetryDelay.Ticks * share));
+    }
+
     /// <summary>Starts the first due Child SA rekey of an idle, established IKE SA; returns the next due time otherwise.</summary>
     private DateTimeOffset? RekeyDueChild(IkeSa sa, DateTimeOffset now)
     {
@@ -75,7 +84,7 @@ public sealed partial class IkeEngine
             if (fresh is null)
             {
                 _log.LogInformation("IKE SA {Spi:x16}: rekey of Child SA {In:x8} failed: {Why}", sa.LocalSpi, old.Info.InboundSpi, failure);
-                old.RekeyAt = Now + Options.RekeyRetryDelay;
+                old.RekeyAt = RetryTime();
                 return;
             }
             sa.Children.Add(fresh);
@@ -136,23 +145,28 @@ public sealed partial class IkeEngine
     /// by the side that made it; the old one is then deleted by the winner. If the peer already deleted the old
     /// SA, its rekey won and ours is redundant.
     /// </summary>
-    private static ChildSa SettleCollision(IkeSa sa, ChildSa old, ChildSa ours)
+    /// <remarks>
+    /// When the peer's new SA is the redundant one we name it in our DELETE as well: its creator should delete it,
+    /// but never learns it exists if our answer to its request was lost and the old SA is gone before it retransmits.
+    /// </remarks>
+    private static List<ChildSa> SettleCollision(IkeSa sa, ChildSa old, ChildSa ours)
     {
         if (!sa.Children.Contains(old))
-            return ours;
+            return [ours];
         if (old.PeerReplacement is { } theirs && sa.Children.Contains(theirs))
         {
             bool oursRedundant = ours.LowestNonce.AsSpan().SequenceCompareTo(theirs.LowestNonce) < 0;
-            return oursRedundant ? ours : old;
+            return oursRedundant ? [ours] : [old, theirs];
         }
-        return old;
+        return [old];
     }
 
-    private void SendDeleteChild(IkeSa sa, ChildSa child)
+    private void SendDeleteChild(IkeSa sa, List<ChildSa> children)
     {
-        child.Retiring = true;
+        foreach (ChildSa child in children)
+            child.Retiring = true;
         SendRequest(sa, ExchangeType.Informational, RequestKind.DeleteChildSa,
-            [new DeletePayload(ProtocolId.Esp, [child.Info.InboundSpi])]).Deleting = [child];
+            [new DeletePayload(ProtocolId.Esp, children.Select(c => c.Info.InboundSpi).ToList())]).Deleting = children;
     }
 
     private void FinishChildDelete(IkeSa sa, PendingRequest pending)

@@ -121,7 +121,7 @@ public sealed partial class IkeEngine
             _log.LogInformation("IKE SA {Spi:x16}: rekey refused or invalid ({Error}); retrying later", old.LocalSpi,
                 FirstError(p)?.NotifyType.ToString() ?? "bad response");
             if (old.State == IkeSaState.Established)
-                old.RekeyAt = Now + Options.RekeyRetryDelay;
+                old.RekeyAt = RetryTime();
             return;
         }
         var fresh = new IkeSa(true, rekey.NewInitiatorSpi, old.Local, old.Remote, Now)
@@ -161,6 +161,9 @@ public sealed partial class IkeEngine
                 SendDeleteIkeSa(fresh);
                 return;
             }
+            // Its initiator should delete it, but may never learn it exists if our answer to it was lost and
+            // the old SA is gone before a retransmission: delete it from here too (a second DELETE is harmless).
+            SendDeleteIkeSa(theirs);
         }
         if (old.Outstanding is null) SendDeleteIkeSa(old);
         else old.DeleteQueued = true;

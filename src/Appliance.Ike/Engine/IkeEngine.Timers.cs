@@ -67,9 +67,10 @@ public sealed partial class IkeEngine
     private void GiveUp(IkeSa sa, PendingRequest pending)
     {
         sa.Outstanding = null;
-        if (pending.Kind is RequestKind.DeleteIkeSa or RequestKind.Notify)
+        if (pending.Kind is RequestKind.DeleteIkeSa or RequestKind.Notify || sa.State == IkeSaState.Deleting)
         {
-            RemoveSa(sa, "peer did not answer our DELETE");
+            // Replaced by a rekey or on its way out anyway: silence here says nothing about the peer.
+            RemoveSa(sa, "peer did not answer on an IKE SA being deleted");
             return;
         }
         Counters.Increment(IkeCounter.PeerUnreachable);
