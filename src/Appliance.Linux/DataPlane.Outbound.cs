@@ -27,6 +27,7 @@ public sealed partial class DataPlane
             try
             {
                 int n = rx.Receive(_lan!.Fd, 0);
+                if (_held.Count > 0) ReleaseHeld(txEsp, txAh, udp);
                 for (int i = 0; i < n; i++) HandleLanPacket(rx.Packet(i), txEsp, txAh, udp);
                 Flush(txEsp, _wan!);
                 Flush(txAh, _wanAh!);
@@ -67,13 +68,14 @@ public sealed partial class DataPlane
         }
         if (ip.Version == 4 && _injector != null) Learn(frame, ip.Source);
         var sa = Volatile.Read(ref _outbound)[tunnel];
+        packet = packet[..ip.TotalLength];
         if (sa == null)
         {
-            Counters.Drop(DataPlaneDropReason.NoSa);
+            if (vnet.GsoKind != VirtioNetHeader.GsoNone || !vnet.TryCompleteChecksum(packet, Ethernet) || !_held.TryHold(tunnel, packet, _time.GetTimestamp()))
+                Counters.Drop(DataPlaneDropReason.NoSa);
             RaiseTrap(tunnel);
             return;
         }
-        packet = packet[..ip.TotalLength];
         var tx = sa.IsAh ? txAh : txEsp;
         var socket = sa.IsAh ? _wanAh! : _wan!;
         if (vnet.GsoKind == VirtioNetHeader.GsoNone)
@@ -96,6 +98,25 @@ public sealed partial class DataPlane
             if (tx.Count == tx.Capacity) Flush(tx, socket);
             int length = TcpSegmenter.WriteSegment(packet, headerLength, vnet.GsoSize, s, segments, tx.Slot(tx.Count)[Headroom..]);
             SealAndQueue(sa, tx, length, udp);
+        }
+    }
+
+    /// <summary>Sends the packets held for tunnels that now have an SA; counts the expired ones.</summary>
+    private void ReleaseHeld(PacketBatch txEsp, PacketBatch txAh, byte[] udp)
+    {
+        var outbound = Volatile.Read(ref _outbound);
+        long now = _time.GetTimestamp();
+        for (int tunnel = 0; tunnel < outbound.Length; tunnel++)
+        {
+            var sa = outbound[tunnel];
+            while (_held.TryTake(tunnel, now, onlyExpired: sa == null, out byte[] packet, out bool expired))
+            {
+                if (expired || sa == null) { Counters.Drop(DataPlaneDropReason.NoSa); continue; }
+                var tx = sa.IsAh ? txAh : txEsp;
+                if (tx.Count == tx.Capacity) Flush(tx, sa.IsAh ? _wanAh! : _wan!);
+                packet.CopyTo(tx.Slot(tx.Count)[Headroom..]);
+                SealAndQueue(sa, tx, packet.Length, udp);
+            }
         }
     }
 

@@ -29,6 +29,7 @@ public sealed partial class DataPlane : IDisposable
     private KillSwitch? _killSwitch;
     private readonly object _gate = new();
     private readonly long[] _lastTrap;
+    private readonly HeldPackets _held;
 
     private OutboundSa?[] _outbound;
     private Dictionary<uint, InboundSa> _inbound = new();
@@ -54,6 +55,7 @@ public sealed partial class DataPlane : IDisposable
         _spd = new Spd(options.Tunnels);
         _outbound = new OutboundSa?[_spd.Count];
         _lastTrap = new long[_spd.Count];
+        _held = new HeldPackets(_spd.Count, options.HoldPackets, options.HoldTime, time);
         for (int i = 0; i < _lastTrap.Length; i++) _lastTrap[i] = long.MinValue / 2;
     }
 

@@ -49,6 +49,12 @@ public sealed record DataPlaneOptions(string WanInterface, string LanInterface, 
     /// <summary>NAT keepalive period for UDP-encapsulated SAs (RFC 3948 §4; 20 s as strongSwan and iked).</summary>
     public TimeSpan NatKeepaliveInterval { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>Packets held per tunnel while it has no SA (sent once the SA is installed); 0 drops them at once.</summary>
+    public int HoldPackets { get; init; } = 8;
+
+    /// <summary>How long a held packet may wait for its SA before it is dropped (counted as NoSa).</summary>
+    public TimeSpan HoldTime { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>A trap tunnel raises <see cref="DataPlane.TrapTriggered"/> at most once per this period.</summary>
     public TimeSpan TrapHoldDown { get; init; } = TimeSpan.FromSeconds(1);
 }

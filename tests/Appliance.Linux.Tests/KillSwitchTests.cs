@@ -33,7 +33,7 @@ public sealed class KillSwitchTests(BoxTopology topo)
     public async Task Before_any_SA_nothing_leaves_in_clear_the_drop_is_counted_and_trap_fires()
     {
         Flush();
-        using var pair = new BoxPair(topo, BoxTopology.OptionsA(trap: true), BoxTopology.OptionsB());
+        using var pair = new BoxPair(topo, BoxTopology.OptionsA(trap: true) with { HoldPackets = 0 }, BoxTopology.OptionsB());
         var trapped = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         pair.A.TrapTriggered += name => trapped.TrySetResult(name);
         using var wan = new WanCapture(topo.BoxA, "wan0");
@@ -45,6 +45,27 @@ public sealed class KillSwitchTests(BoxTopology topo)
         Assert.True(pair.A.Counters.Drops(DataPlaneDropReason.NoSa) >= 2);
         Assert.Equal(0, wan.Count("net 10.0.0.0/8"));
         Assert.Contains(new KillSwitchRoute(BoxTopology.LanB, KillSwitchAction.Blackhole), pair.A.KillSwitchRoutes);
+    }
+
+    [Fact]
+    public void On_demand_the_first_packet_is_held_until_the_trap_brings_the_SA()
+    {
+        Flush();
+        using var pair = new BoxPair(topo, BoxTopology.OptionsA(trap: true), BoxTopology.OptionsB());
+        var sas = TestSas.Pair();
+        // Plays IKE: the trap fires, the exchange takes a while, then both SAs are installed.
+        pair.A.TrapTriggered += _ =>
+        {
+            Thread.Sleep(300);
+            pair.B.InstallSa(sas.B);
+            pair.A.InstallSa(sas.A);
+        };
+
+        var (ok, output) = BoxPair.Ping(topo.HostA, "10.2.0.2", count: 1, extra: "-W 3");
+
+        Assert.True(ok, output);
+        Assert.Equal(0, pair.A.Counters.Drops(DataPlaneDropReason.NoSa));
+        Assert.Equal(1, pair.A.Counters.TrapTriggers);
     }
 
     [Fact]
