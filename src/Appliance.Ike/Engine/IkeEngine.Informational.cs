@@ -50,6 +50,13 @@ public sealed partial class IkeEngine
         if (p.OfType<DeletePayload>().Any(d => d.Protocol == ProtocolId.Ike))
         {
             SendResponse(sa, h, []);
+            // A rekey collision the peer settled before our own answer arrived: this was the peer's redundant IKE SA
+            // and its Child SAs belong to the one our rekey is about to create, so park them on the old SA.
+            if (_sas.Values.FirstOrDefault(o => o.PeerReplacement == sa && o.Rekeying) is { } parent)
+            {
+                parent.Children.AddRange(sa.Children);
+                sa.Children.Clear();
+            }
             RemoveSa(sa, "deleted by peer");
             return;
         }
