@@ -12,7 +12,7 @@ namespace Appliance.Linux;
 public sealed partial class DataPlane
 {
     private const int WanSlotSize = 9216 + 128;
-    private const int MaxReceiveRounds = 4;
+    private const int MaxReceiveRounds = 8;
     private readonly object _udpGate = new();
     private PacketBatch? _udpDeliver4, _udpDeliver6;
     private byte[]? _udpRx;
@@ -45,7 +45,10 @@ public sealed partial class DataPlane
                         if (socket.Protocol == IpProtocol.Esp) HandleEsp(outer[..total], ihl, deliver4, deliver6, coalescer);
                         else HandleAh(outer[..total], ihl, deliver4, deliver6, coalescer);
                     }
-                    n = round < MaxReceiveRounds ? rx.Receive(socket.Fd, 0, wait: false) : 0;
+                    if (round >= MaxReceiveRounds) break;
+                    // The peer's batch is usually still arriving: a moment's spin gathers more of it.
+                    if (n < rx.Capacity) Thread.SpinWait(200);
+                    n = rx.Receive(socket.Fd, 0, wait: false);
                 }
                 FlushDeliveries(deliver4, deliver6, coalescer);
             }
