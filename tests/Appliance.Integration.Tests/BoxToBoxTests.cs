@@ -1,0 +1,119 @@
+using Appliance.Integration.Tests.Harness;
+using Xunit.Abstractions;
+
+namespace Appliance.Integration.Tests;
+
+/// <summary>
+/// Two boxes negotiate with each other (our IKE both ends) and carry the LANs' traffic as raw ESP
+/// (IP protocol 50). A capture on the WAN link is checked for cleartext, and tshark decrypts it with
+/// the key log.
+/// </summary>
+public sealed class BoxToBoxTests(ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData("aes256gcm16")]
+    [InlineData("chacha20poly1305")]
+    [InlineData("aes256-sha512")]
+    public void RawEsp_TunnelMode_PingAndTcp_NoCleartextOnWan(string esp)
+    {
+        using var topo = new BoxPairTopology();
+        string work = Directory.CreateTempSubdirectory("appliance-b2b-").FullName;
+        string capture = Path.Combine(work, "wan.pcap"), clearCapture = Path.Combine(work, "clear.pcap"), keyLog = Path.Combine(work, "keys");
+        // Two captures: every WAN packet whose outer header carries a LAN address (must stay empty, whole
+        // test), and a small sample of everything during the pings for tshark to decrypt.
+        using var clearDump = new BackgroundProcess("ip", "netns", "exec", topo.BoxB, "tcpdump", "-i", "wan0", "-U", "-w", clearCapture,
+            "net 192.168.1.0/24 or net 192.168.2.0/24");
+        using var tcpdump = new BackgroundProcess("ip", "netns", "exec", topo.BoxB, "tcpdump", "-i", "wan0", "-U", "-w", capture);
+        Thread.Sleep(800);
+        using var b = new ApplianceProcess(topo.BoxB, BoxPairTopology.Config(sideA: false, esp, start: "none"));
+        using var a = new ApplianceProcess(topo.BoxA, BoxPairTopology.Config(sideA: true, esp, start: "always", keyLog: keyLog));
+        try
+        {
+            Assert.True(Shell.WaitUntil(() => IkeInteropTests.Health(a) == "Up" && IkeInteropTests.Health(b) == "Up",
+                TimeSpan.FromSeconds(20)), "the boxes did not bring the tunnel up");
+            var ping = Netns.Try(topo.LanA, "ping", "-c", "5", "-i", "0.2", "-W", "2", BoxPairTopology.HostB);
+            output.WriteLine(ping.All);
+            Assert.True(ping.ExitCode == 0, "lanA → lanB ping failed: " + ping.All);
+            Assert.Equal(0, Netns.Try(topo.LanB, "ping", "-c", "3", "-i", "0.2", "-W", "2", BoxPairTopology.HostA).ExitCode);
+            tcpdump.Stop();
+            Netns.Exec(topo.LanB, "iperf3", "-s", "-1", "-D");
+            Thread.Sleep(300);
+            var tcp = Netns.Try(topo.LanA, "iperf3", "-c", BoxPairTopology.HostB, "-t", "2", "-f", "m");
+            output.WriteLine(tcp.All);
+            Assert.True(tcp.ExitCode == 0, "TCP through the tunnel failed: " + tcp.All);
+            clearDump.Stop();
+
+            // On the WAN: IKE and ESP (protocol 50) only, never a LAN address in clear.
+            string clear = Tshark(null, clearCapture, "ip");
+            Assert.True(clear.Trim().Length == 0, "cleartext LAN packets on the WAN:\n" + clear);
+            string espPackets = Tshark(null, capture, "esp && !udp");
+            Assert.True(espPackets.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length >= 10, "expected raw ESP on the WAN:\n" + espPackets);
+
+            if (esp != "chacha20poly1305") // tshark 4.0 cannot decrypt ChaCha20-Poly1305 ESP (TESTING.md §4)
+            {
+                string home = Path.Combine(work, "home"), profile = Path.Combine(home, ".config", "wireshark");
+                Directory.CreateDirectory(profile);
+                File.Copy(Path.Combine(keyLog, "esp_sa"), Path.Combine(profile, "esp_sa"));
+                string decrypted = Tshark(home, capture, "esp && icmp");
+                output.WriteLine(decrypted);
+                Assert.Contains("Echo (ping) request", decrypted);
+                Assert.Contains(BoxPairTopology.HostA, decrypted);
+            }
+        }
+        finally
+        {
+            output.WriteLine("---- box A ----\n" + a.Log);
+            output.WriteLine("---- box B ----\n" + b.Log);
+            try { Directory.Delete(work, true); } catch (IOException) { }
+        }
+    }
+
+    [Fact]
+    public void KillSwitch_NoCleartextWhileTunnelDown_AndAfterSigkill()
+    {
+        using var topo = new BoxPairTopology();
+        string work = Directory.CreateTempSubdirectory("appliance-ks-").FullName;
+        string capture = Path.Combine(work, "wan.pcap");
+        // The box-side forwarding a plain router would do is on: only the kill switch stands in the way.
+        Netns.Exec(topo.BoxA, "sysctl", "-qw", "net.ipv4.ip_forward=1");
+        Netns.Exec(topo.BoxB, "sysctl", "-qw", "net.ipv4.ip_forward=1");
+        using var tcpdump = new BackgroundProcess("ip", "netns", "exec", topo.BoxB, "tcpdump", "-i", "wan0", "-U", "-w", capture);
+        Thread.Sleep(800);
+        // Box A is configured but its peer never answers: no SA, ever.
+        using var a = new ApplianceProcess(topo.BoxA, BoxPairTopology.Config(sideA: true, "aes256gcm16", start: "always"));
+        try
+        {
+            Assert.True(a.WaitForControlSocket(TimeSpan.FromSeconds(15)), "box A did not start");
+            Thread.Sleep(500);
+            var ping = Netns.Try(topo.LanA, "ping", "-c", "3", "-i", "0.2", "-W", "1", BoxPairTopology.HostB);
+            Assert.NotEqual(0, ping.ExitCode);
+            a.Kill();
+            Assert.True(a.Process.HasExited, "box A survived SIGKILL");
+            var after = Netns.Try(topo.LanA, "ping", "-c", "3", "-i", "0.2", "-W", "1", BoxPairTopology.HostB);
+            Assert.NotEqual(0, after.ExitCode);
+            string routes = Netns.Exec(topo.BoxA, "ip", "route", "show", "table", "all");
+            output.WriteLine(routes);
+            Assert.Contains("blackhole 192.168.2.0/24", routes);
+            tcpdump.Stop();
+            string clear = Tshark(null, capture, "ip.addr == 192.168.1.0/24 || ip.addr == 192.168.2.0/24");
+            Assert.True(clear.Trim().Length == 0, "cleartext LAN packets on the WAN:\n" + clear);
+        }
+        finally
+        {
+            output.WriteLine("---- box A ----\n" + a.Log);
+            try { Directory.Delete(work, true); } catch (IOException) { }
+        }
+    }
+
+    internal static string Tshark(string? home, string capture, string filter)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("tshark") { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (home is not null) psi.Environment["HOME"] = home;
+        foreach (string arg in (string[])["-n", "-r", capture, "-o", "esp.enable_encryption_decode:TRUE", "-Y", filter])
+            psi.ArgumentList.Add(arg);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        string stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return stdout;
+    }
+}
