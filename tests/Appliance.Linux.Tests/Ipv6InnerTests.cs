@@ -1,0 +1,46 @@
+using System.Net;
+using Appliance.Linux.Policy;
+using Appliance.Linux.Routing;
+using Appliance.Linux.Tests.Harness;
+
+namespace Appliance.Linux.Tests;
+
+/// <summary>IPv6 LANs through an ESP tunnel between IPv4 WAN addresses (inner IPv6, next header 41).</summary>
+[Collection(NetnsCollection.Name)]
+public sealed class Ipv6InnerTests(BoxTopology topo)
+{
+    private static readonly IPNetwork LanA6 = IPNetwork.Parse("fd01::/64"), LanB6 = IPNetwork.Parse("fd02::/64");
+
+    [Fact]
+    public void Ipv6_ping_crosses_the_tunnel_and_ipv6_is_blackholed_too()
+    {
+        AddV6(topo.HostA, "eth0", "fd01::2/64", gateway: "fd01::1");
+        AddV6(topo.BoxA, "lan0", "fd01::1/64");
+        AddV6(topo.BoxB, "lan0", "fd02::1/64");
+        AddV6(topo.HostB, "eth0", "fd02::2/64", gateway: "fd02::1");
+        var a = new DataPlaneOptions("wan0", "lan0", [new TunnelPolicy("b", [BoxTopology.LanA, LanA6], [BoxTopology.LanB, LanB6], [], false)]);
+        var b = new DataPlaneOptions("wan0", "lan0", [new TunnelPolicy("a", [BoxTopology.LanB, LanB6], [BoxTopology.LanA, LanA6], [], false)]);
+        using var pair = new BoxPair(topo, a, b);
+        var (sa, sb) = TestSas.Pair();
+        pair.Install((sa with { LocalTs = [BoxTopology.LanA, LanA6], RemoteTs = [BoxTopology.LanB, LanB6] },
+            sb with { LocalTs = [BoxTopology.LanB, LanB6], RemoteTs = [BoxTopology.LanA, LanA6] }));
+        using var wan = new WanCapture(topo.BoxA, "wan0");
+
+        var (ok, output) = BoxPair.Ping(topo.HostA, "fd02::2");
+        var (back, backOutput) = BoxPair.Ping(topo.HostB, "fd01::2");
+
+        Assert.True(ok, output);
+        Assert.True(back, backOutput);
+        // (The WAN link carries its own link-local IPv6 chatter; none of the LANs' addresses may appear.)
+        Assert.Equal(0, wan.Count("ip6 and (net fd01::/64 or net fd02::/64)"));
+        Assert.True(wan.Count("esp") >= 12);
+        Assert.Contains(new KillSwitchRoute(LanB6, KillSwitchAction.Blackhole), pair.A.KillSwitchRoutes);
+        Assert.Contains("lookup 161", NetNs.ShOk($"ip -n {topo.BoxA} -6 rule show"));
+    }
+
+    private static void AddV6(string ns, string dev, string cidr, string? gateway = null)
+    {
+        NetNs.Sh($"ip -n {ns} -6 addr add {cidr} dev {dev} nodad");
+        if (gateway != null) NetNs.Sh($"ip -n {ns} -6 route replace default via {gateway}");
+    }
+}
