@@ -109,6 +109,24 @@ public sealed partial class CharonPeer : IDisposable
                                  remote_ts = 10.1.0.0/16
                                  esp_proposals = {{esp}} } }
               }
+              fast {
+                local_addrs = {{CharonAddress}}
+                remote_addrs = {{EngineAddress}}
+                proposals = {{ike}}
+                rekey_time = 9s
+                over_time = 60s
+                rand_time = 2s
+                local { auth = psk
+                        id = b.example.com }
+                remote { auth = psk
+                         id = fast.example.com }
+                children { fastnet { local_ts = 10.2.0.0/16
+                                     remote_ts = 10.1.0.0/16
+                                     rekey_time = 5s
+                                     life_time = 60s
+                                     rand_time = 1s
+                                     esp_proposals = {{esp}} } }
+              }
               wrongpsk {
                 local_addrs = {{CharonAddress}}
                 remote_addrs = {{EngineAddress}}
@@ -126,6 +144,9 @@ public sealed partial class CharonPeer : IDisposable
               ike-box { id-1 = a.example.com
                         id-2 = b.example.com
                         secret = "{{Psk}}" }
+              ike-fast { id-1 = fast.example.com
+                         id-2 = b.example.com
+                         secret = "{{Psk}}" }
               ike-liar { id-1 = liar.example.com
                          secret = "not-the-secret-the-liar-uses" }
             }

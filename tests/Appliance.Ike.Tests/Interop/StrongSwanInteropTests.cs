@@ -173,6 +173,36 @@ public sealed class StrongSwanInteropTests(CharonPeer charon, Xunit.Abstractions
     }
 
     [Fact]
+    public void Both_sides_rekeying_child_and_ike_sas_every_few_seconds_stay_in_step_with_charon()
+    {
+        // charon's "fast" connection rekeys its IKE SA every ~9 s and the Child SA every ~5 s (minus rand_time);
+        // we rekey the Child SA every ~4 s and the IKE SA every ~11 s: collisions of every kind happen.
+        var options = new IkeEngineOptions { ChildSaRekeyTime = TimeSpan.FromSeconds(4), IkeSaRekeyTime = TimeSpan.FromSeconds(11) };
+        using var host = new UdpEngineHost(charon, Config("aes128-sha256-modp2048", "aes128-sha256", localId: "fast.example.com"), options);
+        host.Engine.Initiate("t");
+        Assert.True(host.RunUntil(() => host.Events.OfType<ChildSaEstablished>().Any(), Timeout));
+        host.RunUntil(() => false, TimeSpan.FromSeconds(30));
+        host.RunUntil(() => host.Engine.GetStatus().Tunnels[0].IkeSa is { State: IkeSaState.Established } && host.Engine.Tick() is not null, Timeout);
+
+        Assert.Empty(host.Events.OfType<PeerUnreachable>());
+        Assert.Equal(0, host.Engine.Counters[IkeCounter.InternalError]);
+        string summary = string.Join(", ", host.Events.GroupBy(e => e.GetType().Name).Select(g => $"{g.Key}={g.Count()}"))
+            + " | " + string.Join(", ", host.Engine.Counters.Snapshot().Values.Where(kv => kv.Value > 0).Select(kv => $"{kv.Key}={kv.Value}"))
+            + " | " + string.Join(" ; ", host.Events.Select(e => e.ToString().Split(", Suite")[0].Split(", Child = ")[0]));
+        output.WriteLine(summary.Split(" | ")[0] + " | " + summary.Split(" | ")[1]);
+        Assert.True(host.Events.OfType<IkeSaDeleted>().Count() >= 3, "IKE SAs were rekeyed: " + summary);
+        Assert.True(host.Events.OfType<ChildSaDeleted>().Count() >= 5, "Child SAs were rekeyed: " + summary);
+        TunnelStatus ours = host.Engine.GetStatus().Tunnels[0];
+        string sas = charon.Swanctl("--list-sas --ike fast");
+        Assert.Contains($"{ours.IkeSa!.InitiatorSpi:x16}_i", sas);
+        ChildSaStatus child = Assert.Single(ours.ChildSas);
+        Assert.Contains($"in  {child.OutboundSpi:x8}", sas);
+        Assert.Contains($"out {child.InboundSpi:x8}", sas);
+        host.Engine.Terminate("t");
+        Assert.True(host.RunUntil(() => host.Engine.GetStatus().Tunnels[0].IkeSa is null, Timeout));
+    }
+
+    [Fact]
     public void Wrong_psk_is_refused_by_charon_with_AUTHENTICATION_FAILED()
     {
         using var host = new UdpEngineHost(charon, Config("aes256gcm16-prfsha256-curve25519", "aes256gcm16", localId: "liar.example.com"));
