@@ -48,6 +48,28 @@ public sealed class IkeOptions
 
     /// <summary>UDP port for NAT traversal (4500).</summary>
     public int NatTraversalPort { get; set; } = 4500;
+
+    /// <summary>Rekey Child SAs this long after they were made (strongSwan's rekey_time for children: 1 h).</summary>
+    public TimeSpan? RekeyTime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Rekey IKE SAs this long after they were made (strongSwan's IKE rekey_time: 4 h).</summary>
+    public TimeSpan? IkeRekeyTime { get; set; } = TimeSpan.FromHours(4);
+
+    /// <summary>
+    /// Dead peer detection interval. On by default (30 s): an unattended branch box must notice a
+    /// rebooted or unreachable HQ by itself. "00:00:00" turns it off.
+    /// </summary>
+    public TimeSpan? Dpd { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long to wait before re-initiating after the peer became unreachable.</summary>
+    public TimeSpan RestartDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long to wait before trying again after an authentication or proposal failure.</summary>
+    public TimeSpan AuthFailureRetry { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>First retransmission timeout (RFC 7296 §2.4; strongSwan: 4 s, then × 1.8 each try, 5 tries).</summary>
+    public TimeSpan RetransmitTimeout { get; set; } = TimeSpan.FromSeconds(4);
+    public int RetransmitTries { get; set; } = 5;
 }
 
 public sealed class TunnelOptions
@@ -67,4 +89,10 @@ public sealed class TunnelOptions
     public string Start { get; set; } = "always";
     public string Mode { get; set; } = "tunnel";
     public string Encapsulation { get; set; } = "auto";
+
+    /// <summary>
+    /// What to do when the peer stops answering (DPD or retransmission timeout): restart (re-initiate;
+    /// default for Start: always), clear (forget the tunnel until traffic or a command), trap (wait for traffic).
+    /// </summary>
+    public string? DpdAction { get; set; }
 }

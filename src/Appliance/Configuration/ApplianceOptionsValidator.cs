@@ -14,6 +14,7 @@ public static class ApplianceOptionsValidator
     private static readonly string[] Modes = ["tunnel", "transport"];
     private static readonly string[] Encapsulations = ["auto", "udp", "none"];
     private static readonly string[] AuthMethods = ["psk", "cert"];
+    private static readonly string[] DpdActions = ["restart", "clear", "trap"];
 
     public static IReadOnlyList<string> Validate(ApplianceOptions options)
     {
@@ -26,6 +27,14 @@ public static class ApplianceOptionsValidator
             errors.Add($"{root}:Ike:Port: must be 1-65535 (got {options.Ike.Port})");
         if (options.Ike.NatTraversalPort is < 1 or > 65535 || options.Ike.NatTraversalPort == options.Ike.Port)
             errors.Add($"{root}:Ike:NatTraversalPort: must be 1-65535 and differ from Ike:Port (got {options.Ike.NatTraversalPort})");
+        if (options.Ike.RetransmitTries is < 1 or > 20)
+            errors.Add($"{root}:Ike:RetransmitTries: must be 1-20 (got {options.Ike.RetransmitTries})");
+        if (options.Ike.RetransmitTimeout <= TimeSpan.Zero)
+            errors.Add($"{root}:Ike:RetransmitTimeout: must be positive (got {options.Ike.RetransmitTimeout})");
+        if (options.Ike.RekeyTime is { } rekey && rekey != TimeSpan.Zero && rekey < TimeSpan.FromSeconds(10))
+            errors.Add($"{root}:Ike:RekeyTime: at least 00:00:10, or 00:00:00 for off (got {rekey})");
+        if (options.Ike.IkeRekeyTime is { } ikeRekey && ikeRekey != TimeSpan.Zero && ikeRekey < TimeSpan.FromSeconds(10))
+            errors.Add($"{root}:Ike:IkeRekeyTime: at least 00:00:10, or 00:00:00 for off (got {ikeRekey})");
         if (options.Wan.Address is { } wanAddress && !IPAddress.TryParse(wanAddress, out _))
             errors.Add($"{root}:Wan:Address: '{wanAddress}' is not an IP address");
 
@@ -72,6 +81,7 @@ public static class ApplianceOptionsValidator
         OneOf(errors, $"{key}:Start", t.Start, StartActions);
         OneOf(errors, $"{key}:Mode", t.Mode, Modes);
         OneOf(errors, $"{key}:Encapsulation", t.Encapsulation, Encapsulations);
+        if (t.DpdAction is not null) OneOf(errors, $"{key}:DpdAction", t.DpdAction, DpdActions);
         if (t.RemoteAddress == "%any" && t.Start == "always")
             errors.Add($"{key}:Start: 'always' needs a RemoteAddress to initiate to; use 'none' with %any");
     }

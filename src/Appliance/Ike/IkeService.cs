@@ -28,6 +28,9 @@ public sealed class IkeService : IHostedService, IDisposable
     private readonly KeyLogWriter? _keyLog;
     private readonly IChildSaSink _childSaSink;
     private readonly Board.LivenessWatchdog _watchdog;
+    private readonly TimeProvider _time;
+    private readonly Dictionary<string, DateTimeOffset> _restartAt = new(StringComparer.Ordinal);
+    private volatile bool _stopping;
     private Socket? _ike, _natT;
     private IPAddress? _local;
 
@@ -38,13 +41,25 @@ public sealed class IkeService : IHostedService, IDisposable
         _health = health;
         _childSaSink = childSaSink;
         _watchdog = watchdog;
+        _time = time;
         _logger = loggers.CreateLogger<IkeService>();
-        var engineOptions = new IkeEngineOptions { IkePort = _options.Ike.Port, NatTPort = _options.Ike.NatTraversalPort };
+        var engineOptions = new IkeEngineOptions
+        {
+            IkePort = _options.Ike.Port,
+            NatTPort = _options.Ike.NatTraversalPort,
+            RetransmitTimeout = _options.Ike.RetransmitTimeout,
+            RetransmitTries = _options.Ike.RetransmitTries,
+            DpdDelay = OffIfZero(_options.Ike.Dpd),
+            ChildSaRekeyTime = OffIfZero(_options.Ike.RekeyTime),
+            IkeSaRekeyTime = OffIfZero(_options.Ike.IkeRekeyTime),
+        };
         _engine = new IkeEngine(time, SystemIkeRandom.Instance, loggers.CreateLogger<IkeEngine>(), engineOptions);
         if (_options.KeyLog is { } keyLogDirectory)
             _keyLog = new KeyLogWriter(keyLogDirectory, _logger);
         commands.Reinitiate += ReinitiateAll;
     }
+
+    private static TimeSpan? OffIfZero(TimeSpan? t) => t is { } v && v > TimeSpan.Zero ? v : null;
 
     public IkeStatus Status()
     {
@@ -77,8 +92,10 @@ public sealed class IkeService : IHostedService, IDisposable
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        _stopping = true;
         lock (_gate)
         {
+            _restartAt.Clear();
             foreach (var name in _options.Tunnels.Keys) _engine.Terminate(name);
             Flush();
         }
@@ -93,6 +110,10 @@ public sealed class IkeService : IHostedService, IDisposable
         try { await Task.WhenAll(_loops).WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None); }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException or ObjectDisposedException or SocketException) { }
     }
+
+    /// <summary>Whether the tunnel still has an established IKE SA (an old SA deleted after a rekey leaves one).</summary>
+    private bool HasIkeSa(string tunnel) =>
+        _engine.GetStatus().Tunnels.Any(t => t.Name == tunnel && t.IkeSa is { State: IkeSaState.Established });
 
     private bool AnyIkeSa()
     {
@@ -190,6 +211,7 @@ public sealed class IkeService : IHostedService, IDisposable
             TimeSpan? next;
             lock (_gate)
             {
+                RunDueRestarts();
                 next = _engine.Tick();
                 Flush();
             }
@@ -198,6 +220,36 @@ public sealed class IkeService : IHostedService, IDisposable
             TimeSpan wait = next is { } n && n < TimeSpan.FromSeconds(1) ? (n < TimeSpan.Zero ? TimeSpan.Zero : n) : TimeSpan.FromSeconds(1);
             try { await _wake.WaitAsync(wait, _stop.Token); }
             catch (OperationCanceledException) { return; }
+        }
+    }
+
+    /// <summary>
+    /// The tunnel went away without us asking: bring it back per its DpdAction. Failures that will not fix
+    /// themselves (a wrong key, no common proposal) are retried slowly, so a corrected HQ is picked up
+    /// without a technician, yet the box does not hammer HQ.
+    /// </summary>
+    private void ScheduleRestart(string tunnel, bool configurationFailure)
+    {
+        if (_stopping || !_options.Tunnels.TryGetValue(tunnel, out var t) || t.RemoteAddress == "%any") return;
+        string action = t.DpdAction ?? (t.Start == "always" ? "restart" : "clear");
+        if (action != "restart") return;
+        TimeSpan delay = configurationFailure ? _options.Ike.AuthFailureRetry : _options.Ike.RestartDelay;
+        var at = _time.GetUtcNow() + delay;
+        if (_restartAt.TryGetValue(tunnel, out var existing) && existing <= at) return;
+        _restartAt[tunnel] = at;
+        _logger.LogInformation("{Tunnel}: re-initiating in {Delay}", tunnel, delay);
+    }
+
+    private void RunDueRestarts()
+    {
+        if (_restartAt.Count == 0) return;
+        var now = _time.GetUtcNow();
+        foreach (var (tunnel, at) in _restartAt.ToArray())
+        {
+            if (at > now) continue;
+            _restartAt.Remove(tunnel);
+            _health.Set(tunnel, TunnelHealthState.Negotiating);
+            _engine.Initiate(tunnel);
         }
     }
 
@@ -242,6 +294,7 @@ public sealed class IkeService : IHostedService, IDisposable
                     s.TunnelName, s.InitiatorSpi, s.ResponderSpi, s.Remote, s.Suite, s.NatDetected ? ", NAT detected" : "");
                 _keyLog?.Write(s.Keys);
                 _health.Set(s.TunnelName, TunnelHealthState.Negotiating);
+                _restartAt.Remove(s.TunnelName);
                 break;
             case ChildSaEstablished c:
                 _logger.LogInformation("{Tunnel}: Child SA {SpiIn:x8}_i {SpiOut:x8}_o installed ({Suite}, {Local} === {Remote})",
@@ -257,27 +310,39 @@ public sealed class IkeService : IHostedService, IDisposable
                 break;
             case IkeSaDeleted d:
                 _logger.LogInformation("{Tunnel}: IKE SA {SpiI:x16}_i {SpiR:x16}_r deleted ({Reason})", d.TunnelName, d.InitiatorSpi, d.ResponderSpi, d.Reason);
-                _health.Set(d.TunnelName, TunnelHealthState.Down);
+                if (!HasIkeSa(d.TunnelName))
+                {
+                    _health.Set(d.TunnelName, TunnelHealthState.Down);
+                    ScheduleRestart(d.TunnelName, configurationFailure: false);
+                }
                 break;
             case AuthenticationFailed f:
                 _logger.LogError("{Tunnel}: authentication failed: {Detail}", f.TunnelName, f.Detail);
                 _health.Set(f.TunnelName, TunnelHealthState.AuthFailed);
+                ScheduleRestart(f.TunnelName, configurationFailure: true);
                 break;
             case NoProposalChosen n:
                 _logger.LogError("{Tunnel}: no proposal chosen: {Detail}", n.TunnelName, n.Detail);
                 _health.Set(n.TunnelName, TunnelHealthState.NoProposal);
+                ScheduleRestart(n.TunnelName, configurationFailure: true);
                 break;
             case PeerUnreachable p:
                 _logger.LogWarning("{Tunnel}: peer unreachable: {Detail}", p.TunnelName, p.Detail);
                 _health.Set(p.TunnelName, TunnelHealthState.PeerUnreachable);
+                ScheduleRestart(p.TunnelName, configurationFailure: false);
                 break;
             case TrafficSelectorsUnacceptable t:
                 _logger.LogError("{Tunnel}: traffic selectors unacceptable: {Detail}", t.TunnelName, t.Detail);
                 _health.Set(t.TunnelName, TunnelHealthState.Down);
+                ScheduleRestart(t.TunnelName, configurationFailure: true);
                 break;
             case IkeSaFailed f:
                 _logger.LogWarning("{Tunnel}: IKE SA failed: {Detail}", f.TunnelName, f.Detail);
-                _health.Set(f.TunnelName, TunnelHealthState.Down);
+                if (!HasIkeSa(f.TunnelName))
+                {
+                    _health.Set(f.TunnelName, TunnelHealthState.Down);
+                    ScheduleRestart(f.TunnelName, configurationFailure: false);
+                }
                 break;
             default:
                 _logger.LogDebug("{Tunnel}: {Event}", e.TunnelName, e.GetType().Name);
