@@ -61,8 +61,9 @@ public sealed class LifecycleTests(ITestOutputHelper output)
             Assert.Contains("CREATE_CHILD_SA", hq.Log);
             using var status = box.Status();
             var drops = status.RootElement.GetProperty("drops");
-            Assert.Equal(0, drops.GetProperty("unknownSpi").GetInt64());
-            Assert.Equal(0, drops.GetProperty("noSa").GetInt64());
+            output.WriteLine("drops: " + drops.GetRawText());
+            foreach (string reason in (string[])["unknownSpi", "noSa"])
+                Assert.Equal(0, drops.TryGetProperty(reason, out var n) ? n.GetInt64() : 0);
             Assert.DoesNotContain("received ESP packet with unknown SPI", hq.Log);
         }
         finally
