@@ -110,6 +110,7 @@ public sealed partial class IkeEngine
             return;
         static byte[] Lowest(IkeSa s) => s.NonceI.AsSpan().SequenceCompareTo(s.NonceR) <= 0 ? s.NonceI : s.NonceR;
         IkeSa redundant = Lowest(sa).AsSpan().SequenceCompareTo(Lowest(other)) < 0 ? sa : other;
+        redundant.Replaced = true;
         if (!redundant.IsInitiator)
             return;
         _log.LogInformation("IKE SA {Spi:x16} of '{Tunnel}' duplicates another after simultaneous initiation; deleting it",

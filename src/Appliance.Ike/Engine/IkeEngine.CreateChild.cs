@@ -127,8 +127,8 @@ public sealed partial class IkeEngine
         sa.Children.Add(child);
         if (old is not null)
         {
-            if (old.Rekeying) old.PeerReplacement = child; // a collision, settled when our own rekey completes
-            else old.Retiring = true;                       // the peer deletes it next
+            if (old.Rekeying) (old.PeerReplacement, child.Replaced) = (child, true); // a collision: one of two new SAs goes
+            else (old.Retiring, old.Replaced) = (true, true); // the peer deletes it next
         }
         _log.LogInformation("IKE SA {Spi:x16}: Child SA {In:x8}/{Out:x8} created{Rekey}", sa.LocalSpi, inbound, outbound,
             old is null ? "" : $" rekeying {old.Info.InboundSpi:x8}");

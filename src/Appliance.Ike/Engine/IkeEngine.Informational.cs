@@ -69,6 +69,7 @@ public sealed partial class IkeEngine
             return;
         }
         var response = new List<IkePayload>();
+        var deleted = new List<ChildSa>();
         foreach (DeletePayload d in p.OfType<DeletePayload>().Where(d => d.Protocol is ProtocolId.Esp or ProtocolId.Ah))
         {
             // The peer names its inbound SPIs, i.e. our outbound ones; we answer with our inbound ones (§1.4.1).
@@ -79,12 +80,16 @@ public sealed partial class IkeEngine
                 if (child is null)
                     continue;
                 sa.Children.Remove(child);
+                deleted.Add(child);
                 ours.Add(child.Info.InboundSpi);
-                Raise(new ChildSaDeleted(sa.TunnelName, child.Info.InboundSpi, child.Info.OutboundSpi, "deleted by peer"));
             }
             if (ours.Count > 0)
                 response.Add(new DeletePayload(d.Protocol, ours));
         }
+        // A Child SA that leaves a sibling behind was replaced (rekey, collision), not torn down.
+        foreach (ChildSa child in deleted)
+            Raise(new ChildSaDeleted(sa.TunnelName, child.Info.InboundSpi, child.Info.OutboundSpi, "deleted by peer",
+                child.Replaced || sa.Children.Count > 0));
         SendResponse(sa, h, response);
     }
 

@@ -103,10 +103,12 @@ public sealed partial class IkeEngine
     private void RemoveSa(IkeSa sa, string reason)
     {
         foreach (ChildSa child in sa.Children)
-            Raise(new ChildSaDeleted(sa.TunnelName, child.Info.InboundSpi, child.Info.OutboundSpi, reason));
+            Raise(new ChildSaDeleted(sa.TunnelName, child.Info.InboundSpi, child.Info.OutboundSpi, reason, child.Replaced || sa.Replaced));
         sa.Children.Clear();
+        if (sa.Rekeying && sa.PeerReplacement is { } successor && _sas.ContainsKey(successor.LocalSpi))
+            successor.Replaced = false; // our colliding rekey died with this SA: the peer's new SA is the survivor
         if (sa.State != IkeSaState.Connecting)
-            Raise(new IkeSaDeleted(sa.TunnelName, sa.InitiatorSpi, sa.ResponderSpi, reason));
+            Raise(new IkeSaDeleted(sa.TunnelName, sa.InitiatorSpi, sa.ResponderSpi, reason, sa.Replaced));
         _sas.Remove(sa.LocalSpi);
         _log.LogInformation("IKE SA {SpiI:x16}_i {SpiR:x16}_r of '{Tunnel}' removed: {Reason}", sa.InitiatorSpi, sa.ResponderSpi, sa.TunnelName, reason);
         sa.Dispose();

@@ -156,6 +156,7 @@ public sealed partial class IkeEngine
         if (old.PeerReplacement is { } theirs && sa.Children.Contains(theirs))
         {
             bool oursRedundant = ours.LowestNonce.AsSpan().SequenceCompareTo(theirs.LowestNonce) < 0;
+            theirs.Replaced = !oursRedundant;
             return oursRedundant ? [ours] : [old, theirs];
         }
         return [old];
@@ -164,7 +165,7 @@ public sealed partial class IkeEngine
     private void SendDeleteChild(IkeSa sa, List<ChildSa> children)
     {
         foreach (ChildSa child in children)
-            child.Retiring = true;
+            (child.Retiring, child.Replaced) = (true, true);
         SendRequest(sa, ExchangeType.Informational, RequestKind.DeleteChildSa,
             [new DeletePayload(ProtocolId.Esp, children.Select(c => c.Info.InboundSpi).ToList())]).Deleting = children;
     }
@@ -175,7 +176,7 @@ public sealed partial class IkeEngine
         {
             if (!sa.Children.Remove(child))
                 continue; // the peer's own DELETE for it crossed ours
-            Raise(new ChildSaDeleted(sa.TunnelName, child.Info.InboundSpi, child.Info.OutboundSpi, "rekeyed"));
+            Raise(new ChildSaDeleted(sa.TunnelName, child.Info.InboundSpi, child.Info.OutboundSpi, "rekeyed", Replaced: true));
         }
     }
 }

@@ -78,8 +78,9 @@ public sealed partial class IkeEngine
         // The peer deletes the old IKE SA next; until then it only answers, it starts nothing. If we are
         // rekeying it too, the collision is settled when our own response arrives.
         if (old.Rekeying)
-            old.PeerReplacement = fresh;
+            (old.PeerReplacement, fresh.Replaced) = (fresh, true); // a collision: one of the two new SAs goes
         old.State = IkeSaState.Deleting;
+        old.Replaced = true;
         _sas.Add(fresh.ResponderSpi, fresh);
         _log.LogInformation("IKE SA {Old:x16} of '{Tunnel}' rekeyed to {SpiI:x16}_i {SpiR:x16}_r ({Suite})",
             old.LocalSpi, config.Name, fresh.InitiatorSpi, fresh.ResponderSpi, fresh.SuiteName);
@@ -143,6 +144,7 @@ public sealed partial class IkeEngine
         fresh.RekeyAt = Options.IkeSaRekeyTime is { } t ? NextRekeyTime(t) : null;
         fresh.Children.AddRange(old.Children);
         old.Children.Clear();
+        old.Replaced = true;
         _sas.Add(fresh.InitiatorSpi, fresh);
         _log.LogInformation("IKE SA {Old:x16} of '{Tunnel}' rekeyed to {SpiI:x16}_i {SpiR:x16}_r ({Suite})",
             old.LocalSpi, fresh.TunnelName, fresh.InitiatorSpi, fresh.ResponderSpi, fresh.SuiteName);
@@ -154,6 +156,7 @@ public sealed partial class IkeEngine
         {
             bool oursRedundant = fresh.LowestNonce.AsSpan().SequenceCompareTo(theirs.LowestNonce) < 0;
             IkeSa survivor = oursRedundant ? theirs : fresh, loser = oursRedundant ? fresh : theirs;
+            (survivor.Replaced, loser.Replaced) = (false, true);
             survivor.Children.AddRange(loser.Children);
             loser.Children.Clear();
             if (oursRedundant)

@@ -23,13 +23,16 @@ public sealed record IkeSaKeyInfo(ulong InitiatorSpi, ulong ResponderSpi, byte[]
 public sealed record IkeSaEstablished(string TunnelName, ulong InitiatorSpi, ulong ResponderSpi, bool IsInitiator,
     string Suite, IPEndPoint Local, IPEndPoint Remote, IkeIdentity RemoteId, bool NatDetected, IkeSaKeyInfo Keys) : IkeEvent(TunnelName);
 
-public sealed record IkeSaDeleted(string TunnelName, ulong InitiatorSpi, ulong ResponderSpi, string Reason) : IkeEvent(TunnelName);
+/// <param name="Replaced">True when another IKE SA carries the tunnel on (rekey, duplicate after simultaneous
+/// initiation): not a tunnel outage.</param>
+public sealed record IkeSaDeleted(string TunnelName, ulong InitiatorSpi, ulong ResponderSpi, string Reason, bool Replaced = false) : IkeEvent(TunnelName);
 
 /// <param name="RekeyOfInboundSpi">When the peer rekeyed a Child SA (RFC 7296 §1.3.3): the inbound SPI of the SA this
 /// one replaces. Both stay installed until the peer deletes the old one (a ChildSaDeleted follows).</param>
 public sealed record ChildSaEstablished(string TunnelName, ChildSaInfo Child, uint? RekeyOfInboundSpi = null) : IkeEvent(TunnelName);
 
-public sealed record ChildSaDeleted(string TunnelName, uint InboundSpi, uint OutboundSpi, string Reason) : IkeEvent(TunnelName);
+/// <param name="Replaced">True when a newer Child SA (rekey) takes over the traffic: not a tunnel outage.</param>
+public sealed record ChildSaDeleted(string TunnelName, uint InboundSpi, uint OutboundSpi, string Reason, bool Replaced = false) : IkeEvent(TunnelName);
 
 /// <summary>
 /// The peer's address or port changed (NAT rebinding, or the float to 4500 after the Child SAs were made):

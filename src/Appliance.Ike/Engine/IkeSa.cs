@@ -57,6 +57,8 @@ internal sealed class ChildSa(ChildSaInfo info, DateTimeOffset establishedAt, by
     public bool Rekeying { get; set; }
     /// <summary>Replaced or being deleted: no more rekeys, a DELETE is coming.</summary>
     public bool Retiring { get; set; }
+    /// <summary>A newer Child SA took over its traffic (rekey).</summary>
+    public bool Replaced { get; set; }
     /// <summary>The SA the peer made when it rekeyed this one while we did too (a collision).</summary>
     public ChildSa? PeerReplacement { get; set; }
 
@@ -83,6 +85,8 @@ internal sealed class IkeSa : IDisposable
     public IkeSaState State { get; set; } = IkeSaState.Connecting;
     /// <summary>When we start rekeying this IKE SA ourselves; null: never.</summary>
     public DateTimeOffset? RekeyAt { get; set; }
+    /// <summary>A successor IKE SA carries the tunnel (rekey or duplicate): deleting this one is no outage.</summary>
+    public bool Replaced { get; set; }
     /// <summary>Our IKE SA rekey is in flight on this SA.</summary>
     public bool Rekeying { get; set; }
     /// <summary>The IKE SA the peer made when it rekeyed this one while we did too (§2.8.2).</summary>

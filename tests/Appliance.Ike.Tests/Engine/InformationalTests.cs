@@ -24,9 +24,10 @@ public class InformationalTests
         peers.A.Terminate("to-b");
         Assert.Equal(IkeSaState.Deleting, peers.A.GetStatus().Tunnels[0].IkeSa!.State);
         peers.Pump();
-        peers.Single<IkeSaDeleted>(peers.EventsA);
+        Assert.False(peers.Single<IkeSaDeleted>(peers.EventsA).Replaced); // a real teardown
         peers.Single<IkeSaDeleted>(peers.EventsB);
         ChildSaDeleted childA = peers.Single<ChildSaDeleted>(peers.EventsA);
+        Assert.False(childA.Replaced);
         ChildSaDeleted childB = peers.Single<ChildSaDeleted>(peers.EventsB);
         Assert.Equal(childA.InboundSpi, childB.OutboundSpi);
         Assert.Null(peers.A.GetStatus().Tunnels[0].IkeSa);

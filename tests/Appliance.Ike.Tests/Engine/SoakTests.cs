@@ -65,6 +65,11 @@ public class SoakTests
         ChildSaInfo kb = peers.EventsB.OfType<ChildSaEstablished>().Single(e => e.Child.InboundSpi == cb.InboundSpi).Child;
         Assert.Equal(ka.Outbound.EncryptionKey, kb.Inbound.EncryptionKey);
         Assert.Equal(ka.Inbound.IntegrityKey, kb.Outbound.IntegrityKey);
+        // No deletion during two hours of rekeying was an outage: each one said a successor carries on.
+        Assert.All(peers.EventsA.OfType<IkeSaDeleted>(), e => Assert.True(e.Replaced, e.ToString()));
+        Assert.All(peers.EventsB.OfType<IkeSaDeleted>(), e => Assert.True(e.Replaced, e.ToString()));
+        Assert.All(peers.EventsA.OfType<ChildSaDeleted>(), e => Assert.True(e.Replaced, e.ToString()));
+        Assert.All(peers.EventsB.OfType<ChildSaDeleted>(), e => Assert.True(e.Replaced, e.ToString()));
         // The host's view from events alone: every Child SA it was told about was also deleted, except the live one.
         var alive = peers.EventsA.OfType<ChildSaEstablished>().Select(e => e.Child.InboundSpi)
             .Except(peers.EventsA.OfType<ChildSaDeleted>().Select(e => e.InboundSpi)).ToList();
