@@ -88,7 +88,7 @@ EOC
     ip netns exec "$ns" unshare -m sh -c "mount -t tmpfs none /run; STRONGSWAN_CONF=$d/strongswan.conf exec /usr/lib/ipsec/charon" >"$d/charon.out" 2>&1 &
     SWAN_PIDS+=($!)
     for _ in $(seq 100); do [ -S "$d/vici.sock" ] && break; sleep 0.1; done
-    swanctl --load-all --file "$d/swanctl.conf" --uri "unix://$d/vici.sock" >/dev/null
+    swanctl --load-all --file "$d/swanctl.conf" --uri "unix://$d/vici.sock" >/dev/null 2>&1
   done
   swanctl --initiate --child net --uri "unix://$WORK/swan-a/vici.sock" >/dev/null
   ip netns exec $HA ping -c 1 -W 2 10.2.0.2 >/dev/null || true

@@ -1,7 +1,7 @@
 using System.Net;
 using Appliance.Ipsec;
 
-namespace Appliance.Linux.Sa;
+namespace Appliance.Linux;
 
 /// <summary>IPsec protocol of an SA (IANA protocol numbers).</summary>
 public enum SaProtocol : byte

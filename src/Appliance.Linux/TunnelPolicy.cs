@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Appliance.Linux.Policy;
+namespace Appliance.Linux;
 
 /// <summary>
 /// One configured tunnel as the data plane sees it: which LAN sources and remote destinations it
@@ -25,12 +25,3 @@ public sealed record TunnelPolicy(
     public IReadOnlyList<IPAddress> PeerAddresses { get; init; } = [];
 }
 
-/// <summary>What the outbound SPD decided for a LAN packet (RFC 4301 §4.4.1: PROTECT, BYPASS, DISCARD).</summary>
-internal enum SpdAction : byte
-{
-    /// <summary>The destination is no tunnel's remote selector: not the data plane's business.</summary>
-    NotOurs,
-    Protect,
-    Bypass,
-    Discard,
-}
