@@ -89,7 +89,9 @@ public sealed class StrongSwanInteropTests(CharonPeer charon, Xunit.Abstractions
         await rekey;
         ChildSaEstablished second = host.Events.OfType<ChildSaEstablished>().Last();
         Assert.Equal(first.InboundSpi, second.RekeyOfInboundSpi);
-        Assert.Equal(first.InboundSpi, Assert.Single(host.Events.OfType<ChildSaDeleted>()).InboundSpi);
+        ChildSaDeleted replaced = Assert.Single(host.Events.OfType<ChildSaDeleted>());
+        Assert.Equal(first.InboundSpi, replaced.InboundSpi);
+        Assert.True(replaced.Replaced);
         ChildSaInfo child = second.Child;
         // charon started this CREATE_CHILD_SA, so its "initiator" keys are the ones it sends with: our inbound.
         (string encI, string encR, string integI, string integR) = charon.ChildKeys(child.OutboundSpi);
@@ -106,7 +108,9 @@ public sealed class StrongSwanInteropTests(CharonPeer charon, Xunit.Abstractions
         await ikeRekey;
         IkeSaEstablished after = host.Events.OfType<IkeSaEstablished>().Last();
         Assert.NotEqual(before.InitiatorSpi, after.InitiatorSpi);
-        Assert.Equal(before.ResponderSpi, Assert.Single(host.Events.OfType<IkeSaDeleted>()).ResponderSpi);
+        IkeSaDeleted oldIke = Assert.Single(host.Events.OfType<IkeSaDeleted>());
+        Assert.Equal(before.ResponderSpi, oldIke.ResponderSpi);
+        Assert.True(oldIke.Replaced);
         Assert.Single(host.Events.OfType<ChildSaDeleted>()); // only the rekeyed-away Child SA
         string sas = charon.Swanctl("--list-sas --ike box");
         Assert.Contains($"{after.InitiatorSpi:x16}_i", sas);
