@@ -50,6 +50,7 @@ public sealed class InboundProtectionTests(BoxTopology topo)
             Suite = EspSuite.AesGcm128, EncryptionKey = sas.A.OutboundEncryptionKey, InitialSequenceNumber = 100_000,
         });
         var sa = pair.B.Counters.Sas.Values.Single();
+        using var wan = new WanCapture(topo.BoxB, "wan0");
 
         byte[] valid = Seal(forger, Echo("10.1.0.2", "10.2.0.2", 1));
         Inject(topo.BoxA, BoxTopology.WanB, 50, valid);
@@ -74,6 +75,8 @@ public sealed class InboundProtectionTests(BoxTopology topo)
         unknown[3] ^= 0x55; // another SPI
         Inject(topo.BoxA, BoxTopology.WanB, 50, unknown);
         Assert.True(Eventually(() => pair.B.Counters.Drops(DataPlaneDropReason.UnknownSpi) == 1));
+        // The raw proto-50 socket makes the kernel treat ESP as delivered: no protocol-unreachable replies.
+        Assert.Equal(0, wan.Count("icmp[icmptype] == icmp-unreach"));
     }
 
     private static byte[] Seal(EspSa sa, byte[] inner)
