@@ -20,6 +20,7 @@ public static class Program
                 "status" => await StatusCommand.RunAsync(rest),
                 "selftest" => SelfTestCommand.Run(rest),
                 "provision" => await ProvisionCommand.RunAsync(rest),
+                "console-select" => ConsoleSelectCommand.Run(rest),
                 "version" or "--version" => Version(),
                 _ => UnknownVerb(args[0]),
             };
@@ -55,6 +56,7 @@ public static class Program
         w.WriteLine("  selftest                                           crypto known-answer tests; exit 1 on any mismatch");
         w.WriteLine("  provision --port DEV --profile FILE [--csr-out DIR] [--cert FILE] [--lock]");
         w.WriteLine("                                                     drive factory provisioning of a box over its serial console");
+        w.WriteLine("  console-select [--config PATH]                     at boot: give the console UART to provisioning or to the login getty");
         w.WriteLine("  version                                            print the firmware version");
     }
 }

@@ -4,7 +4,7 @@ using Appliance.Configuration;
 using Appliance.Control;
 using Appliance.Ike;
 using Appliance.Linux;
-using Appliance.Linux.Policy;
+
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Appliance.Ike;
-using Appliance.Linux.Sa;
+using Appliance.Linux;
 using Appliance.Ike.Messages;
 
 namespace Appliance.DataPath;

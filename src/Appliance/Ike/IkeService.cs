@@ -310,7 +310,8 @@ public sealed class IkeService : IHostedService, IDisposable
                 break;
             case IkeSaDeleted d:
                 _logger.LogInformation("{Tunnel}: IKE SA {SpiI:x16}_i {SpiR:x16}_r deleted ({Reason})", d.TunnelName, d.InitiatorSpi, d.ResponderSpi, d.Reason);
-                if (!HasIkeSa(d.TunnelName))
+                // A rekeyed SA's successor carries the tunnel on: that is no outage.
+                if (!d.Replaced && !HasIkeSa(d.TunnelName))
                 {
                     _health.Set(d.TunnelName, TunnelHealthState.Down);
                     ScheduleRestart(d.TunnelName, configurationFailure: false);
