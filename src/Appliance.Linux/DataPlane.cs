@@ -44,7 +44,8 @@ public sealed partial class DataPlane : IDisposable
     private EspWanSocket? _wan, _wanAh;
     private Thread? _lanThread, _wanThread, _wanAhThread, _tunThread;
     private TunDevice? _tun;
-    private ITimer? _keepaliveTimer;
+    private ITimer? _keepaliveTimer, _lifetimeTimer;
+    private readonly HashSet<(uint, uint)> _softReported = new();
     private volatile bool _stopping;
 
     public DataPlane(DataPlaneOptions options, TimeProvider time, ILogger logger)
@@ -68,6 +69,9 @@ public sealed partial class DataPlane : IDisposable
     /// NAT keepalives (a single 0xFF byte) go through here too.
     /// </summary>
     public Func<ReadOnlyMemory<byte>, IPEndPoint, bool>? SendEspInUdp { get; set; }
+
+    /// <summary>An SA pair (inbound SPI, outbound SPI) reached its soft byte/packet lifetime: rekey it. Raised once, checked every second.</summary>
+    public event Action<uint, uint>? SoftLifetimeReached;
 
     /// <summary>A packet matched a trap tunnel that has no SA: the host should initiate IKE for it.</summary>
     public event Action<string>? TrapTriggered;
@@ -109,6 +113,7 @@ public sealed partial class DataPlane : IDisposable
             _tunThread.Start();
         }
         _keepaliveTimer = _time.CreateTimer(_ => SendNatKeepalives(), null, _options.NatKeepaliveInterval, _options.NatKeepaliveInterval);
+        _lifetimeTimer = _time.CreateTimer(_ => CheckLifetimes(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         _logger.LogInformation("data plane started: LAN {Lan}, WAN {Wan}, {Tunnels} tunnels", _options.LanInterface, _options.WanInterface, _spd.Count);
     }
 
@@ -196,6 +201,21 @@ public sealed partial class DataPlane : IDisposable
         foreach (var peer in NatKeepaliveTargets) send(keepalive, peer);
     }
 
+    private void CheckLifetimes()
+    {
+        List<(uint, uint)> reached;
+        lock (_gate)
+        {
+            reached = _installed.Where(s => s.Out.SoftLifetimeReached || s.In.SoftLifetimeReached)
+                .Select(s => (s.Sa.InboundSpi, s.Sa.OutboundSpi)).Where(_softReported.Add).ToList();
+        }
+        foreach (var (inbound, outbound) in reached)
+        {
+            _logger.LogInformation("SA in 0x{In:x8} out 0x{Out:x8} reached its soft lifetime", inbound, outbound);
+            SoftLifetimeReached?.Invoke(inbound, outbound);
+        }
+    }
+
     /// <summary>The routes the kill switch table must hold now.</summary>
     internal IEnumerable<KillSwitchRoute> DesiredRoutes()
     {
@@ -232,6 +252,7 @@ public sealed partial class DataPlane : IDisposable
     {
         _stopping = true;
         _keepaliveTimer?.Dispose();
+        _lifetimeTimer?.Dispose();
         _lanThread?.Join();
         _wanThread?.Join();
         _wanAhThread?.Join();

@@ -39,6 +39,9 @@ public sealed record SaInstall(
     /// <summary>Anti-replay window in packets (RFC 4303 §3.4.3); 0 turns replay checking off.</summary>
     public int ReplayWindow { get; init; } = 1024;
 
+    /// <summary>Byte/packet limits (RFC 4301 §4.4.2.1): soft raises <see cref="DataPlane.SoftLifetimeReached"/>, hard stops the SA.</summary>
+    public SaLifetime Lifetime { get; init; }
+
     // Keys never reach logs: the record's generated ToString would print byte[] type names only,
     // but an explicit one keeps future edits from leaking them.
     public override string ToString() =>

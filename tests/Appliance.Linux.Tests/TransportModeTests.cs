@@ -1,5 +1,4 @@
 using Appliance.Ipsec;
-using Appliance.Linux.Sa;
 using Appliance.Linux.Tests.Harness;
 
 namespace Appliance.Linux.Tests;

@@ -1,4 +1,5 @@
-using Appliance.Linux.Sa;
+using Appliance.Ipsec;
+using Microsoft.Extensions.Time.Testing;
 using Appliance.Linux.Tests.Harness;
 
 namespace Appliance.Linux.Tests;
@@ -51,6 +52,25 @@ public sealed class TunnelTrafficTests(BoxTopology topo)
         Assert.Equal(0, pair.B.Counters.Drops(DataPlaneDropReason.Replay));
         Assert.Equal(0, pair.B.Counters.Drops(DataPlaneDropReason.TooOld));
         Assert.Equal(0, pair.B.Counters.Drops(DataPlaneDropReason.AuthenticationFailed));
+    }
+
+    [Fact]
+    public void Soft_packet_lifetime_asks_for_a_rekey_once()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-27T12:00:00Z"));
+        using var pair = new BoxPair(topo, timeA: time);
+        var (a, b) = TestSas.Pair();
+        pair.Install((a with { Lifetime = new SaLifetime(SoftPackets: 3) }, b));
+        var reached = new List<(uint, uint)>();
+        pair.A.SoftLifetimeReached += (inbound, outbound) => reached.Add((inbound, outbound));
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Empty(reached);
+        Assert.True(BoxPair.Ping(topo.HostA, "10.2.0.2", count: 3).Ok);
+        time.Advance(TimeSpan.FromSeconds(1));
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal([(TestSas.SpiBToA, TestSas.SpiAToB)], reached);
     }
 
     [Theory]

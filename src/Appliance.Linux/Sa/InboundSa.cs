@@ -27,7 +27,7 @@ internal sealed class InboundSa : IDisposable
                 Spi = sa.InboundSpi, Direction = SaDirection.Inbound, Mode = sa.Mode,
                 Suite = SuiteMap.Esp(sa.EncryptionId, sa.KeyBits, sa.IntegrityId),
                 EncryptionKey = sa.InboundEncryptionKey, IntegrityKey = sa.InboundIntegrityKey,
-                ExtendedSequenceNumbers = sa.ExtendedSequenceNumbers, ReplayWindowSize = sa.ReplayWindow,
+                ExtendedSequenceNumbers = sa.ExtendedSequenceNumbers, Lifetime = sa.Lifetime, ReplayWindowSize = sa.ReplayWindow,
             });
         }
         else
@@ -36,7 +36,7 @@ internal sealed class InboundSa : IDisposable
             {
                 Spi = sa.InboundSpi, Direction = SaDirection.Inbound, Mode = sa.Mode,
                 Integrity = SuiteMap.Ah(sa.IntegrityId), IntegrityKey = sa.InboundIntegrityKey,
-                ExtendedSequenceNumbers = sa.ExtendedSequenceNumbers, ReplayWindowSize = sa.ReplayWindow,
+                ExtendedSequenceNumbers = sa.ExtendedSequenceNumbers, Lifetime = sa.Lifetime, ReplayWindowSize = sa.ReplayWindow,
             });
         }
         LocalPrefixes = Prefix.From(sa.LocalTs);
@@ -84,6 +84,9 @@ internal sealed class InboundSa : IDisposable
         length = result.Length;
         return SuiteMap.Drop(reason);
     }
+
+    /// <summary>The soft byte/packet lifetime is reached: time for IKE to rekey.</summary>
+    public bool SoftLifetimeReached => _esp?.SoftLifetimeReached ?? _ah!.SoftLifetimeReached;
 
     public void Dispose()
     {

@@ -28,7 +28,7 @@ internal sealed class OutboundSa : IDisposable
                 Spi = sa.OutboundSpi, Direction = SaDirection.Outbound, Mode = sa.Mode,
                 Suite = SuiteMap.Esp(sa.EncryptionId, sa.KeyBits, sa.IntegrityId),
                 EncryptionKey = sa.OutboundEncryptionKey, IntegrityKey = sa.OutboundIntegrityKey,
-                ExtendedSequenceNumbers = sa.ExtendedSequenceNumbers,
+                ExtendedSequenceNumbers = sa.ExtendedSequenceNumbers, Lifetime = sa.Lifetime,
             });
             Headroom = _esp.HeaderLength;
             int room = wanMtu - outer - (sa.UdpEncapsulation ? 8 : 0);
@@ -42,7 +42,7 @@ internal sealed class OutboundSa : IDisposable
             {
                 Spi = sa.OutboundSpi, Direction = SaDirection.Outbound, Mode = sa.Mode,
                 Integrity = SuiteMap.Ah(sa.IntegrityId), IntegrityKey = sa.OutboundIntegrityKey,
-                ExtendedSequenceNumbers = sa.ExtendedSequenceNumbers,
+                ExtendedSequenceNumbers = sa.ExtendedSequenceNumbers, Lifetime = sa.Lifetime,
                 TunnelSource = sa.Local.Address.GetAddressBytes(), TunnelDestination = RemoteAddress,
             });
             Headroom = _ah.MaxOverhead;
@@ -90,6 +90,9 @@ internal sealed class OutboundSa : IDisposable
         if (reason == DropReason.None) Counters.CountOut(length);
         return SuiteMap.Drop(reason);
     }
+
+    /// <summary>The soft byte/packet lifetime is reached: time for IKE to rekey.</summary>
+    public bool SoftLifetimeReached => _esp?.SoftLifetimeReached ?? _ah!.SoftLifetimeReached;
 
     public void Dispose()
     {

@@ -1,4 +1,3 @@
-using Appliance.Linux.Sa;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Appliance.Linux.Tests.Harness;

@@ -1,6 +1,5 @@
 using System.Net;
 using Appliance.Ipsec;
-using Appliance.Linux.Sa;
 
 namespace Appliance.Linux.Tests.Harness;
 
