@@ -165,7 +165,11 @@ public sealed class AhSa : IDisposable
         if (outerIPv6)
             IPv6Header.Write(result, _tunnelSource, _tunnelDestination, IpProtocol.Ah, outLength - IPv6Header.Length);
         else
-            IPv4Header.Write(result, _tunnelSource, _tunnelDestination, IpProtocol.Ah, outLength, identification: (ushort)sequenceNumber);
+        {
+            // The ID is covered by the ICV; a raw socket with IP_HDRINCL replaces an ID of 0 with its own, so never send 0.
+            ushort identification = (ushort)sequenceNumber is 0 ? (ushort)0xFFFF : (ushort)sequenceNumber;
+            IPv4Header.Write(result, _tunnelSource, _tunnelDestination, IpProtocol.Ah, outLength, identification: identification);
+        }
         WriteAhAndIcv(result, outerHeaderLength, ahLength, innerProtocol, sequenceNumber);
         CountPacket(packetLength);
         return DropReason.None;

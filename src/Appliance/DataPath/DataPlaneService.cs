@@ -45,7 +45,11 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
             Trap: t.Value.Start == "trap")
         {
             PeerAddresses = t.Value.RemoteAddress is { } r && IPAddress.TryParse(r, out var peer) ? [peer] : [],
-        })]);
+        })])
+    {
+        // Host-to-host tunnels need the data plane's TUN device, created in Start() inside our namespace.
+        EnableTransportMode = o.Tunnels.Values.Any(t => t.Mode == "transport"),
+    };
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
