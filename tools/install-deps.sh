@@ -12,6 +12,7 @@ packages=(
   # network namespaces, the reference peer, traffic and verifiers
   iproute2 iputils-ping nftables iperf3 tcpdump tshark socat openssl
   strongswan-charon strongswan-swanctl libcharon-extra-plugins
+  libstrongswan-standard-plugins libstrongswan-extra-plugins
   python3 python3-scapy python3-cryptography
   # board and image checks
   libgpiod2 systemd binutils kas
