@@ -44,17 +44,15 @@ public sealed class BoxToBoxTests(ITestOutputHelper output)
             clearDump.Stop();
 
             // On the WAN: IKE and ESP (protocol 50) only, never a LAN address in clear.
-            string clear = Tshark(null, clearCapture, "ip");
+            string clear = Harness.Tshark.Read(null, clearCapture, "ip");
             Assert.True(clear.Trim().Length == 0, "cleartext LAN packets on the WAN:\n" + clear);
-            string espPackets = Tshark(null, capture, "esp && !udp");
+            string espPackets = Harness.Tshark.Read(null, capture, "esp && !udp");
             Assert.True(espPackets.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length >= 10, "expected raw ESP on the WAN:\n" + espPackets);
 
             if (esp != "chacha20poly1305") // tshark 4.0 cannot decrypt ChaCha20-Poly1305 ESP (TESTING.md §4)
             {
-                string home = Path.Combine(work, "home"), profile = Path.Combine(home, ".config", "wireshark");
-                Directory.CreateDirectory(profile);
-                File.Copy(Path.Combine(keyLog, "esp_sa"), Path.Combine(profile, "esp_sa"));
-                string decrypted = Tshark(home, capture, "esp && icmp");
+                string home = Harness.Tshark.HomeWithKeys(work, keyLog, "esp_sa");
+                string decrypted = Harness.Tshark.Read(home, capture, "esp && icmp");
                 output.WriteLine(decrypted);
                 Assert.Contains("Echo (ping) request", decrypted);
                 Assert.Contains(BoxPairTopology.HostA, decrypted);
@@ -95,7 +93,7 @@ public sealed class BoxToBoxTests(ITestOutputHelper output)
             output.WriteLine(routes);
             Assert.Contains("blackhole 192.168.2.0/24", routes);
             tcpdump.Stop();
-            string clear = Tshark(null, capture, "ip.addr == 192.168.1.0/24 || ip.addr == 192.168.2.0/24");
+            string clear = Harness.Tshark.Read(null, capture, "ip.addr == 192.168.1.0/24 || ip.addr == 192.168.2.0/24");
             Assert.True(clear.Trim().Length == 0, "cleartext LAN packets on the WAN:\n" + clear);
         }
         finally
@@ -105,15 +103,5 @@ public sealed class BoxToBoxTests(ITestOutputHelper output)
         }
     }
 
-    internal static string Tshark(string? home, string capture, string filter)
-    {
-        var psi = new System.Diagnostics.ProcessStartInfo("tshark") { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (home is not null) psi.Environment["HOME"] = home;
-        foreach (string arg in (string[])["-n", "-r", capture, "-o", "esp.enable_encryption_decode:TRUE", "-Y", filter])
-            psi.ArgumentList.Add(arg);
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        string stdout = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return stdout;
-    }
+    internal static string Tshark(string? home, string capture, string filter) => Harness.Tshark.Read(home, capture, filter);
 }

@@ -35,22 +35,17 @@ public sealed class KeyLogTests(ITestOutputHelper output)
             Assert.Equal("-rw-------", Shell.Check("stat", "-c", "%A", Path.Combine(keyLog, "ikev2_decryption_table")).Trim());
             Assert.Contains("KeyLog is on", box.Log);
 
-            // tshark reads its UAT tables from $HOME/.config/wireshark.
-            string home = Path.Combine(work, "home"), profile = Path.Combine(home, ".config", "wireshark");
-            Directory.CreateDirectory(profile);
-            File.Copy(Path.Combine(keyLog, "ikev2_decryption_table"), Path.Combine(profile, "ikev2_decryption_table"));
-            File.Copy(Path.Combine(keyLog, "esp_sa"), Path.Combine(profile, "esp_sa"));
-            var env = new Dictionary<string, string> { ["HOME"] = home };
+            string home = Tshark.HomeWithKeys(work, keyLog, "ikev2_decryption_table", "esp_sa");
 
-            string ikeAuth = Tshark(env, capture, "isakmp", "-V");
+            string ikeAuth = Tshark.Read(home, capture, "isakmp", "-V");
             // IDs are inside the SK payload: seeing them proves the decryption worked.
             Assert.Contains(HqTopology.BoxId, ikeAuth);
             Assert.Contains(HqTopology.HqId, ikeAuth);
             Assert.DoesNotContain("Checksum: Incorrect", ikeAuth);
-            string broken = Tshark(env, capture, "isakmp && (_ws.malformed || _ws.expert.severity >= error)");
+            string broken = Tshark.Read(home, capture, "isakmp && (_ws.malformed || _ws.expert.severity >= error)");
             Assert.True(broken.Trim().Length == 0, "tshark flags IKE packets: " + broken);
 
-            string icmp = Tshark(env, capture, "esp && icmp", "-d", "udp.port==4500,udpencap", "-o", "esp.enable_encryption_decode:TRUE");
+            string icmp = Tshark.Read(home, capture, "esp && icmp", "-d", "udp.port==4500,udpencap", "-o", "esp.enable_encryption_decode:TRUE");
             output.WriteLine(icmp);
             Assert.Contains("Echo (ping) request", icmp);
             Assert.Contains(HqTopology.LanHostAddress, icmp);
@@ -60,17 +55,5 @@ public sealed class KeyLogTests(ITestOutputHelper output)
             output.WriteLine("---- appliance ----\n" + box.Log);
             try { Directory.Delete(work, true); } catch (IOException) { }
         }
-    }
-
-    private static string Tshark(Dictionary<string, string> env, string capture, string filter, params string[] extra)
-    {
-        var psi = new System.Diagnostics.ProcessStartInfo("tshark") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var (k, v) in env) psi.Environment[k] = v;
-        foreach (string a in (string[])["-n", "-r", capture, "-o", "esp.enable_encryption_decode:TRUE", "-Y", filter, .. extra])
-            psi.ArgumentList.Add(a);
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        string stdout = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return stdout;
     }
 }
