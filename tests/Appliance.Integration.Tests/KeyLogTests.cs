@@ -20,9 +20,8 @@ public sealed class KeyLogTests(ITestOutputHelper output)
         string work = Directory.CreateTempSubdirectory("appliance-keylog-").FullName;
         string keyLog = Path.Combine(work, "keys"), capture = Path.Combine(work, "wan.pcap");
         using var hq = new StrongSwanPeer(topo.Hq, HqTopology.SwanctlConf(ike, esp, Psk));
-        using var tcpdump = new BackgroundProcess("ip", "netns", "exec", topo.Hq, "tcpdump", "-i", "eth0", "-U", "-w", capture, "udp");
-        Thread.Sleep(1000);
-        using var box = new ApplianceProcess(topo.Box, HqTopology.BoxConfig(ike, esp, Psk, keyLog: keyLog));
+        using var tcpdump = BackgroundProcess.Tcpdump(topo.Hq, "eth0", capture, "udp");
+                using var box = new ApplianceProcess(topo.Box, HqTopology.BoxConfig(ike, esp, Psk, keyLog: keyLog));
         try
         {
             Assert.True(Shell.WaitUntil(() => hq.ListSas().Contains("INSTALLED"), TimeSpan.FromSeconds(20)), "tunnel not up");

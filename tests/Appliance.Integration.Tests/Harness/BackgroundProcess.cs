@@ -6,14 +6,32 @@ namespace Appliance.Integration.Tests.Harness;
 public sealed class BackgroundProcess : IDisposable
 {
     private readonly Process _process;
+    private readonly System.Text.StringBuilder _output = new();
 
     public BackgroundProcess(string file, params string[] args)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string a in args) psi.ArgumentList.Add(a);
         _process = Process.Start(psi)!;
+        _process.OutputDataReceived += (_, e) => { if (e.Data != null) lock (_output) _output.AppendLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (_output) _output.AppendLine(e.Data); };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
+    }
+
+    /// <summary>Waits until the process printed <paramref name="text"/> (tcpdump: "listening on"), so nothing is missed.</summary>
+    public void WaitFor(string text, TimeSpan timeout)
+    {
+        if (!Shell.WaitUntil(() => { lock (_output) return _output.ToString().Contains(text); }, timeout, TimeSpan.FromMilliseconds(50)))
+            throw new TimeoutException($"'{text}' not seen: {_output}");
+    }
+
+    /// <summary>Starts tcpdump in a namespace and returns once it is capturing.</summary>
+    public static BackgroundProcess Tcpdump(string ns, string device, string file, params string[] filter)
+    {
+        var p = new BackgroundProcess("ip", ["netns", "exec", ns, "tcpdump", "-i", device, "-U", "-w", file, .. filter]);
+        p.WaitFor("listening on", TimeSpan.FromSeconds(15));
+        return p;
     }
 
     public void Stop()
