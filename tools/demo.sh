@@ -104,12 +104,16 @@ ip netns exec $NS_BOX "$BIN" run --config "$DIR/appliance.json" > "$DIR/applianc
 pids+=($!)
 status() { "$BIN" status --socket "$DIR/control.sock"; }
 
-echo "== waiting for the tunnel"
+echo "== waiting for the tunnel (the simulated board's LEDs, live)"
 up=0
+last=""
 for _ in $(seq 60); do
+  leds=$(status 2>/dev/null | grep '^leds:' || true)
+  [ -n "$leds" ] && [ "$leds" != "$last" ] && { echo "  $leds"; last=$leds; }
   if status 2>/dev/null | grep -q INSTALLED; then up=1; break; fi
   sleep 0.5
 done
+sleep 0.5; echo "  $(status 2>/dev/null | grep '^leds:' || true)"
 echo "--- appliance status ---"; status || true
 echo "--- strongSwan: swanctl --list-sas ---"
 swanctl --list-sas --uri "unix://$DIR/vici.sock"
@@ -124,4 +128,5 @@ ip netns exec $NS_LAN iperf3 -c 192.168.2.10 -t 5 -f m | tail -4 || echo "(iperf
 echo "--- appliance status after traffic ---"; status || true
 echo "--- strongSwan counters ---"
 swanctl --list-sas --uri "unix://$DIR/vici.sock" | grep -E "bytes|packets" || true
-echo "--- box log (last lines) ---"; tail -15 "$DIR/appliance.log"
+echo "--- LED changes the box showed (simulated board) ---"; grep 'LEDs:' "$DIR/appliance.log" || true
+echo "--- box log (last lines) ---"; grep -v 'LEDs:' "$DIR/appliance.log" | tail -12
