@@ -23,6 +23,11 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
     private readonly IkeService _ike;
     private readonly ILogger<DataPlaneService> _logger;
     private readonly DataPlane _dataPlane;
+    private readonly object _redirectGate = new();
+    // Where each installed SA pair sends ESP-in-UDP as installed in the data plane.
+    private readonly Dictionary<(uint In, uint Out), IPEndPoint> _installedRemote = new();
+    // Installed remote → where the peer is now (NAT rebinding). Copy-on-write: read per packet without a lock.
+    private Dictionary<IPEndPoint, IPEndPoint> _redirects = new();
 
     public DataPlaneService(IOptions<ApplianceOptions> options, ChildSaTable table, IkeService ike,
         TimeProvider time, ILoggerFactory loggers)
@@ -53,7 +58,7 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _dataPlane.SendEspInUdp = (packet, remote) => _ike.SendOnNatTraversalSocket(packet.Span, remote);
+        _dataPlane.SendEspInUdp = (packet, remote) => _ike.SendOnNatTraversalSocket(packet.Span, Redirect(remote));
         _dataPlane.TrapTriggered += tunnel =>
         {
             _logger.LogInformation("{Tunnel}: traffic for the tunnel, initiating (Start: trap)", tunnel);
@@ -63,7 +68,8 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
         _table.EspInUdpHandler = (local, remote, packet) => _dataPlane.DeliverEspInUdp(local, remote, packet);
         _table.CounterSource = Counters;
         _table.Installed += Install;
-        _table.Removed += c => _dataPlane.RemoveSa(c.InboundSpi, c.OutboundSpi);
+        _table.Removed += Remove;
+        _table.EndpointsChanged += MoveEndpoints;
         foreach (var c in _table.All) Install(c);
         return Task.CompletedTask;
     }
@@ -73,11 +79,60 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
         try
         {
             _dataPlane.InstallSa(SaInstallMapper.Map(child));
+            lock (_redirectGate) _installedRemote[(child.InboundSpi, child.OutboundSpi)] = child.RemoteEndpoint;
         }
         catch (Exception e) when (e is NotSupportedException or ArgumentException or InvalidOperationException)
         {
             _logger.LogError("{Tunnel}: cannot install Child SA {SpiIn:x8}_i: {Message}", child.TunnelName, child.InboundSpi, e.Message);
         }
+    }
+
+    private void Remove(ChildSaInfo child)
+    {
+        _dataPlane.RemoveSa(child.InboundSpi, child.OutboundSpi);
+        lock (_redirectGate)
+        {
+            if (!_installedRemote.Remove((child.InboundSpi, child.OutboundSpi), out var remote)) return;
+            if (_redirects.ContainsKey(remote) && !_installedRemote.ContainsValue(remote))
+                SetRedirect(remote, null);
+        }
+    }
+
+    private IPEndPoint Redirect(IPEndPoint remote)
+    {
+        var redirects = Volatile.Read(ref _redirects);
+        return redirects.Count != 0 && redirects.TryGetValue(remote, out var now) ? now : remote;
+    }
+
+    /// <summary>
+    /// The peer's NAT mapping moved. The SA keeps its keys and sequence numbers (re-installing it would restart
+    /// the sequence at 1 under the same key: replayed numbers for the peer, a reused nonce for GCM), so the
+    /// ESP-in-UDP it sends is redirected from the installed endpoint to the new one instead.
+    /// </summary>
+    private void MoveEndpoints(ChildSaInfo before, ChildSaInfo after)
+    {
+        if (!after.UdpEncapsulation)
+        {
+            if (!before.RemoteEndpoint.Address.Equals(after.RemoteEndpoint.Address))
+                _logger.LogWarning("{Tunnel}: peer moved to {Remote}, but Child SA {SpiIn:x8}_i is raw ESP and keeps sending to {Old} until it is rekeyed",
+                    after.TunnelName, after.RemoteEndpoint, after.InboundSpi, before.RemoteEndpoint);
+            return;
+        }
+        lock (_redirectGate)
+        {
+            if (!_installedRemote.TryGetValue((after.InboundSpi, after.OutboundSpi), out var installed)) return;
+            SetRedirect(installed, installed.Equals(after.RemoteEndpoint) ? null : after.RemoteEndpoint);
+        }
+        _logger.LogInformation("{Tunnel}: ESP-in-UDP of Child SA {SpiIn:x8}_i now goes to {Remote}", after.TunnelName, after.InboundSpi, after.RemoteEndpoint);
+    }
+
+    /// <summary>Caller holds _redirectGate.</summary>
+    private void SetRedirect(IPEndPoint installed, IPEndPoint? to)
+    {
+        var next = new Dictionary<IPEndPoint, IPEndPoint>(_redirects);
+        if (to is null) next.Remove(installed);
+        else next[installed] = to;
+        Volatile.Write(ref _redirects, next);
     }
 
     private (long, long, long, long) Counters(uint inboundSpi, uint outboundSpi)

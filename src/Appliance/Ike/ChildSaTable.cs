@@ -14,6 +14,9 @@ public sealed class ChildSaTable : IChildSaSink, IChildSaCounters
 
     public event Action<ChildSaInfo>? Installed;
     public event Action<ChildSaInfo>? Removed;
+
+    /// <summary>(before, after): the SA keeps its SPIs, keys and sequence numbers; only where it is sent changed.</summary>
+    public event Action<ChildSaInfo, ChildSaInfo>? EndpointsChanged;
     public Action<IPEndPoint, IPEndPoint, byte[]>? EspInUdpHandler { get; set; }
 
     public IReadOnlyCollection<ChildSaInfo> All => [.. _sas.Values];
@@ -28,6 +31,13 @@ public sealed class ChildSaTable : IChildSaSink, IChildSaCounters
     public void Remove(string tunnel, uint inboundSpi, uint outboundSpi)
     {
         if (_sas.TryRemove((inboundSpi, outboundSpi), out var child)) Removed?.Invoke(child);
+    }
+
+    public void UpdateEndpoints(ChildSaInfo child)
+    {
+        var key = (child.InboundSpi, child.OutboundSpi);
+        if (!_sas.TryGetValue(key, out var before) || !_sas.TryUpdate(key, child, before)) return;
+        EndpointsChanged?.Invoke(before, child);
     }
 
     public void DeliverEspInUdp(IPEndPoint local, IPEndPoint remote, ReadOnlySpan<byte> espPacket)

@@ -10,5 +10,8 @@ public interface IChildSaSink
 {
     void Install(ChildSaInfo child);
     void Remove(string tunnel, uint inboundSpi, uint outboundSpi);
+
+    /// <summary>An installed Child SA's endpoints moved (NAT rebinding, RFC 7296 §2.23): same SPIs and keys, new addresses.</summary>
+    void UpdateEndpoints(ChildSaInfo child);
     void DeliverEspInUdp(IPEndPoint local, IPEndPoint remote, ReadOnlySpan<byte> espPacket);
 }

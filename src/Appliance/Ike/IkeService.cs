@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
+using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Appliance.Configuration;
 using Appliance.Control;
@@ -31,8 +32,15 @@ public sealed class IkeService : IHostedService, IDisposable
     private readonly TimeProvider _time;
     private readonly Dictionary<string, DateTimeOffset> _restartAt = new(StringComparer.Ordinal);
     private volatile bool _stopping;
-    private Socket? _ike, _natT;
+    private volatile Socket? _ike, _natT;
     private IPAddress? _local;
+    private static readonly TimeSpan WanCheckInterval = TimeSpan.FromSeconds(1);
+    private long _lastWanCheck;
+    // The Child SAs handed to the data plane, by SPI pair: moved when the peer's endpoint changes, dropped when our address does.
+    private readonly Dictionary<(uint In, uint Out), ChildSaInfo> _children = new();
+    // IKE SAs by SPI pair; after a WAN address change the old ones are retired: their end is no outage.
+    private readonly HashSet<(ulong I, ulong R)> _ikeSas = new();
+    private readonly HashSet<(ulong I, ulong R)> _retiredIkeSas = new();
 
     public IkeService(IOptions<ApplianceOptions> options, TunnelHealth health, ControlCommands commands,
         IChildSaSink childSaSink, Board.LivenessWatchdog watchdog, TimeProvider time, ILoggerFactory loggers)
@@ -71,8 +79,9 @@ public sealed class IkeService : IHostedService, IDisposable
         _local = WanAddress.Resolve(_options.Wan)
             ?? throw new InvalidOperationException(
                 $"Appliance:Wan: no IPv4 address found on interface '{_options.Wan.Interface}' (set Appliance:Wan:Address or bring the link up)");
-        _ike = Bind(_local, _options.Ike.Port);
-        _natT = Bind(_local, _options.Ike.NatTraversalPort);
+        Socket ike = Bind(_local, _options.Ike.Port), natT = Bind(_local, _options.Ike.NatTraversalPort);
+        _ike = ike;
+        _natT = natT;
         _logger.LogInformation("IKE listening on {Address} ports {Port} and {NatPort}", _local, _options.Ike.Port, _options.Ike.NatTraversalPort);
 
         lock (_gate)
@@ -84,9 +93,9 @@ public sealed class IkeService : IHostedService, IDisposable
             }
             Flush();
         }
-        _loops.Add(Task.Run(() => ReceiveLoop(_ike, natT: false)));
-        _loops.Add(Task.Run(() => ReceiveLoop(_natT, natT: true)));
-        _loops.Add(Task.Run(TimerLoop));
+        StartReceiveLoops(ike, natT);
+        _lastWanCheck = _time.GetTimestamp();
+        lock (_loops) _loops.Add(Task.Run(TimerLoop));
         return Task.CompletedTask;
     }
 
@@ -107,7 +116,9 @@ public sealed class IkeService : IHostedService, IDisposable
         _ike?.Dispose();
         _natT?.Dispose();
         _wake.Release();
-        try { await Task.WhenAll(_loops).WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None); }
+        Task[] loops;
+        lock (_loops) loops = [.. _loops];
+        try { await Task.WhenAll(loops).WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None); }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException or ObjectDisposedException or SocketException) { }
     }
 
@@ -162,6 +173,100 @@ public sealed class IkeService : IHostedService, IDisposable
         return socket;
     }
 
+    private void StartReceiveLoops(Socket ike, Socket natT)
+    {
+        lock (_loops)
+        {
+            _loops.RemoveAll(t => t.IsCompleted);
+            _loops.Add(Task.Run(() => ReceiveLoop(ike, natT: false)));
+            _loops.Add(Task.Run(() => ReceiveLoop(natT, natT: true)));
+        }
+    }
+
+    /// <summary>
+    /// DHCP may hand the WAN a new address. Once a second, when the address is not configured explicitly,
+    /// look at the interface; on a change, move IKE to the new address (see <see cref="MoveTo"/>).
+    /// </summary>
+    private void WatchWanAddress()
+    {
+        if (_options.Wan.Address is not null || _stopping) return;
+        long now = _time.GetTimestamp();
+        if (_time.GetElapsedTime(_lastWanCheck, now) < WanCheckInterval) return;
+        _lastWanCheck = now;
+        IPAddress? current;
+        try
+        {
+            current = WanAddress.Resolve(_options.Wan);
+        }
+        catch (NetworkInformationException e)
+        {
+            _logger.LogDebug("WAN address check: {Message}", e.Message);
+            return;
+        }
+        // No address at all (between a DHCP release and the new lease): keep waiting.
+        if (current is null || current.Equals(_local)) return;
+        MoveTo(current);
+    }
+
+    /// <summary>
+    /// The WAN address changed: bind 500/4500 to the new address, drop the data plane's SAs made from the old
+    /// one (they can be neither used nor deleted from an address we no longer have; the DELETE goes out from
+    /// the new address anyway, in case the peer takes it), re-add the tunnels with the new local address
+    /// (Start: always initiates at once; trap tunnels wait for traffic).
+    /// </summary>
+    private void MoveTo(IPAddress address)
+    {
+        Socket ike, natT;
+        try
+        {
+            ike = Bind(address, _options.Ike.Port);
+        }
+        catch (SocketException e)
+        {
+            _logger.LogWarning("WAN address now {Address}, but binding IKE to it failed: {Message}; retrying", address, e.Message);
+            return;
+        }
+        try
+        {
+            natT = Bind(address, _options.Ike.NatTraversalPort);
+        }
+        catch (SocketException e)
+        {
+            ike.Dispose();
+            _logger.LogWarning("WAN address now {Address}, but binding IKE to it failed: {Message}; retrying", address, e.Message);
+            return;
+        }
+        Socket? oldIke, oldNatT;
+        lock (_gate)
+        {
+            _logger.LogWarning("WAN address changed from {Old} to {New}: IKE moves to it, tunnels are re-established", _local, address);
+            oldIke = _ike;
+            oldNatT = _natT;
+            _local = address;
+            _ike = ike;
+            _natT = natT;
+            _retiredIkeSas.UnionWith(_ikeSas);
+            _ikeSas.Clear();
+            foreach (var (key, child) in _children.ToArray())
+            {
+                if (child.LocalEndpoint.Address.Equals(address)) continue;
+                _children.Remove(key);
+                _childSaSink.Remove(child.TunnelName, child.InboundSpi, child.OutboundSpi);
+            }
+            foreach (var (name, tunnel) in _options.Tunnels)
+            {
+                _restartAt.Remove(name);
+                _engine.RemoveTunnel(name);
+                _health.Set(name, tunnel.Start == "always" && tunnel.RemoteAddress != "%any" ? TunnelHealthState.Negotiating : TunnelHealthState.Down);
+                _engine.AddTunnel(TunnelConfigFactory.Create(name, tunnel, address));
+            }
+            Flush();
+        }
+        oldIke?.Dispose();
+        oldNatT?.Dispose();
+        StartReceiveLoops(ike, natT);
+    }
+
     private async Task ReceiveLoop(Socket socket, bool natT)
     {
         var buffer = new byte[65536];
@@ -209,6 +314,7 @@ public sealed class IkeService : IHostedService, IDisposable
         while (!_stop.IsCancellationRequested)
         {
             TimeSpan? next;
+            WatchWanAddress();
             lock (_gate)
             {
                 RunDueRestarts();
@@ -293,6 +399,7 @@ public sealed class IkeService : IHostedService, IDisposable
                 _logger.LogInformation("{Tunnel}: IKE SA {SpiI:x16}_i {SpiR:x16}_r established with {Remote} ({Suite}){Nat}",
                     s.TunnelName, s.InitiatorSpi, s.ResponderSpi, s.Remote, s.Suite, s.NatDetected ? ", NAT detected" : "");
                 _keyLog?.Write(s.Keys);
+                _ikeSas.Add((s.InitiatorSpi, s.ResponderSpi));
                 _health.Set(s.TunnelName, TunnelHealthState.Negotiating);
                 _restartAt.Remove(s.TunnelName);
                 break;
@@ -301,15 +408,24 @@ public sealed class IkeService : IHostedService, IDisposable
                     c.TunnelName, c.Child.InboundSpi, c.Child.OutboundSpi, c.Child.Suite,
                     string.Join(' ', c.Child.LocalTs), string.Join(' ', c.Child.RemoteTs));
                 _keyLog?.Write(c.Child);
+                _children[(c.Child.InboundSpi, c.Child.OutboundSpi)] = c.Child;
                 _childSaSink.Install(c.Child);
                 _health.Set(c.TunnelName, TunnelHealthState.Up);
                 break;
             case ChildSaDeleted d:
                 _logger.LogInformation("{Tunnel}: Child SA {SpiIn:x8}_i {SpiOut:x8}_o deleted ({Reason})", d.TunnelName, d.InboundSpi, d.OutboundSpi, d.Reason);
+                _children.Remove((d.InboundSpi, d.OutboundSpi));
                 _childSaSink.Remove(d.TunnelName, d.InboundSpi, d.OutboundSpi);
+                break;
+            case PeerEndpointChanged p:
+                _logger.LogInformation("{Tunnel}: peer now at {Remote} (local {Local}), {Count} Child SAs follow", p.TunnelName, p.Remote, p.Local, p.InboundSpis.Count);
+                FollowPeer(p);
                 break;
             case IkeSaDeleted d:
                 _logger.LogInformation("{Tunnel}: IKE SA {SpiI:x16}_i {SpiR:x16}_r deleted ({Reason})", d.TunnelName, d.InitiatorSpi, d.ResponderSpi, d.Reason);
+                _ikeSas.Remove((d.InitiatorSpi, d.ResponderSpi));
+                // An SA left behind by a WAN address change: the tunnel was already re-added from the new address.
+                if (_retiredIkeSas.Remove((d.InitiatorSpi, d.ResponderSpi))) break;
                 // A rekeyed SA's successor carries the tunnel on: that is no outage.
                 if (!d.Replaced && !HasIkeSa(d.TunnelName))
                 {
@@ -348,6 +464,21 @@ public sealed class IkeService : IHostedService, IDisposable
             default:
                 _logger.LogDebug("{Tunnel}: {Event}", e.TunnelName, e.GetType().Name);
                 break;
+        }
+    }
+
+    /// <summary>The peer's NAT mapping moved: the data plane must send ESP-in-UDP of these Child SAs to the new endpoint.</summary>
+    private void FollowPeer(PeerEndpointChanged p)
+    {
+        foreach (uint inbound in p.InboundSpis)
+        {
+            foreach (var (key, child) in _children.Where(c => c.Key.In == inbound).ToArray())
+            {
+                if (child.LocalEndpoint.Equals(p.Local) && child.RemoteEndpoint.Equals(p.Remote)) continue;
+                var moved = child with { LocalEndpoint = p.Local, RemoteEndpoint = p.Remote };
+                _children[key] = moved;
+                _childSaSink.UpdateEndpoints(moved);
+            }
         }
     }
 

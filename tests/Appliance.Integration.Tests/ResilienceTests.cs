@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Appliance.Integration.Tests.Harness;
+using Xunit.Abstractions;
+
+namespace Appliance.Integration.Tests;
+
+/// <summary>The tunnel survives what a branch office's internet line does: a new WAN address, a lossy link.</summary>
+public sealed class ResilienceTests(ITestOutputHelper output)
+{
+    private const string Psk = "a shared secret", Ike = "aes256gcm16-prfsha256-curve25519", Esp = "aes256gcm16";
+
+    private static bool Pings(string from, string to) =>
+        Netns.Try(from, "ping", "-c", "1", "-W", "1", to).ExitCode == 0;
+
+    [Fact]
+    public void WanAddressChanges_TunnelMovesToTheNewAddress_WithoutACommand()
+    {
+        using var topo = new HqTopology();
+        using var hq = new StrongSwanPeer(topo.Hq, HqTopology.SwanctlConf(Ike, Esp, Psk, remoteAddrs: "%any"));
+        using var box = new ApplianceProcess(topo.Box, HqTopology.BoxConfig(Ike, Esp, Psk));
+        try
+        {
+            Assert.True(Shell.WaitUntil(() => hq.ListSas().Contains("INSTALLED"), TimeSpan.FromSeconds(20)), "tunnel not up");
+            Assert.True(Shell.WaitUntil(() => Pings(topo.LanHost, HqTopology.HqHostAddress), TimeSpan.FromSeconds(10)), "no traffic before the change");
+
+            // A DHCP renew that hands out another address: the old one is gone, the new one appears.
+            Shell.Check("ip", "-n", topo.Box, "addr", "del", HqTopology.BoxWan + "/24", "dev", "wan0");
+            Shell.Check("ip", "-n", topo.Box, "addr", "add", "10.99.0.3/24", "dev", "wan0");
+            var clock = Stopwatch.StartNew();
+            Assert.True(Shell.WaitUntil(() => Pings(topo.LanHost, HqTopology.HqHostAddress), TimeSpan.FromSeconds(30)),
+                "no traffic 30 s after the WAN address changed:\n" + box.Log);
+            output.WriteLine($"recovery (WAN address changed → ping through the tunnel): {clock.Elapsed.TotalSeconds:F1} s");
+
+            Assert.Contains("WAN address changed from 10.99.0.1 to 10.99.0.3", box.Log);
+            Assert.Contains("IKE listening on 10.99.0.1", box.Log);
+            string sas = hq.ListSas();
+            output.WriteLine(sas);
+            Assert.Contains("10.99.0.3", sas);
+            // The data plane dropped the SA of the old address and installed one from the new address.
+            string firstSpi = Regex.Match(box.Log, @"installed SA hq in 0x([0-9a-f]{8})").Groups[1].Value;
+            Assert.Contains($"removed SA in 0x{firstSpi}", box.Log);
+            Assert.Matches(@"installed SA hq in 0x[0-9a-f]{8} out 0x[0-9a-f]{8} .* 10\.99\.0\.3:4500 -> 10\.99\.0\.2:4500", box.Log);
+            using var status = box.Status();
+            var tunnel = status.RootElement.GetProperty("tunnels")[0];
+            Assert.Equal("Up", tunnel.GetProperty("state").GetString());
+            Assert.Equal("10.99.0.3[4500]", tunnel.GetProperty("ikeSa").GetProperty("local").GetString());
+            var ping = Netns.Try(topo.LanHost, "ping", "-c", "5", "-i", "0.2", "-W", "2", HqTopology.HqHostAddress);
+            Assert.True(ping.ExitCode == 0, "traffic after recovery is not steady: " + ping.All);
+        }
+        finally
+        {
+            output.WriteLine("---- appliance ----\n" + box.Log);
+            output.WriteLine("---- charon ----\n" + hq.Log);
+        }
+    }
+
+    [Fact]
+    public void PeerNatMappingMoves_EspInUdpFollowsTheNewPort_SameSa()
+    {
+        using var topo = new HqTopology();
+        using var hq = new StrongSwanPeer(topo.Hq, HqTopology.SwanctlConf(Ike, Esp, Psk));
+        using var box = new ApplianceProcess(topo.Box, HqTopology.BoxConfig(Ike, Esp, Psk));
+        try
+        {
+            Assert.True(Shell.WaitUntil(() => hq.ListSas().Contains("INSTALLED"), TimeSpan.FromSeconds(20)), "tunnel not up");
+            Assert.True(Shell.WaitUntil(() => Pings(topo.LanHost, HqTopology.HqHostAddress), TimeSpan.FromSeconds(10)), "no traffic before the rebinding");
+
+            // A NAT in front of HQ rebinds: HQ's 4500 now appears as 4501, and the old mapping is dead. Stateless
+            // rewrites in HQ's namespace play that NAT (before conntrack, so nothing is remembered).
+            Netns.Exec(topo.Hq, "nft", "add", "table", "ip", "rebind");
+            Netns.Exec(topo.Hq, "nft", "add", "chain", "ip", "rebind", "out", "{ type filter hook output priority -300; }");
+            Netns.Exec(topo.Hq, "nft", "add", "rule", "ip", "rebind", "out", "udp", "sport", "4500", "udp", "sport", "set", "4501");
+            Netns.Exec(topo.Hq, "nft", "add", "chain", "ip", "rebind", "pre", "{ type filter hook prerouting priority -300; }");
+            Netns.Exec(topo.Hq, "nft", "add", "rule", "ip", "rebind", "pre", "udp", "dport", "4500", "drop");
+            Netns.Exec(topo.Hq, "nft", "add", "rule", "ip", "rebind", "pre", "udp", "dport", "4501", "counter", "udp", "dport", "set", "4500");
+            Assert.False(Pings(topo.LanHost, HqTopology.HqHostAddress), "traffic still reaches HQ's old mapping: the rebinding is not simulated");
+
+            // HQ's next request (an IKE rekey) comes from the new mapping; the box follows it (RFC 7296 §2.23).
+            hq.Swanctl("--rekey", "--ike", "box");
+            Assert.True(Shell.WaitUntil(() => box.Log.Contains("peer now at 10.99.0.2:4501"), TimeSpan.FromSeconds(10)),
+                "the box did not see HQ's new mapping:\n" + box.Log);
+            Assert.True(Shell.WaitUntil(() => Pings(topo.LanHost, HqTopology.HqHostAddress), TimeSpan.FromSeconds(10)),
+                "no traffic after HQ's mapping moved:\n" + box.Log);
+            var ping = Netns.Try(topo.LanHost, "ping", "-c", "10", "-i", "0.2", "-W", "2", HqTopology.HqHostAddress);
+            Assert.True(ping.ExitCode == 0, "traffic after the rebinding is not steady: " + ping.All);
+            Assert.Contains("now goes to 10.99.0.2:4501", box.Log);
+            // Same Child SA, same keys and sequence numbers: nothing was re-installed.
+            Assert.Single(Regex.Matches(box.Log, "installed SA hq in"));
+            string counted = Netns.Exec(topo.Hq, "nft", "list", "chain", "ip", "rebind", "pre");
+            output.WriteLine(counted);
+            var packets = Regex.Match(counted, @"counter packets (\d+)");
+            Assert.True(packets.Success && long.Parse(packets.Groups[1].Value) >= 10, "too few packets reached the new mapping: " + counted);
+        }
+        finally
+        {
+            output.WriteLine("---- appliance ----\n" + box.Log);
+            output.WriteLine("---- charon ----\n" + hq.Log);
+        }
+    }
+}
