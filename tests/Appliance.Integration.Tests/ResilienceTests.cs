@@ -98,4 +98,59 @@ public sealed class ResilienceTests(ITestOutputHelper output)
             output.WriteLine("---- charon ----\n" + hq.Log);
         }
     }
+
+    /// <summary>Drops 20 % of what leaves <paramref name="ns"/> on <paramref name="device"/>, counted.</summary>
+    private static void MakeLossy(string ns, string device)
+    {
+        Netns.Exec(ns, "nft", "add", "table", "inet", "lossy");
+        Netns.Exec(ns, "nft", "add", "chain", "inet", "lossy", "out", "{ type filter hook output priority 0; }");
+        Netns.Exec(ns, "nft", "add", "rule", "inet", "lossy", "out", "oifname", device, "numgen", "random", "mod", "100", "<", "20", "counter", "drop");
+    }
+
+    private static long Dropped(string ns)
+    {
+        var m = Regex.Match(Netns.Exec(ns, "nft", "list", "table", "inet", "lossy"), @"counter packets (\d+)");
+        return m.Success ? long.Parse(m.Groups[1].Value) : 0;
+    }
+
+    [Fact]
+    public async Task LossyWan_TunnelStillComesUp_AndChildSasStillRekey()
+    {
+        using var topo = new HqTopology();
+        // 20 % loss each way on the WAN, from before the first IKE_SA_INIT (the box's ESP and IKE both leave through it).
+        MakeLossy(topo.Box, "wan0");
+        MakeLossy(topo.Hq, "eth0");
+        using var hq = new StrongSwanPeer(topo.Hq, HqTopology.SwanctlConf(Ike, Esp, Psk));
+        var clock = Stopwatch.StartNew();
+        using var box = new ApplianceProcess(topo.Box, HqTopology.BoxConfig(Ike, Esp, Psk),
+            "--Appliance:Ike:RetransmitTimeout=00:00:01", "--Appliance:Ike:RekeyTime=00:00:10");
+        try
+        {
+            // Traffic all along, so both loss rules surely see packets.
+            var ping = Task.Run(() => Netns.Try(topo.LanHost, "ping", "-c", "120", "-i", "0.3", "-W", "1", HqTopology.HqHostAddress));
+            int Installed() => Regex.Matches(box.Log, "Child SA [0-9a-f]{8}_i [0-9a-f]{8}_o installed").Count;
+            Assert.True(Shell.WaitUntil(() => Installed() >= 1, TimeSpan.FromSeconds(40) - clock.Elapsed), "tunnel not up on the lossy WAN:\n" + box.Log);
+            output.WriteLine($"first Child SA after {clock.Elapsed.TotalSeconds:F1} s");
+            Assert.True(Shell.WaitUntil(() => Installed() >= 3, TimeSpan.FromSeconds(40) - clock.Elapsed),
+                $"fewer than 2 Child SA rekeys within 40 s on the lossy WAN ({Installed() - 1}):\n" + box.Log);
+            output.WriteLine($"2 Child SA rekeys done after {clock.Elapsed.TotalSeconds:F1} s");
+            var result = await ping;
+            output.WriteLine(result.StdOut.Split('\n').Reverse().Take(3).Aggregate((x, y) => y + "\n" + x));
+            long boxDropped = Dropped(topo.Box), hqDropped = Dropped(topo.Hq);
+            output.WriteLine($"dropped by the loss rules: box {boxDropped}, HQ {hqDropped}");
+            Assert.True(boxDropped > 0 && hqDropped > 0, "the loss rules dropped nothing: the WAN was not lossy");
+            using var status = box.Status();
+            var ike = status.RootElement.GetProperty("ike");
+            output.WriteLine("ike counters: " + ike.GetRawText());
+            var tunnel = status.RootElement.GetProperty("tunnels")[0];
+            Assert.Equal("Up", tunnel.GetProperty("state").GetString());
+            // The tunnel carried traffic across the rekeys despite the loss.
+            Assert.Matches(@"[1-9]\d* received", result.StdOut);
+        }
+        finally
+        {
+            output.WriteLine("---- appliance ----\n" + box.Log);
+            output.WriteLine("---- charon ----\n" + hq.Log);
+        }
+    }
 }
