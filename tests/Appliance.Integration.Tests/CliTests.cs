@@ -33,6 +33,19 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void AhOnlyTunnel_IsAConfigurationError_NotACrash()
+    {
+        // IKE negotiates ESP only: an AH-only tunnel used to pass validation and abort the service at start.
+        string ahOnly = ValidSection(Path.Combine(_dir, "state")).Replace("\"Esp\": [ \"aes256gcm16\" ]", "\"Esp\": [], \"Ah\": [ \"sha256\" ]");
+        Assert.Contains("\"Ah\": [ \"sha256\" ]", ahOnly);
+        var r = Shell.Run(ApplianceProcess.Binary, "run", "--config", Config(ahOnly));
+        Assert.Equal(78, r.ExitCode);
+        Assert.Contains("Appliance:Tunnels:hq:Ah", r.StdErr);
+        Assert.Contains("Appliance:Tunnels:hq:Esp", r.StdErr);
+        Assert.DoesNotContain("Unhandled exception", r.All);
+    }
+
+    [Fact]
     public void MalformedJson_IsAClearError_NotACrash()
     {
         var r = Shell.Run(ApplianceProcess.Binary, "run", "--config", Config("{ \"Board\": "));

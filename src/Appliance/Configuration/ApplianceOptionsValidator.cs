@@ -73,8 +73,11 @@ public static class ApplianceOptionsValidator
         if (t.Ike.Count == 0) errors.Add($"{key}:Ike: at least one IKE proposal is required, e.g. aes256gcm16-prfsha256-curve25519");
         for (int i = 0; i < t.Ike.Count; i++)
             Proposal(errors, $"{key}:Ike:{i}", t.Ike[i], ProposalParser.ParseIke);
-        if (t.Esp.Count == 0 && t.Ah.Count == 0)
-            errors.Add($"{key}:Esp: at least one ESP (or AH) proposal is required, e.g. aes256gcm16");
+        // The data plane has AH, but IKE offers and accepts ESP Child SAs only: an AH-only tunnel could never come up.
+        if (t.Ah.Count > 0)
+            errors.Add($"{key}:Ah: AH Child SAs are not negotiated by IKE yet; use Esp");
+        if (t.Esp.Count == 0)
+            errors.Add($"{key}:Esp: at least one ESP proposal is required, e.g. aes256gcm16");
         for (int i = 0; i < t.Esp.Count; i++)
             Proposal(errors, $"{key}:Esp:{i}", t.Esp[i], ProposalParser.ParseEsp);
 
