@@ -55,6 +55,10 @@ public static class ServiceWiring
             services.AddHostedService(sp => sp.GetRequiredService<DataPath.DataPlaneService>());
             services.AddSingleton<IStatusSection>(sp => sp.GetRequiredService<DataPath.DataPlaneService>());
         }
+        else
+        {
+            services.AddSingleton<IStatusSection>(sp => sp.GetRequiredService<ChildSaTable>());
+        }
         services.AddSingleton(sp => new TunnelHealthBridge(sp.GetRequiredService<TunnelHealth>(),
             sp.GetRequiredService<ApplianceStateHolder>(), options.Tunnels.Keys));
 

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Appliance.Ike;
 using Appliance.Linux;
 using Appliance.Ike.Messages;
@@ -54,6 +53,4 @@ public static class SaInstallMapper
             if (Bit(a, i) != value) return false;
         return true;
     }
-
-    public static AddressFamily Family(IPNetwork n) => n.BaseAddress.AddressFamily;
 }

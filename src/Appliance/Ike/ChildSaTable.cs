@@ -7,7 +7,7 @@ namespace Appliance.Ike;
 /// The Child SAs IKE negotiated, by SPI pair, with their traffic counters. The data plane
 /// (when configured) reads from here; without one, ESP arriving on 4500 is counted and dropped.
 /// </summary>
-public sealed class ChildSaTable : IChildSaSink, IChildSaCounters
+public sealed class ChildSaTable : IChildSaSink, IChildSaCounters, Control.IStatusSection
 {
     private readonly ConcurrentDictionary<(uint In, uint Out), ChildSaInfo> _sas = new();
     private long _espWithoutDataPlane;
@@ -21,6 +21,14 @@ public sealed class ChildSaTable : IChildSaSink, IChildSaCounters
 
     public IReadOnlyCollection<ChildSaInfo> All => [.. _sas.Values];
     public long EspDroppedWithoutDataPlane => Interlocked.Read(ref _espWithoutDataPlane);
+
+    /// <summary>Without a data plane (no LAN interface configured) this table owns the "drops" of the status.</summary>
+    public void Write(System.Text.Json.Utf8JsonWriter w)
+    {
+        w.WriteStartObject("drops");
+        w.WriteNumber("noDataPlane", EspDroppedWithoutDataPlane);
+        w.WriteEndObject();
+    }
 
     public void Install(ChildSaInfo child)
     {

@@ -36,24 +36,8 @@ public sealed class BoxPairTopology : IDisposable
         string local = sideA ? "a.example.com" : "b.example.com", remote = sideA ? "b.example.com" : "a.example.com";
         string localTs = sideA ? "192.168.1.0/24" : "192.168.2.0/24", remoteTs = sideA ? "192.168.2.0/24" : "192.168.1.0/24";
         if (mode == "transport") { localTs = (sideA ? WanA : WanB) + "/32"; remoteTs = (sideA ? WanB : WanA) + "/32"; }
-        return $$"""
-            {
-              "Board": "simulated",
-              "Wan": { "Interface": "wan0" },
-              "Lan": { "Interface": "lan0" },
-              "KeyLog": {{(keyLog is null ? "null" : "\"" + keyLog + "\"")}},
-              "Tunnels": {
-                "peer": {
-                  "RemoteAddress": "{{(sideA ? WanB : WanA)}}",
-                  "LocalId": "{{local}}", "RemoteId": "{{remote}}",
-                  "Auth": "psk", "Psk": "box to box secret",
-                  "LocalTs": [ "{{localTs}}" ], "RemoteTs": [ "{{remoteTs}}" ],
-                  "Ike": [ "{{ike}}" ], "Esp": [ "{{esp}}" ],
-                  "Start": "{{start}}", "Mode": "{{mode}}", "Encapsulation": "auto"
-                }
-              }
-            }
-            """;
+        return BoxConfig.Json("peer", sideA ? WanB : WanA, local, remote, "box to box secret", localTs, remoteTs,
+            ike, esp, start, mode, keyLog);
     }
 
     public void Dispose() => Net.Dispose();

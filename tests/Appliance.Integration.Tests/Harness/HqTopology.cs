@@ -72,24 +72,8 @@ public sealed class HqTopology : IDisposable
 
     /// <summary>The "Appliance" section for the box, as JSON.</summary>
     public static string BoxConfig(string ike, string esp, string psk, string start = "always",
-        string remote = HqWan, string? keyLog = null) => $$"""
-        {
-          "Board": "simulated",
-          "Wan": { "Interface": "wan0" },
-          "Lan": { "Interface": "lan0" },
-          "KeyLog": {{(keyLog is null ? "null" : "\"" + keyLog + "\"")}},
-          "Tunnels": {
-            "hq": {
-              "RemoteAddress": "{{remote}}",
-              "LocalId": "{{BoxId}}", "RemoteId": "{{HqId}}",
-              "Auth": "psk", "Psk": "{{psk}}",
-              "LocalTs": [ "{{BoxSubnet}}" ], "RemoteTs": [ "{{HqSubnet}}" ],
-              "Ike": [ "{{ike}}" ], "Esp": [ "{{esp}}" ],
-              "Start": "{{start}}", "Mode": "tunnel", "Encapsulation": "auto"
-            }
-          }
-        }
-        """;
+        string remote = HqWan, string? keyLog = null) =>
+        Harness.BoxConfig.Json("hq", remote, BoxId, HqId, psk, BoxSubnet, HqSubnet, ike, esp, start, "tunnel", keyLog);
 
     public void Dispose() => Net.Dispose();
 }

@@ -43,11 +43,6 @@ public static class Shell
         return r.StdOut;
     }
 
-    public static bool IsRoot => Environment.UserName == "root" || geteuid() == 0;
-
-    [System.Runtime.InteropServices.DllImport("libc")]
-    private static extern uint geteuid();
-
     /// <summary>Polls until the condition holds or the time is up; returns whether it held.</summary>
     public static bool WaitUntil(Func<bool> condition, TimeSpan timeout, TimeSpan? interval = null)
     {
