@@ -34,6 +34,9 @@ public sealed record IkeTunnelConfig(
     IpsecMode Mode,
     bool ForceUdpEncapsulation)
 {
+    /// <summary>This tunnel's rekey and life times; null: the engine's <see cref="IkeEngineOptions"/>.</summary>
+    public SaLifetimes? Lifetimes { get; init; }
+
     // The PSK is a secret: keep it out of ToString (records print every member by default).
     private bool PrintMembers(System.Text.StringBuilder builder)
     {

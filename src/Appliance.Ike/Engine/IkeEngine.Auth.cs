@@ -184,7 +184,11 @@ public sealed partial class IkeEngine
             SuiteSizes.EncryptionKeyBits(suite.Encryption, suite.EncryptionKeyBits), (ushort)suite.Integrity,
             inKeys, outKeys, suite.Esn.Count > 0 && suite.Esn[0] == EsnMode.Esn, localTs, remoteTs,
             sa.NatDetected, sa.Local, sa.Remote);
-        return new ChildSa(info, Now, ni.ToArray(), nr.ToArray()) { RekeyAt = NextRekeyTime() };
+        return new ChildSa(info, Now, ni.ToArray(), nr.ToArray())
+        {
+            RekeyAt = NextRekeyTime(ChildRekeyTime(sa.Config)),
+            ExpireAt = ChildLifeTime(sa.Config) is { } life ? Now + life : null,
+        };
     }
 
     private void HandleAuthResponse(IkeSa sa, List<IkePayload> p)
@@ -287,7 +291,7 @@ public sealed partial class IkeEngine
         sa.State = IkeSaState.Established;
         sa.EstablishedAt = Now;
         sa.LastInbound = Now;
-        sa.RekeyAt = Options.IkeSaRekeyTime is { } t ? NextRekeyTime(t) : null;
+        ScheduleIkeLifetime(sa);
         _log.LogInformation("IKE SA {SpiI:x16}_i {SpiR:x16}_r of '{Tunnel}' established with {Remote} ({Suite})",
             sa.InitiatorSpi, sa.ResponderSpi, sa.TunnelName, sa.Remote, sa.SuiteName);
     }

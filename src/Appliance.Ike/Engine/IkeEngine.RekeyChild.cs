@@ -10,10 +10,10 @@ namespace Appliance.Ike;
 // Child SA rekeying started by us (RFC 7296 §1.3.3, §2.8) and rekey collisions (§2.8.1).
 public sealed partial class IkeEngine
 {
-    /// <summary>When a Child SA made now should be rekeyed by us: ChildSaRekeyTime minus a random share of the jitter.</summary>
-    private DateTimeOffset? NextRekeyTime(TimeSpan? after = null)
+    /// <summary>When an SA made now should be rekeyed by us: the rekey time minus a random share of the jitter; null: never.</summary>
+    private DateTimeOffset? NextRekeyTime(TimeSpan? after)
     {
-        if ((after ?? Options.ChildSaRekeyTime) is not { } rekey)
+        if (after is not { } rekey)
             return null;
         Span<byte> b = stackalloc byte[4];
         _random.Fill(b);
@@ -89,6 +89,9 @@ public sealed partial class IkeEngine
             }
             sa.Children.Add(fresh);
             Raise(new ChildSaEstablished(sa.TunnelName, fresh.Info, old.Info.InboundSpi));
+            // The old SA's hard lifetime ran out while the rekey was in flight: it is gone already, the new one simply takes over.
+            if (old.Expired)
+                return;
             SendDeleteChild(sa, SettleCollision(sa, old, fresh));
         }
         finally

@@ -72,7 +72,7 @@ public sealed partial class IkeEngine
         fresh.State = IkeSaState.Established;
         fresh.EstablishedAt = Now;
         fresh.LastInbound = Now;
-        fresh.RekeyAt = Options.IkeSaRekeyTime is { } t ? NextRekeyTime(t) : null;
+        ScheduleIkeLifetime(fresh);
         fresh.Children.AddRange(old.Children);
         old.Children.Clear();
         // The peer deletes the old IKE SA next; until then it only answers, it starts nothing. If we are
@@ -141,7 +141,7 @@ public sealed partial class IkeEngine
         fresh.State = IkeSaState.Established;
         fresh.EstablishedAt = Now;
         fresh.LastInbound = Now;
-        fresh.RekeyAt = Options.IkeSaRekeyTime is { } t ? NextRekeyTime(t) : null;
+        ScheduleIkeLifetime(fresh);
         fresh.Children.AddRange(old.Children);
         old.Children.Clear();
         old.Replaced = true;

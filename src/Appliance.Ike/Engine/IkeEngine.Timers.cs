@@ -32,6 +32,8 @@ public sealed partial class IkeEngine
             }
             if (sa.State == IkeSaState.Established && RekeyDueChild(sa, now) is { } rekeyAt)
                 next = Earliest(next, rekeyAt);
+            if (ExpireDue(sa, now) is { } expireAt)
+                next = Earliest(next, expireAt);
             if (sa.Outstanding is null && sa.State == IkeSaState.Established && Options.DpdDelay is { } dpd)
             {
                 DateTimeOffset due = sa.LastInbound + dpd;

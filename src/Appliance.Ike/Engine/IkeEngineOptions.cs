@@ -29,6 +29,13 @@ public sealed record IkeEngineOptions
     public TimeSpan? ChildSaRekeyTime { get; init; }
     /// <summary>Rekey our IKE SAs this long after they were made (strongSwan's rekey_time for IKE, 4 h there); null = off.</summary>
     public TimeSpan? IkeSaRekeyTime { get; init; }
+    /// <summary>
+    /// Hard lifetime of a Child SA (strongSwan's life_time): one not replaced by a rekey this long after it was made is
+    /// deleted, so keys are never used forever when rekeys keep failing. null: ChildSaRekeyTime + 10 %, or none.
+    /// </summary>
+    public TimeSpan? ChildSaLifeTime { get; init; }
+    /// <summary>Hard lifetime of an IKE SA: deleted (and the host re-establishes it) if no rekey replaced it. null: IkeSaRekeyTime + 10 %, or none.</summary>
+    public TimeSpan? IkeSaLifeTime { get; init; }
     /// <summary>Fraction of <see cref="ChildSaRekeyTime"/> subtracted at random (strongSwan's rand_time, 10 %).</summary>
     public double RekeyJitter { get; init; } = 0.1;
     /// <summary>Delay before a failed or refused rekey is tried again.</summary>

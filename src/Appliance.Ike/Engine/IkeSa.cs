@@ -53,6 +53,10 @@ internal sealed class ChildSa(ChildSaInfo info, DateTimeOffset establishedAt, by
     public byte[] NonceR { get; } = nonceR;
     /// <summary>When we start rekeying it ourselves; null: never.</summary>
     public DateTimeOffset? RekeyAt { get; set; }
+    /// <summary>Hard lifetime: when it is deleted if no rekey replaced it; null: never.</summary>
+    public DateTimeOffset? ExpireAt { get; set; }
+    /// <summary>Its hard lifetime ran out: the host was told it is gone; the DELETE may still be waiting to go out.</summary>
+    public bool Expired { get; set; }
     /// <summary>Our rekey of this SA is in flight.</summary>
     public bool Rekeying { get; set; }
     /// <summary>Replaced or being deleted: no more rekeys, a DELETE is coming.</summary>
@@ -85,6 +89,10 @@ internal sealed class IkeSa : IDisposable
     public IkeSaState State { get; set; } = IkeSaState.Connecting;
     /// <summary>When we start rekeying this IKE SA ourselves; null: never.</summary>
     public DateTimeOffset? RekeyAt { get; set; }
+    /// <summary>Hard lifetime: when it is deleted if no rekey replaced it; null: never.</summary>
+    public DateTimeOffset? ExpireAt { get; set; }
+    /// <summary>Child SAs whose hard lifetime ran out and whose DELETE waits for the request window to be free.</summary>
+    public List<ChildSa> ExpiredChildren { get; } = [];
     /// <summary>A successor IKE SA carries the tunnel (rekey or duplicate): deleting this one is no outage.</summary>
     public bool Replaced { get; set; }
     /// <summary>Our IKE SA rekey is in flight on this SA.</summary>

@@ -15,11 +15,15 @@ public class SoakTests
         {
             ChildSaRekeyTime = TimeSpan.FromMinutes(3),
             IkeSaRekeyTime = TimeSpan.FromMinutes(7),
+            // Hard limits well past the rekey times: a rekey delayed by three losses and 5 s ticks may take ~40 s, which
+            // the default +10 % would not cover at these compressed times (at the real 1 h it is 6 min). Expiry has its own tests.
+            ChildSaLifeTime = TimeSpan.FromMinutes(5),
+            IkeSaLifeTime = TimeSpan.FromMinutes(10),
             DpdDelay = TimeSpan.FromSeconds(30),
         };
         // Odd seeds: both sides rekey (collisions); even seeds: only A does, B answers as a peer without lifetimes.
         bool twoSided = seed % 2 == 1;
-        var peers = new TestPeers(options, twoSided ? options : new IkeEngineOptions { DpdDelay = options.DpdDelay }, seed);
+        var peers = new TestPeers(options, twoSided ? options : new IkeEngineOptions { DpdDelay = options.DpdDelay, ChildSaLifeTime = null }, seed);
         peers.A.AddTunnel(TestPeers.Config("to-b", TestPeers.AddressA, TestPeers.AddressB, "a.example.com", "b.example.com", esp: "aes128-sha256-modp2048"));
         peers.B.AddTunnel(TestPeers.Config("to-a", TestPeers.AddressB, TestPeers.AddressA, "b.example.com", "a.example.com",
             localTs: "10.2.0.0/16", remoteTs: "10.1.0.0/16", esp: "aes128-sha256-modp2048"));
