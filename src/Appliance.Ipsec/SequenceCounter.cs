@@ -29,6 +29,12 @@ public sealed class SequenceCounter
     public bool IsExhausted => Last >= Limit;
 
     /// <summary>
+    /// The last 1/64 of the space is reached (2^26 packets without ESN: minutes at a gigabit), so IKE can rekey
+    /// long before sealing has to stop (RFC 4303 §3.3.3: the counter must never wrap).
+    /// </summary>
+    public bool IsNearExhaustion => Limit - Last <= Limit / 64;
+
+    /// <summary>
     /// Reserves <paramref name="count"/> consecutive numbers and returns the first. False (and nothing
     /// reserved) when fewer than <paramref name="count"/> remain.
     /// </summary>

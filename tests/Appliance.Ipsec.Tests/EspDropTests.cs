@@ -192,6 +192,22 @@ public class EspDropTests
         Assert.True(counter.IsExhausted);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Sequence_numbers_running_out_flag_the_soft_lifetime_before_sealing_stops(bool esn)
+    {
+        ulong limit = esn ? ulong.MaxValue : uint.MaxValue;
+        ulong margin = limit / 64;
+        (EspSa outbound, EspSa inbound) = TestSa.Pair(EspSuite.AesGcm256, esn: esn, initialSequence: limit - margin - 2);
+        Assert.Equal(DropReason.None, outbound.Seal(new byte[256], 64, 20, IpProtocol.Udp, out _, out _));
+        Assert.False(outbound.SoftLifetimeReached);
+        Assert.Equal(DropReason.None, outbound.Seal(new byte[256], 64, 20, IpProtocol.Udp, out _, out _));
+        Assert.True(outbound.SoftLifetimeReached, "the last 1/64 of the space is reached: rekey now");
+        Assert.False(outbound.IsSequenceExhausted);
+        Assert.False(inbound.SoftLifetimeReached, "an inbound SA has no sequence of its own to run out of");
+    }
+
     [Fact]
     public void Hard_lifetime_stops_the_sa_and_soft_lifetime_is_flagged()
     {

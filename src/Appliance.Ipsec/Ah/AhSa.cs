@@ -68,7 +68,8 @@ public sealed class AhSa : IDisposable
     public IpsecCounters Counters { get; } = new();
     public ulong LastSequenceNumber => _sequence?.Last ?? 0;
     public bool IsSequenceExhausted => _sequence?.IsExhausted ?? false;
-    public bool SoftLifetimeReached => _lifetime.SoftReached(Counters.Bytes, Counters.Packets);
+    /// <summary>A soft byte/packet limit has been reached, or sequence numbers are running out: time to rekey.</summary>
+    public bool SoftLifetimeReached => _lifetime.SoftReached(Counters.Bytes, Counters.Packets) || (_sequence?.IsNearExhaustion ?? false);
 
     public int IcvLength => Hmac.IcvLength(Integrity);
 

@@ -97,8 +97,8 @@ public sealed class EspSa : IDisposable
     /// <summary>Inbound: the anti-replay window (read-only use outside this class).</summary>
     public ReplayWindow? ReplayWindow => _replay;
 
-    /// <summary>A soft byte/packet limit has been reached: time to rekey.</summary>
-    public bool SoftLifetimeReached => _lifetime.SoftReached(Counters.Bytes, Counters.Packets);
+    /// <summary>A soft byte/packet limit has been reached, or sequence numbers are running out: time to rekey.</summary>
+    public bool SoftLifetimeReached => _lifetime.SoftReached(Counters.Bytes, Counters.Packets) || (_sequence?.IsNearExhaustion ?? false);
 
     /// <summary>A hard limit has been reached: the SA refuses further packets.</summary>
     public bool HardLifetimeReached => _lifetime.HardReached(Counters.Bytes, Counters.Packets);
