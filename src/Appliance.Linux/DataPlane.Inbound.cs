@@ -96,11 +96,13 @@ public sealed partial class DataPlane
             if (udp) { Counters.Drop(DataPlaneDropReason.Malformed); return; }
             var verdict = sa.OpenEspTransport(packet, out int start, out int restored);
             if (verdict != DataPlaneDropReason.None) { Counters.Drop(verdict); return; }
+            if (sa.PendingOutbound != null) ActivatePending(sa);
             DeliverLocal(sa, packet.Slice(start, restored));
             return;
         }
         var reason = sa.OpenEsp(esp, out int offset, out int length);
         if (reason != DataPlaneDropReason.None) { Counters.Drop(reason); return; }
+        if (sa.PendingOutbound != null) ActivatePending(sa);
         Deliver(sa, esp.Slice(offset, length), deliver4, deliver6, coalescer);
     }
 
@@ -112,6 +114,7 @@ public sealed partial class DataPlane
         if (!Volatile.Read(ref _inbound).TryGetValue(spi, out var sa) || !sa.IsAh) { Counters.Drop(DataPlaneDropReason.UnknownSpi); return; }
         var reason = sa.OpenAh(packet, out int offset, out int length);
         if (reason != DataPlaneDropReason.None) { Counters.Drop(reason); return; }
+        if (sa.PendingOutbound != null) ActivatePending(sa);
         if (sa.Install.Mode == Ipsec.IpsecMode.Transport) { DeliverLocal(sa, packet.Slice(offset, length)); return; }
         Deliver(sa, packet.Slice(offset, length), deliver4, deliver6, coalescer);
     }

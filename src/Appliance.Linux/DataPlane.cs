@@ -137,17 +137,11 @@ public sealed partial class DataPlane : IDisposable
         {
             var map = new Dictionary<uint, InboundSa>(_inbound) { [sa.InboundSpi] = inbound };
             Volatile.Write(ref _inbound, map);
-            if (sa.Mode == IpsecMode.Transport)
-            {
-                var transport = new Dictionary<uint, OutboundSa>(_transportOut) { [PeerKey(sa)] = outbound };
-                Volatile.Write(ref _transportOut, transport);
-            }
+            bool hasCurrent = sa.Mode == IpsecMode.Transport ? _transportOut.ContainsKey(PeerKey(sa)) : _outbound[index] != null;
+            if (sa.DeferOutbound && hasCurrent)
+                inbound.PendingOutbound = outbound;
             else
-            {
-                var outs = (OutboundSa?[])_outbound.Clone();
-                outs[index] = outbound;
-                Volatile.Write(ref _outbound, outs);
-            }
+                Activate(sa, outbound, index);
             _installed.Add((sa, outbound, inbound));
             Counters.Register(sa, counters);
             needsThrow = _options.Tunnels.Any(t => Prefix.From(t.RemoteTs).Any(p => p.Contains(sa.Remote.Address.GetAddressBytes())));
@@ -155,6 +149,34 @@ public sealed partial class DataPlane : IDisposable
         if (needsThrow) _killSwitch?.Apply(DesiredRoutes());
         if (sa.Mode == IpsecMode.Transport) _killSwitch?.InstallTransport(sa.Remote.Address, sa.Local.Address, _tun!.IfIndex);
         _logger.LogInformation("installed {Sa}, tunnel MTU {Mtu}", sa.ToString(), outbound.TunnelMtu);
+    }
+
+    /// <summary>Makes <paramref name="outbound"/> the SA the tunnel (or transport peer) sends on. Caller holds _gate.</summary>
+    private void Activate(SaInstall sa, OutboundSa outbound, int index)
+    {
+        if (sa.Mode == IpsecMode.Transport)
+        {
+            var transport = new Dictionary<uint, OutboundSa>(_transportOut) { [PeerKey(sa)] = outbound };
+            Volatile.Write(ref _transportOut, transport);
+        }
+        else
+        {
+            var outs = (OutboundSa?[])_outbound.Clone();
+            outs[index] = outbound;
+            Volatile.Write(ref _outbound, outs);
+        }
+    }
+
+    /// <summary>The first packet arrived on an SA whose outbound half waited for the peer: the peer has it, send on it now.</summary>
+    private void ActivatePending(InboundSa inbound)
+    {
+        lock (_gate)
+        {
+            if (inbound.PendingOutbound is not { } outbound) return;
+            inbound.PendingOutbound = null;
+            Activate(inbound.Install, outbound, _spd.IndexOf(inbound.Install.Tunnel));
+        }
+        _logger.LogInformation("SA in 0x{In:x8} out 0x{Out:x8}: the peer sends on it, so it is used outbound now", inbound.Install.InboundSpi, inbound.Install.OutboundSpi);
     }
 
     /// <summary>Removes an SA pair (delete or end of rekey); the tunnel stays blackholed.</summary>
@@ -174,8 +196,12 @@ public sealed partial class DataPlane : IDisposable
                 var transport = new Dictionary<uint, OutboundSa>(_transportOut);
                 if (transport.TryGetValue(PeerKey(sa), out var current) && ReferenceEquals(current, outbound))
                 {
-                    var successor = _installed.LastOrDefault(s => s.Sa.Mode == IpsecMode.Transport && PeerKey(s.Sa) == PeerKey(sa)).Out;
-                    if (successor != null) transport[PeerKey(sa)] = successor;
+                    var successor = _installed.LastOrDefault(s => s.Sa.Mode == IpsecMode.Transport && PeerKey(s.Sa) == PeerKey(sa));
+                    if (successor.Out != null)
+                    {
+                        transport[PeerKey(sa)] = successor.Out;
+                        successor.In.PendingOutbound = null;
+                    }
                     else transport.Remove(PeerKey(sa));
                 }
                 Volatile.Write(ref _transportOut, transport);
@@ -183,7 +209,12 @@ public sealed partial class DataPlane : IDisposable
             var outs = (OutboundSa?[])_outbound.Clone();
             int index = _spd.IndexOf(sa.Tunnel);
             if (ReferenceEquals(outs[index], outbound))
-                outs[index] = _installed.LastOrDefault(s => s.Sa.Tunnel == sa.Tunnel && s.Sa.Mode == IpsecMode.Tunnel).Out;
+            {
+                // The old SA is gone (the peer's DELETE after its rekey): the newest one carries the tunnel, waiting or not.
+                var successor = _installed.LastOrDefault(s => s.Sa.Tunnel == sa.Tunnel && s.Sa.Mode == IpsecMode.Tunnel);
+                outs[index] = successor.Out;
+                if (successor.In != null) successor.In.PendingOutbound = null;
+            }
             Volatile.Write(ref _outbound, outs);
             Counters.Unregister(sa);
             // The worker threads may still hold the ciphers for a moment: their native state is

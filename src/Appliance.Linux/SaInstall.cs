@@ -42,6 +42,13 @@ public sealed record SaInstall(
     /// <summary>Byte/packet limits (RFC 4301 §4.4.2.1): soft raises <see cref="DataPlane.SoftLifetimeReached"/>, hard stops the SA.</summary>
     public SaLifetime Lifetime { get; init; }
 
+    /// <summary>
+    /// We answered the peer's rekey (RFC 7296 §1.3.3): the peer installs this SA only when our answer arrives, so the
+    /// tunnel keeps sending on its current SA until the peer shows it has the new one (its first packet on it, or the
+    /// removal of the old SA after the peer's DELETE). Sending earlier loses packets to "unknown SPI" at the peer.
+    /// </summary>
+    public bool DeferOutbound { get; init; }
+
     // Keys never reach logs: the record's generated ToString would print byte[] type names only,
     // but an explicit one keeps future edits from leaking them.
     public override string ToString() =>

@@ -92,4 +92,48 @@ public sealed class TunnelTrafficTests(BoxTopology topo)
         Assert.Equal(0, wan.Count("not ip proto 51 and net 10.0.0.0/8"));
         Assert.Equal(0, pair.B.Counters.Drops(DataPlaneDropReason.AuthenticationFailed));
     }
+
+    private static long PacketsOut(DataPlane dp, uint inboundSpi) =>
+        dp.Counters.Sas.Single(s => s.Key.InboundSpi == inboundSpi).Value.PacketsOut;
+
+    [Fact]
+    public void An_sa_from_the_peers_rekey_is_used_outbound_only_once_the_peer_sends_on_it()
+    {
+        using var pair = new BoxPair(topo);
+        pair.Install(TestSas.Pair());
+        const uint newAToB = 0x0A0B0002, newBToA = 0x0B0A0002;
+        var (a2, b2) = TestSas.Pair(spiAToB: newAToB, spiBToA: newBToA);
+
+        // B answered A's rekey: B has the new SA, A has not seen the answer yet. B must keep sending on the old one.
+        pair.B.InstallSa(b2 with { DeferOutbound = true });
+        Assert.True(BoxPair.Ping(topo.HostB, "10.1.0.2").Ok);
+        Assert.Equal(0, pair.A.Counters.Drops(DataPlaneDropReason.UnknownSpi));
+        Assert.Equal(0, PacketsOut(pair.B, newAToB));
+
+        // A gets the answer and sends on the new SA at once; B sees that and switches too.
+        pair.A.InstallSa(a2);
+        Assert.True(BoxPair.Ping(topo.HostA, "10.2.0.2").Ok);
+        Assert.True(BoxPair.Ping(topo.HostB, "10.1.0.2").Ok);
+        Assert.True(PacketsOut(pair.B, newAToB) >= 6, "B's replies and requests went out on the new SA");
+        Assert.Equal(3, PacketsOut(pair.B, TestSas.SpiAToB));
+        Assert.Equal(0, pair.A.Counters.Drops(DataPlaneDropReason.UnknownSpi));
+        Assert.Equal(0, pair.B.Counters.Drops(DataPlaneDropReason.UnknownSpi));
+    }
+
+    [Fact]
+    public void A_waiting_sa_takes_over_when_the_old_one_is_removed_even_without_traffic_from_the_peer()
+    {
+        using var pair = new BoxPair(topo);
+        pair.Install(TestSas.Pair());
+        const uint newAToB = 0x0A0B0003, newBToA = 0x0B0A0003;
+        var (a2, b2) = TestSas.Pair(spiAToB: newAToB, spiBToA: newBToA);
+        pair.B.InstallSa(b2 with { DeferOutbound = true });
+        pair.A.InstallSa(a2);
+
+        // The peer's DELETE of the old SA arrives before any of its traffic on the new one.
+        pair.B.RemoveSa(TestSas.SpiAToB, TestSas.SpiBToA);
+        Assert.True(BoxPair.Ping(topo.HostB, "10.1.0.2").Ok);
+        Assert.Equal(3, PacketsOut(pair.B, newAToB));
+        Assert.Equal(0, pair.A.Counters.Drops(DataPlaneDropReason.UnknownSpi));
+    }
 }

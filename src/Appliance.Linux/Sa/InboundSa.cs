@@ -49,6 +49,15 @@ internal sealed class InboundSa : IDisposable
     public Prefix[] RemotePrefixes { get; }
     public bool IsAh => _ah != null;
 
+    private OutboundSa? _pendingOutbound;
+
+    /// <summary>The outbound half of this pair while it waits for the peer (<see cref="SaInstall.DeferOutbound"/>).</summary>
+    public OutboundSa? PendingOutbound
+    {
+        get => Volatile.Read(ref _pendingOutbound);
+        set => Volatile.Write(ref _pendingOutbound, value);
+    }
+
     /// <summary>ESP starting at the SPI; on success the inner packet is esp[offset..offset+length].</summary>
     public DataPlaneDropReason OpenEsp(Span<byte> esp, out int offset, out int length)
     {
