@@ -29,7 +29,14 @@ public sealed record IkeSaDeleted(string TunnelName, ulong InitiatorSpi, ulong R
 
 /// <param name="RekeyOfInboundSpi">When the peer rekeyed a Child SA (RFC 7296 §1.3.3): the inbound SPI of the SA this
 /// one replaces. Both stay installed until the peer deletes the old one (a ChildSaDeleted follows).</param>
-public sealed record ChildSaEstablished(string TunnelName, ChildSaInfo Child, uint? RekeyOfInboundSpi = null) : IkeEvent(TunnelName);
+public sealed record ChildSaEstablished(string TunnelName, ChildSaInfo Child, uint? RekeyOfInboundSpi = null) : IkeEvent(TunnelName)
+{
+    /// <summary>
+    /// We made this SA answering the peer's rekey: the peer installs it only when our response arrives, so the data path
+    /// should keep sending on the old SA until the peer uses the new one or deletes the old one.
+    /// </summary>
+    public bool AnsweredPeerRekey { get; init; }
+}
 
 /// <param name="Replaced">True when a newer Child SA (rekey) takes over the traffic: not a tunnel outage.</param>
 public sealed record ChildSaDeleted(string TunnelName, uint InboundSpi, uint OutboundSpi, string Reason, bool Replaced = false) : IkeEvent(TunnelName);

@@ -65,6 +65,10 @@ public class LifetimeTests
         (ChildSaStatus a, _) = OneMirroredChild(peers);
         Assert.NotEqual(first, a.InboundSpi);
         Assert.Equal(first, peers.EventsA.OfType<ChildSaEstablished>().Last().RekeyOfInboundSpi);
+        // The rekey's initiator sends on the new SA at once; the responder waits until the initiator does.
+        Assert.False(peers.EventsA.OfType<ChildSaEstablished>().Last().AnsweredPeerRekey);
+        Assert.True(peers.EventsB.OfType<ChildSaEstablished>().Last().AnsweredPeerRekey);
+        Assert.False(peers.EventsB.OfType<ChildSaEstablished>().First().AnsweredPeerRekey);
         ChildSaDeleted deletedA = peers.Single<ChildSaDeleted>(peers.EventsA);
         Assert.True(deletedA.Replaced);
         Assert.True(peers.Single<ChildSaDeleted>(peers.EventsB).Replaced);
