@@ -132,6 +132,7 @@ public sealed partial class DataPlane : IDisposable
         var counters = new SaCounters();
         var outbound = new OutboundSa(sa, _options.WanMtu, counters);
         var inbound = new InboundSa(sa, counters);
+        outbound.SoftLifetime.OnReached = inbound.SoftLifetime.OnReached = () => ReportSoftLifetime(sa.InboundSpi, sa.OutboundSpi);
         bool needsThrow;
         lock (_gate)
         {
@@ -232,19 +233,28 @@ public sealed partial class DataPlane : IDisposable
         foreach (var peer in NatKeepaliveTargets) send(keepalive, peer);
     }
 
+    /// <summary>Backstop for the packet path's latch (e.g. an SA that reached its limit with its last packet).</summary>
     private void CheckLifetimes()
     {
         List<(uint, uint)> reached;
         lock (_gate)
         {
             reached = _installed.Where(s => s.Out.SoftLifetimeReached || s.In.SoftLifetimeReached)
-                .Select(s => (s.Sa.InboundSpi, s.Sa.OutboundSpi)).Where(_softReported.Add).ToList();
+                .Select(s => (s.Sa.InboundSpi, s.Sa.OutboundSpi)).ToList();
         }
-        foreach (var (inbound, outbound) in reached)
+        foreach (var (inbound, outbound) in reached) ReportSoftLifetime(inbound, outbound);
+    }
+
+    /// <summary>Tells the host once per SA pair; off the packet thread, since the host's IKE work takes its own lock.</summary>
+    private void ReportSoftLifetime(uint inbound, uint outbound)
+    {
+        lock (_gate)
+            if (!_softReported.Add((inbound, outbound))) return;
+        ThreadPool.QueueUserWorkItem(_ =>
         {
             _logger.LogInformation("SA in 0x{In:x8} out 0x{Out:x8} reached its soft lifetime", inbound, outbound);
             SoftLifetimeReached?.Invoke(inbound, outbound);
-        }
+        });
     }
 
     /// <summary>The routes the kill switch table must hold now.</summary>

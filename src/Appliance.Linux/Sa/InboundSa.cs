@@ -68,7 +68,7 @@ internal sealed class InboundSa : IDisposable
         lock (_gate) reason = _esp.Open(esp, out result);
         offset = result.PayloadOffset;
         length = result.PayloadLength;
-        return SuiteMap.Drop(reason);
+        return Checked(reason);
     }
 
     /// <summary>Transport mode: a whole IP packet carrying ESP; on success the restored packet is packet[offset..offset+length].</summary>
@@ -78,7 +78,7 @@ internal sealed class InboundSa : IDisposable
         if (_esp == null) return DataPlaneDropReason.UnknownSpi;
         DropReason reason;
         lock (_gate) reason = EspTransport.Open(_esp, packet, 0, packet.Length, out offset, out length);
-        return SuiteMap.Drop(reason);
+        return Checked(reason);
     }
 
     /// <summary>A whole IP packet carrying AH; on success the inner packet is packet[offset..offset+length].</summary>
@@ -91,6 +91,14 @@ internal sealed class InboundSa : IDisposable
         lock (_gate) reason = _ah.Open(packet, 0, packet.Length, out result);
         offset = result.Offset;
         length = result.Length;
+        return Checked(reason);
+    }
+
+    public SoftLifetimeLatch SoftLifetime { get; } = new();
+
+    private DataPlaneDropReason Checked(DropReason reason)
+    {
+        if (reason == DropReason.None && SoftLifetime.Armed && SoftLifetimeReached) SoftLifetime.Fire();
         return SuiteMap.Drop(reason);
     }
 

@@ -72,7 +72,11 @@ internal sealed class OutboundSa : IDisposable
         var reason = _esp == null ? _ah!.Seal(slot, offset, length, out outOffset, out outLength)
             : Install.Mode == IpsecMode.Transport ? EspTransport.Seal(_esp, slot, offset, length, out outOffset, out outLength)
             : _esp.SealTunnel(slot, offset, length, out outOffset, out outLength);
-        if (reason == DropReason.None) Counters.CountOut(length);
+        if (reason == DropReason.None)
+        {
+            Counters.CountOut(length);
+            if (SoftLifetime.Armed && SoftLifetimeReached) SoftLifetime.Fire();
+        }
         return SuiteMap.Drop(reason);
     }
 
@@ -87,9 +91,15 @@ internal sealed class OutboundSa : IDisposable
     {
         byte next = slot[offset] >> 4 == 4 ? Ipsec.Packets.IpProtocol.IPv4 : Ipsec.Packets.IpProtocol.IPv6;
         var reason = _esp!.SealWithSequenceNumber(sequenceNumber, slot, offset, length, next, out outOffset, out outLength);
-        if (reason == DropReason.None) Counters.CountOut(length);
+        if (reason == DropReason.None)
+        {
+            Counters.CountOut(length);
+            if (SoftLifetime.Armed && SoftLifetimeReached) SoftLifetime.Fire();
+        }
         return SuiteMap.Drop(reason);
     }
+
+    public SoftLifetimeLatch SoftLifetime { get; } = new();
 
     /// <summary>The soft byte/packet lifetime is reached: time for IKE to rekey.</summary>
     public bool SoftLifetimeReached => _esp?.SoftLifetimeReached ?? _ah!.SoftLifetimeReached;

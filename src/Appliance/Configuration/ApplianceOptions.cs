@@ -95,4 +95,34 @@ public sealed class TunnelOptions
     /// default for Start: always), clear (forget the tunnel until traffic or a command), trap (wait for traffic).
     /// </summary>
     public string? DpdAction { get; set; }
+
+    /// <summary>Rekey this tunnel's Child SAs after this long; default Appliance:Ike:RekeyTime; "00:00:00" leaves rekeying to the peer.</summary>
+    public TimeSpan? RekeyTime { get; set; }
+
+    /// <summary>Hard limit: a Child SA no rekey replaced is deleted after this long; default RekeyTime + 10 %.</summary>
+    public TimeSpan? LifeTime { get; set; }
+
+    /// <summary>Rekey this tunnel's IKE SA after this long; default Appliance:Ike:IkeRekeyTime; "00:00:00": never.</summary>
+    public TimeSpan? IkeRekeyTime { get; set; }
+
+    /// <summary>Hard limit for an IKE SA no rekey replaced (it is re-established); default IkeRekeyTime + 10 %.</summary>
+    public TimeSpan? IkeLifeTime { get; set; }
+
+    /// <summary>Rekey a Child SA once one direction carried this many bytes (strongSwan's rekey_bytes); unset or 0: no limit.</summary>
+    public long? RekeyBytes { get; set; }
+
+    /// <summary>Stop using a Child SA at this many bytes in one direction; default RekeyBytes + 10 %.</summary>
+    public long? LifeBytes { get; set; }
+
+    /// <summary>Rekey a Child SA once one direction carried this many packets (strongSwan's rekey_packets); unset or 0: no limit.</summary>
+    public long? RekeyPackets { get; set; }
+
+    /// <summary>Stop using a Child SA at this many packets in one direction; default RekeyPackets + 10 %.</summary>
+    public long? LifePackets { get; set; }
+
+    /// <summary>
+    /// Close the tunnel after this long without a packet in either direction, to save HQ's resources; the next packet for
+    /// it opens it again (as with Start: trap). Unset or "00:00:00": never.
+    /// </summary>
+    public TimeSpan? Inactivity { get; set; }
 }

@@ -85,6 +85,7 @@ public static class ApplianceOptionsValidator
         OneOf(errors, $"{key}:Mode", t.Mode, Modes);
         OneOf(errors, $"{key}:Encapsulation", t.Encapsulation, Encapsulations);
         if (t.DpdAction is not null) OneOf(errors, $"{key}:DpdAction", t.DpdAction, DpdActions);
+        TunnelLifetimeRules.Validate(errors, key, t);
         if (t.RemoteAddress == "%any" && t.Start == "always")
             errors.Add($"{key}:Start: 'always' needs a RemoteAddress to initiate to; use 'none' with %any");
     }

@@ -47,7 +47,8 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
             [.. t.Value.LocalTs.Select(IPNetwork.Parse)],
             [.. t.Value.RemoteTs.Select(IPNetwork.Parse)],
             [.. t.Value.Bypass.Select(IPNetwork.Parse)],
-            Trap: t.Value.Start == "trap")
+            // Traffic opens the tunnel when it waits for it: Start trap, DpdAction trap, or closed for inactivity.
+            Trap: t.Value.Start == "trap" || t.Value.DpdAction == "trap" || t.Value.Inactivity > TimeSpan.Zero)
         {
             PeerAddresses = t.Value.RemoteAddress is { } r && IPAddress.TryParse(r, out var peer) ? [peer] : [],
         })])
@@ -59,6 +60,7 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _dataPlane.SendEspInUdp = (packet, remote) => _ike.SendOnNatTraversalSocket(packet.Span, Redirect(remote));
+        _dataPlane.SoftLifetimeReached += (inbound, _) => _ike.RekeyEarly(inbound);
         _dataPlane.TrapTriggered += tunnel =>
         {
             _logger.LogInformation("{Tunnel}: traffic for the tunnel, initiating (Start: trap)", tunnel);
@@ -70,15 +72,20 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
         _table.Installed += Install;
         _table.Removed += Remove;
         _table.EndpointsChanged += MoveEndpoints;
-        foreach (var c in _table.All) Install(c);
+        foreach (var c in _table.All) Install(c, deferOutbound: false);
         return Task.CompletedTask;
     }
 
-    private void Install(ChildSaInfo child)
+    private void Install(ChildSaInfo child, bool deferOutbound)
     {
         try
         {
-            _dataPlane.InstallSa(SaInstallMapper.Map(child));
+            var tunnel = _options.Tunnels.GetValueOrDefault(child.TunnelName);
+            _dataPlane.InstallSa(SaInstallMapper.Map(child) with
+            {
+                DeferOutbound = deferOutbound,
+                Lifetime = tunnel is null ? default : TunnelLifetimeRules.Volume(tunnel, Random.Shared.NextDouble()),
+            });
             lock (_redirectGate) _installedRemote[(child.InboundSpi, child.OutboundSpi)] = child.RemoteEndpoint;
         }
         catch (Exception e) when (e is NotSupportedException or ArgumentException or InvalidOperationException)

@@ -8,7 +8,8 @@ namespace Appliance.Ike;
 /// </summary>
 public interface IChildSaSink
 {
-    void Install(ChildSaInfo child);
+    /// <param name="deferOutbound">The SA answers the peer's rekey: keep sending on the old SA until the peer uses this one.</param>
+    void Install(ChildSaInfo child, bool deferOutbound = false);
     void Remove(string tunnel, uint inboundSpi, uint outboundSpi);
 
     /// <summary>An installed Child SA's endpoints moved (NAT rebinding, RFC 7296 §2.23): same SPIs and keys, new addresses.</summary>

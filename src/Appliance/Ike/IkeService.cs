@@ -41,10 +41,18 @@ public sealed class IkeService : IHostedService, IDisposable
     // IKE SAs by SPI pair; after a WAN address change the old ones are retired: their end is no outage.
     private readonly HashSet<(ulong I, ulong R)> _ikeSas = new();
     private readonly HashSet<(ulong I, ulong R)> _retiredIkeSas = new();
+    private readonly IChildSaCounters _counters;
+    private readonly InactivityTracker _inactivity;
+    // Tunnels we closed for inactivity: their end is no outage, and traffic (the trap) opens them again.
+    private readonly HashSet<string> _idleClosed = new(StringComparer.Ordinal);
+    // Tunnels whose IKE SA lost its last Child SA with no successor: re-established at the time given unless a new one comes.
+    private readonly Dictionary<string, DateTimeOffset> _childlessUntil = new(StringComparer.Ordinal);
 
     public IkeService(IOptions<ApplianceOptions> options, TunnelHealth health, ControlCommands commands,
-        IChildSaSink childSaSink, Board.LivenessWatchdog watchdog, TimeProvider time, ILoggerFactory loggers)
+        IChildSaSink childSaSink, IChildSaCounters counters, Board.LivenessWatchdog watchdog, TimeProvider time, ILoggerFactory loggers)
     {
+        _counters = counters;
+        _inactivity = new InactivityTracker(time);
         _options = options.Value;
         _health = health;
         _childSaSink = childSaSink;
@@ -69,6 +77,21 @@ public sealed class IkeService : IHostedService, IDisposable
 
     private static TimeSpan? OffIfZero(TimeSpan? t) => t is { } v && v > TimeSpan.Zero ? v : null;
 
+    private IkeTunnelConfig CreateTunnel(string name, TunnelOptions tunnel, IPAddress local) =>
+        TunnelConfigFactory.Create(name, tunnel, local) with { Lifetimes = TunnelLifetimeRules.Times(tunnel, _options.Ike) };
+
+    /// <summary>The data plane saw a Child SA reach its soft byte/packet limit or run low on sequence numbers: rekey it now.</summary>
+    public void RekeyEarly(uint inboundSpi)
+    {
+        bool started;
+        lock (_gate)
+        {
+            started = _engine.RequestChildRekey(inboundSpi);
+            Flush();
+        }
+        if (started) _wake.Release();
+    }
+
     public IkeStatus Status()
     {
         lock (_gate) return _engine.GetStatus();
@@ -88,7 +111,7 @@ public sealed class IkeService : IHostedService, IDisposable
         {
             foreach (var (name, tunnel) in _options.Tunnels)
             {
-                _engine.AddTunnel(TunnelConfigFactory.Create(name, tunnel, _local));
+                _engine.AddTunnel(CreateTunnel(name, tunnel, _local));
                 _health.Set(name, TunnelHealthState.Down);
             }
             Flush();
@@ -148,9 +171,50 @@ public sealed class IkeService : IHostedService, IDisposable
     {
         lock (_gate)
         {
+            // A scheduled restart (after a failure, with its back-off) is not hurried along by traffic.
+            if (_restartAt.ContainsKey(tunnel) || _stopping) return;
+            if (_idleClosed.Remove(tunnel))
+                _logger.LogInformation("{Tunnel}: traffic again after the inactivity close, re-opening", tunnel);
+            _health.Set(tunnel, TunnelHealthState.Negotiating);
             _engine.Initiate(tunnel);
             Flush();
         }
+    }
+
+    /// <summary>Closes tunnels whose Child SAs carried no packet for their Inactivity time (caller holds the lock).</summary>
+    private void CloseInactive()
+    {
+        foreach (var (name, tunnel) in _options.Tunnels)
+        {
+            if (tunnel.Inactivity is not { } idle || idle <= TimeSpan.Zero) continue;
+            var children = _children.Values.Where(c => c.TunnelName == name)
+                .Select(c => ((c.InboundSpi, c.OutboundSpi), Packets(c))).ToList();
+            if (!_inactivity.IdleFor(name, children, idle)) continue;
+            _logger.LogInformation("{Tunnel}: no traffic for {Idle}, closing the tunnel; the next packet for it opens it again", name, idle);
+            _idleClosed.Add(name);
+            _inactivity.Forget(name);
+            _engine.Terminate(name);
+        }
+    }
+
+    private void EndChildlessIkeSas()
+    {
+        if (_childlessUntil.Count == 0) return;
+        var now = _time.GetUtcNow();
+        foreach (var (tunnel, at) in _childlessUntil.ToArray())
+        {
+            if (at > now) continue;
+            _childlessUntil.Remove(tunnel);
+            if (_children.Values.Any(c => c.TunnelName == tunnel) || !HasIkeSa(tunnel)) continue;
+            _logger.LogWarning("{Tunnel}: still no Child SA, closing the IKE SA to start over", tunnel);
+            _engine.Terminate(tunnel);
+        }
+    }
+
+    private long Packets(ChildSaInfo c)
+    {
+        var (_, packetsIn, _, packetsOut) = _counters.Get(c.InboundSpi, c.OutboundSpi);
+        return packetsIn + packetsOut;
     }
 
     /// <summary>ESP-in-UDP and NAT keepalives share the IKE socket on 4500 (RFC 3948); the data plane sends through here.</summary>
@@ -258,7 +322,7 @@ public sealed class IkeService : IHostedService, IDisposable
                 _restartAt.Remove(name);
                 _engine.RemoveTunnel(name);
                 _health.Set(name, tunnel.Start == "always" && tunnel.RemoteAddress != "%any" ? TunnelHealthState.Negotiating : TunnelHealthState.Down);
-                _engine.AddTunnel(TunnelConfigFactory.Create(name, tunnel, address));
+                _engine.AddTunnel(CreateTunnel(name, tunnel, address));
             }
             Flush();
         }
@@ -318,6 +382,8 @@ public sealed class IkeService : IHostedService, IDisposable
             lock (_gate)
             {
                 RunDueRestarts();
+                CloseInactive();
+                EndChildlessIkeSas();
                 next = _engine.Tick();
                 Flush();
             }
@@ -409,13 +475,24 @@ public sealed class IkeService : IHostedService, IDisposable
                     string.Join(' ', c.Child.LocalTs), string.Join(' ', c.Child.RemoteTs));
                 _keyLog?.Write(c.Child);
                 _children[(c.Child.InboundSpi, c.Child.OutboundSpi)] = c.Child;
-                _childSaSink.Install(c.Child);
+                _idleClosed.Remove(c.TunnelName);
+                _childlessUntil.Remove(c.TunnelName);
+                _childSaSink.Install(c.Child, deferOutbound: c.AnsweredPeerRekey);
                 _health.Set(c.TunnelName, TunnelHealthState.Up);
                 break;
             case ChildSaDeleted d:
                 _logger.LogInformation("{Tunnel}: Child SA {SpiIn:x8}_i {SpiOut:x8}_o deleted ({Reason})", d.TunnelName, d.InboundSpi, d.OutboundSpi, d.Reason);
                 _children.Remove((d.InboundSpi, d.OutboundSpi));
                 _childSaSink.Remove(d.TunnelName, d.InboundSpi, d.OutboundSpi);
+                // The last Child SA ended without a successor (hard lifetime, or the peer deleted it) but the IKE SA lives
+                // on: the tunnel carries nothing. Start over, so Start/DpdAction decide as after any other outage.
+                // The peer may be about to make a new one on the same IKE SA (strongSwan recreates after a hard expiry), so wait a moment.
+                if (!d.Replaced && !_children.Values.Any(c => c.TunnelName == d.TunnelName) && HasIkeSa(d.TunnelName)
+                    && _childlessUntil.TryAdd(d.TunnelName, _time.GetUtcNow() + _options.Ike.RestartDelay))
+                {
+                    _logger.LogWarning("{Tunnel}: no Child SA left on the IKE SA; re-establishing the tunnel in {Delay} unless a new one is made",
+                        d.TunnelName, _options.Ike.RestartDelay);
+                }
                 break;
             case PeerEndpointChanged p:
                 _logger.LogInformation("{Tunnel}: peer now at {Remote} (local {Local}), {Count} Child SAs follow", p.TunnelName, p.Remote, p.Local, p.InboundSpis.Count);
@@ -424,8 +501,14 @@ public sealed class IkeService : IHostedService, IDisposable
             case IkeSaDeleted d:
                 _logger.LogInformation("{Tunnel}: IKE SA {SpiI:x16}_i {SpiR:x16}_r deleted ({Reason})", d.TunnelName, d.InitiatorSpi, d.ResponderSpi, d.Reason);
                 _ikeSas.Remove((d.InitiatorSpi, d.ResponderSpi));
+                if (!HasIkeSa(d.TunnelName)) _childlessUntil.Remove(d.TunnelName);
                 // An SA left behind by a WAN address change: the tunnel was already re-added from the new address.
                 if (_retiredIkeSas.Remove((d.InitiatorSpi, d.ResponderSpi))) break;
+                if (!HasIkeSa(d.TunnelName) && _idleClosed.Contains(d.TunnelName))
+                {
+                    _health.Set(d.TunnelName, TunnelHealthState.Down);
+                    break;
+                }
                 // A rekeyed SA's successor carries the tunnel on: that is no outage.
                 if (!d.Replaced && !HasIkeSa(d.TunnelName))
                 {

@@ -34,7 +34,7 @@ public sealed class HqTopology : IDisposable
     public string Hq { get; }
 
     public static string SwanctlConf(string ike, string esp, string psk, string remoteAddrs = BoxWan,
-        string startAction = "none", bool encap = true) => $$"""
+        string startAction = "none", bool encap = true, string ikeRekeyTime = "4h", string childRekeyTime = "1h", string childLifeTime = "66m") => $$"""
         connections {
           box {
             version = 2
@@ -43,6 +43,7 @@ public sealed class HqTopology : IDisposable
             proposals = {{ike}}
             encap = {{(encap ? "yes" : "no")}}
             dpd_delay = 0
+            rekey_time = {{ikeRekeyTime}}
             local {
               auth = psk
               id = {{HqId}}
@@ -57,6 +58,8 @@ public sealed class HqTopology : IDisposable
                 remote_ts = {{BoxSubnet}}
                 esp_proposals = {{esp}}
                 start_action = {{startAction}}
+                rekey_time = {{childRekeyTime}}
+                life_time = {{childLifeTime}}
               }
             }
           }
