@@ -139,7 +139,8 @@ public sealed partial class DataPlane : IDisposable
             var map = new Dictionary<uint, InboundSa>(_inbound) { [sa.InboundSpi] = inbound };
             Volatile.Write(ref _inbound, map);
             bool hasCurrent = sa.Mode == IpsecMode.Transport ? _transportOut.ContainsKey(PeerKey(sa)) : _outbound[index] != null;
-            if (sa.DeferOutbound && hasCurrent)
+            if (sa.ReceiveOnly) { } // never sends; not a successor either (see RemoveSa)
+            else if (sa.DeferOutbound && hasCurrent)
                 inbound.PendingOutbound = outbound;
             else
                 Activate(sa, outbound, index);
@@ -197,7 +198,7 @@ public sealed partial class DataPlane : IDisposable
                 var transport = new Dictionary<uint, OutboundSa>(_transportOut);
                 if (transport.TryGetValue(PeerKey(sa), out var current) && ReferenceEquals(current, outbound))
                 {
-                    var successor = _installed.LastOrDefault(s => s.Sa.Mode == IpsecMode.Transport && PeerKey(s.Sa) == PeerKey(sa));
+                    var successor = _installed.LastOrDefault(s => s.Sa.Mode == IpsecMode.Transport && PeerKey(s.Sa) == PeerKey(sa) && !s.Sa.ReceiveOnly);
                     if (successor.Out != null)
                     {
                         transport[PeerKey(sa)] = successor.Out;
@@ -212,7 +213,7 @@ public sealed partial class DataPlane : IDisposable
             if (ReferenceEquals(outs[index], outbound))
             {
                 // The old SA is gone (the peer's DELETE after its rekey): the newest one carries the tunnel, waiting or not.
-                var successor = _installed.LastOrDefault(s => s.Sa.Tunnel == sa.Tunnel && s.Sa.Mode == IpsecMode.Tunnel);
+                var successor = _installed.LastOrDefault(s => s.Sa.Tunnel == sa.Tunnel && s.Sa.Mode == IpsecMode.Tunnel && !s.Sa.ReceiveOnly);
                 outs[index] = successor.Out;
                 if (successor.In != null) successor.In.PendingOutbound = null;
             }

@@ -49,6 +49,9 @@ public sealed record SaInstall(
     /// </summary>
     public bool DeferOutbound { get; init; }
 
+    /// <summary>The redundant SA of a rekey collision (RFC 7296 §2.8.1), deleted next: it receives, it never sends.</summary>
+    public bool ReceiveOnly { get; init; }
+
     // Keys never reach logs: the record's generated ToString would print byte[] type names only,
     // but an explicit one keeps future edits from leaking them.
     public override string ToString() =>

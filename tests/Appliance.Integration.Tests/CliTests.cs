@@ -46,6 +46,21 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void ContradictoryLifetimes_AreConfigurationErrors_NamedByKey()
+    {
+        string bad = ValidSection(Path.Combine(_dir, "state")).Replace("\"Start\": ", "\"RekeyTime\": \"00:10:00\", \"LifeTime\": \"00:05:00\", " +
+            "\"RekeyBytes\": 1000000, \"LifeBytes\": 500000, \"RekeyPackets\": -1, \"Inactivity\": \"-00:00:05\", \"Start\": ");
+        Assert.Contains("\"LifeBytes\": 500000", bad);
+        var r = Shell.Run(ApplianceProcess.Binary, "run", "--config", Config(bad));
+        Assert.Equal(78, r.ExitCode);
+        Assert.Contains("Appliance:Tunnels:hq:LifeTime", r.StdErr);
+        Assert.Contains("Appliance:Tunnels:hq:LifeBytes", r.StdErr);
+        Assert.Contains("Appliance:Tunnels:hq:RekeyPackets", r.StdErr);
+        Assert.Contains("Appliance:Tunnels:hq:Inactivity", r.StdErr);
+        Assert.DoesNotContain("Unhandled exception", r.All);
+    }
+
+    [Fact]
     public void MalformedJson_IsAClearError_NotACrash()
     {
         var r = Shell.Run(ApplianceProcess.Binary, "run", "--config", Config("{ \"Board\": "));

@@ -88,11 +88,15 @@ public sealed partial class IkeEngine
                 return;
             }
             sa.Children.Add(fresh);
-            Raise(new ChildSaEstablished(sa.TunnelName, fresh.Info, old.Info.InboundSpi));
             // The old SA's hard lifetime ran out while the rekey was in flight: it is gone already, the new one simply takes over.
             if (old.Expired)
+            {
+                Raise(new ChildSaEstablished(sa.TunnelName, fresh.Info, old.Info.InboundSpi));
                 return;
-            SendDeleteChild(sa, SettleCollision(sa, old, fresh));
+            }
+            List<ChildSa> delete = SettleCollision(sa, old, fresh);
+            Raise(new ChildSaEstablished(sa.TunnelName, fresh.Info, old.Info.InboundSpi) { Redundant = delete.Contains(fresh) });
+            SendDeleteChild(sa, delete);
         }
         finally
         {

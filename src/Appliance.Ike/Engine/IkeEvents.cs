@@ -36,6 +36,12 @@ public sealed record ChildSaEstablished(string TunnelName, ChildSaInfo Child, ui
     /// should keep sending on the old SA until the peer uses the new one or deletes the old one.
     /// </summary>
     public bool AnsweredPeerRekey { get; init; }
+
+    /// <summary>
+    /// Our rekey collided with the peer's and this SA is the redundant one (§2.8.1): we delete it next. Receive on it
+    /// (the peer may already have sent something) but never send on it; the peer's SA carries the traffic.
+    /// </summary>
+    public bool Redundant { get; init; }
 }
 
 /// <param name="Replaced">True when a newer Child SA (rekey) takes over the traffic: not a tunnel outage.</param>

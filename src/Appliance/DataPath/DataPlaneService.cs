@@ -72,18 +72,19 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
         _table.Installed += Install;
         _table.Removed += Remove;
         _table.EndpointsChanged += MoveEndpoints;
-        foreach (var c in _table.All) Install(c, deferOutbound: false);
+        foreach (var c in _table.All) Install(c, OutboundUse.Now);
         return Task.CompletedTask;
     }
 
-    private void Install(ChildSaInfo child, bool deferOutbound)
+    private void Install(ChildSaInfo child, OutboundUse use)
     {
         try
         {
             var tunnel = _options.Tunnels.GetValueOrDefault(child.TunnelName);
             _dataPlane.InstallSa(SaInstallMapper.Map(child) with
             {
-                DeferOutbound = deferOutbound,
+                DeferOutbound = use == OutboundUse.AfterPeer,
+                ReceiveOnly = use == OutboundUse.Never,
                 Lifetime = tunnel is null ? default : TunnelLifetimeRules.Volume(tunnel, Random.Shared.NextDouble()),
             });
             lock (_redirectGate) _installedRemote[(child.InboundSpi, child.OutboundSpi)] = child.RemoteEndpoint;

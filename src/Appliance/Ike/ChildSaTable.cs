@@ -12,8 +12,7 @@ public sealed class ChildSaTable : IChildSaSink, IChildSaCounters, Control.IStat
     private readonly ConcurrentDictionary<(uint In, uint Out), ChildSaInfo> _sas = new();
     private long _espWithoutDataPlane;
 
-    /// <summary>(SA, defer outbound): see <see cref="IChildSaSink.Install"/>.</summary>
-    public event Action<ChildSaInfo, bool>? Installed;
+    public event Action<ChildSaInfo, OutboundUse>? Installed;
     public event Action<ChildSaInfo>? Removed;
 
     /// <summary>(before, after): the SA keeps its SPIs, keys and sequence numbers; only where it is sent changed.</summary>
@@ -31,10 +30,10 @@ public sealed class ChildSaTable : IChildSaSink, IChildSaCounters, Control.IStat
         w.WriteEndObject();
     }
 
-    public void Install(ChildSaInfo child, bool deferOutbound = false)
+    public void Install(ChildSaInfo child, OutboundUse outbound = OutboundUse.Now)
     {
         _sas[(child.InboundSpi, child.OutboundSpi)] = child;
-        Installed?.Invoke(child, deferOutbound);
+        Installed?.Invoke(child, outbound);
     }
 
     public void Remove(string tunnel, uint inboundSpi, uint outboundSpi)

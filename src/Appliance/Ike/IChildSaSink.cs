@@ -8,11 +8,21 @@ namespace Appliance.Ike;
 /// </summary>
 public interface IChildSaSink
 {
-    /// <param name="deferOutbound">The SA answers the peer's rekey: keep sending on the old SA until the peer uses this one.</param>
-    void Install(ChildSaInfo child, bool deferOutbound = false);
+    void Install(ChildSaInfo child, OutboundUse outbound = OutboundUse.Now);
     void Remove(string tunnel, uint inboundSpi, uint outboundSpi);
 
     /// <summary>An installed Child SA's endpoints moved (NAT rebinding, RFC 7296 §2.23): same SPIs and keys, new addresses.</summary>
     void UpdateEndpoints(ChildSaInfo child);
     void DeliverEspInUdp(IPEndPoint local, IPEndPoint remote, ReadOnlySpan<byte> espPacket);
+}
+
+/// <summary>When the data path may send on a newly installed Child SA.</summary>
+public enum OutboundUse
+{
+    /// <summary>At once (a new tunnel, or our own rekey completed).</summary>
+    Now,
+    /// <summary>We answered the peer's rekey: once the peer sends on it or deletes the old SA.</summary>
+    AfterPeer,
+    /// <summary>The redundant SA of a rekey collision, deleted next: receive only.</summary>
+    Never,
 }

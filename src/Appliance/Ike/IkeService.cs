@@ -477,7 +477,7 @@ public sealed class IkeService : IHostedService, IDisposable
                 _children[(c.Child.InboundSpi, c.Child.OutboundSpi)] = c.Child;
                 _idleClosed.Remove(c.TunnelName);
                 _childlessUntil.Remove(c.TunnelName);
-                _childSaSink.Install(c.Child, deferOutbound: c.AnsweredPeerRekey);
+                _childSaSink.Install(c.Child, c.Redundant ? OutboundUse.Never : c.AnsweredPeerRekey ? OutboundUse.AfterPeer : OutboundUse.Now);
                 _health.Set(c.TunnelName, TunnelHealthState.Up);
                 break;
             case ChildSaDeleted d:
