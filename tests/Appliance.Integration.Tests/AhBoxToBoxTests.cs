@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Appliance.Integration.Tests.Harness;
 using Xunit.Abstractions;
 
@@ -10,8 +11,8 @@ namespace Appliance.Integration.Tests;
 /// </summary>
 public sealed class AhBoxToBoxTests(ITestOutputHelper output)
 {
-    private static string Config(bool sideA, string ah, string start) =>
-        BoxConfig.WithAh(BoxPairTopology.Config(sideA, "aes256gcm16", start), "aes256gcm16", ah);
+    private static string Config(bool sideA, string ah, string start, string mode = "tunnel") =>
+        BoxConfig.WithAh(BoxPairTopology.Config(sideA, "aes256gcm16", start, mode), "aes256gcm16", ah);
 
     [Theory]
     [InlineData("sha256")]
@@ -74,6 +75,93 @@ public sealed class AhBoxToBoxTests(ITestOutputHelper output)
                 string text = box.StatusText();
                 output.WriteLine(text);
                 Assert.Contains("AH SPIs:", text);
+            }
+        }
+        finally
+        {
+            output.WriteLine("---- box A ----\n" + a.Log);
+            output.WriteLine("---- box B ----\n" + b.Log);
+            try { Directory.Delete(work, true); } catch (IOException) { }
+        }
+    }
+
+    [Fact]
+    public void Ah_ChildAndIkeRekeys_UnderTraffic_NoPingLost_NoIcvDrops()
+    {
+        using var topo = new BoxPairTopology();
+        using var b = new ApplianceProcess(topo.BoxB, Config(sideA: false, "sha256-curve25519", start: "none"));
+        Assert.True(b.WaitForControlSocket(TimeSpan.FromSeconds(15)), "box B did not start: " + b.Log);
+        // A rekeys its AH Child SA every ≤ 10 s (with PFS: the proposal names curve25519) and the IKE SA at least once.
+        using var a = new ApplianceProcess(topo.BoxA, Config(sideA: true, "sha256-curve25519", start: "always"),
+            "--Appliance:Ike:RekeyTime=00:00:10", "--Appliance:Ike:IkeRekeyTime=00:00:25");
+        try
+        {
+            Assert.True(Shell.WaitUntil(() => IkeInteropTests.Health(a) == "Up" && IkeInteropTests.Health(b) == "Up",
+                TimeSpan.FromSeconds(20)), "the boxes did not bring the AH tunnel up");
+            var ping = Netns.Try(topo.LanA, "ping", "-c", "300", "-i", "0.1", "-W", "2", BoxPairTopology.HostB);
+            output.WriteLine(ping.StdOut.Split('\n').Reverse().Take(4).Aggregate((x, y) => y + "\n" + x));
+            int received = int.Parse(Regex.Match(ping.StdOut, @"(\d+) received").Groups[1].Value);
+            Assert.True(received >= 299, $"{300 - received} of 300 pings lost across the AH rekeys");
+            int childRekeys = Regex.Matches(a.Log, "Child SA [0-9a-f]{8}_i [0-9a-f]{8}_o installed").Count - 1;
+            output.WriteLine($"AH Child SAs installed after the first: {childRekeys}");
+            Assert.True(childRekeys >= 2, "fewer than 2 AH Child SA rekeys happened:\n" + a.Log);
+            Assert.Matches("IKE SA [0-9a-f]{16} of 'peer' rekeyed to", a.Log);
+            foreach (ApplianceProcess box in (ApplianceProcess[])[a, b])
+            {
+                using var status = box.Status();
+                var children = status.RootElement.GetProperty("tunnels")[0].GetProperty("childSas");
+                Assert.All(children.EnumerateArray(), c => Assert.Equal("AH", c.GetProperty("protocol").GetString()));
+                Assert.All(children.EnumerateArray(), c => Assert.Contains("CURVE_25519", c.GetProperty("suite").GetString()));
+                var drops = status.RootElement.GetProperty("drops");
+                output.WriteLine($"{box.Namespace} drops: " + drops.GetRawText());
+                foreach (string reason in (string[])["unknownSpi", "noSa", "authenticationFailed", "replay"])
+                    Assert.Equal(0, drops.TryGetProperty(reason, out var n) ? n.GetInt64() : 0);
+            }
+        }
+        finally
+        {
+            output.WriteLine("---- box A ----\n" + a.Log);
+            output.WriteLine("---- box B ----\n" + b.Log);
+        }
+    }
+
+    [Fact]
+    public void Ah_TransportMode_BoxToBoxPing_IcmpOnlyInsideAh()
+    {
+        using var topo = new BoxPairTopology();
+        string work = Directory.CreateTempSubdirectory("appliance-aht-").FullName;
+        string capture = Path.Combine(work, "wan.pcap");
+        using var tcpdump = BackgroundProcess.Tcpdump(topo.BoxB, "wan0", capture);
+        using var b = new ApplianceProcess(topo.BoxB, Config(sideA: false, "sha384", start: "none", mode: "transport"));
+        Assert.True(b.WaitForControlSocket(TimeSpan.FromSeconds(15)), "box B did not start: " + b.Log);
+        using var a = new ApplianceProcess(topo.BoxA, Config(sideA: true, "sha384", start: "always", mode: "transport"));
+        try
+        {
+            Assert.True(Shell.WaitUntil(() => IkeInteropTests.Health(a) == "Up" && IkeInteropTests.Health(b) == "Up",
+                TimeSpan.FromSeconds(20)), "the boxes did not bring the transport-mode AH SA up");
+            var ping = Netns.Try(topo.BoxA, "ping", "-c", "5", "-i", "0.2", "-W", "2", BoxPairTopology.WanB);
+            output.WriteLine(ping.All);
+            Assert.True(ping.ExitCode == 0, "boxA → boxB ping failed: " + ping.All);
+            Thread.Sleep(1000);
+            tcpdump.Stop();
+
+            string clear = Tshark.Read(null, capture, "icmp && !ah");
+            Assert.True(clear.Trim().Length == 0, "ICMP outside AH on the WAN:\n" + clear);
+            string inside = Tshark.Read(null, capture, "ah && icmp && ip.addr == " + BoxPairTopology.WanA + " && ip.addr == " + BoxPairTopology.WanB);
+            output.WriteLine(inside);
+            Assert.True(inside.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length >= 10, "expected the pings in transport-mode AH:\n" + inside);
+            Assert.True(Tshark.Read(null, capture, "esp").Trim().Length == 0, "ESP on the WAN of an AH SA");
+
+            foreach (ApplianceProcess box in (ApplianceProcess[])[a, b])
+            {
+                using var status = box.Status();
+                var child = status.RootElement.GetProperty("tunnels")[0].GetProperty("childSas")[0];
+                Assert.Equal("transport", child.GetProperty("mode").GetString());
+                Assert.Equal("AH", child.GetProperty("protocol").GetString());
+                Assert.True(child.GetProperty("packetsOut").GetInt64() >= 5 && child.GetProperty("packetsIn").GetInt64() >= 5,
+                    $"{box.Namespace}: SA counters " + child);
+                var drops = status.RootElement.GetProperty("drops");
+                Assert.Equal(0, drops.TryGetProperty("authenticationFailed", out var icv) ? icv.GetInt64() : 0);
             }
         }
         finally
