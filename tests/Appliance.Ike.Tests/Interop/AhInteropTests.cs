@@ -99,6 +99,21 @@ public sealed class AhInteropTests(NetlinkCharon fixture, Xunit.Abstractions.ITe
         string log = LogSince(from);
         Assert.Contains("received proposals: AH:HMAC_SHA2_256_128/NO_EXT_SEQ", log);
         Assert.Contains("selected proposal: AH:HMAC_SHA2_256_128/NO_EXT_SEQ", log);
+        if (log.Contains("unable to add SAD entry", StringComparison.Ordinal))
+        {
+            // charon answers the failed install with NO_PROPOSAL_CHOSEN; the IKE SA stays (RFC 7296 §2.21.2).
+            Assert.Single(host.Events.OfType<NoProposalChosen>());
+            Assert.Single(host.Events.OfType<IkeSaEstablished>());
+        }
+        else
+        {
+            ChildSaInfo child = host.Events.OfType<ChildSaEstablished>().Single().Child;
+            Assert.Equal(ProtocolId.Ah, child.Protocol);
+            (_, _, string integI, string integR) = Charon.ChildKeys(child.OutboundSpi);
+            Assert.Equal(integI, Convert.ToHexString(child.Outbound.IntegrityKey));
+            Assert.Equal(integR, Convert.ToHexString(child.Inbound.IntegrityKey));
+            Assert.Contains($"in  {child.OutboundSpi:x8}", Charon.Swanctl("--list-sas --ike ah"));
+        }
         host.Engine.Terminate("t");
         Assert.True(host.RunUntil(() => host.Events.OfType<IkeSaDeleted>().Any(), Timeout));
     }
