@@ -33,15 +33,18 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
-    public void AhOnlyTunnel_IsAConfigurationError_NotACrash()
+    public void EspAndAhTogether_AndAhOverUdp_AreConfigurationErrors_ByKey()
     {
-        // IKE negotiates ESP only: an AH-only tunnel used to pass validation and abort the service at start.
-        string ahOnly = ValidSection(Path.Combine(_dir, "state")).Replace("\"Esp\": [ \"aes256gcm16\" ]", "\"Esp\": [], \"Ah\": [ \"sha256\" ]");
-        Assert.Contains("\"Ah\": [ \"sha256\" ]", ahOnly);
-        var r = Shell.Run(ApplianceProcess.Binary, "run", "--config", Config(ahOnly));
+        // A Child SA is ESP or AH (one protocol, as strongSwan); RFC 3948 UDP-encapsulates ESP only.
+        string both = ValidSection(Path.Combine(_dir, "state"))
+            .Replace("\"Esp\": [ \"aes256gcm16\" ]", "\"Esp\": [ \"aes256gcm16\" ], \"Ah\": [ \"sha256\" ]")
+            .Replace("\"Encapsulation\": \"auto\"", "\"Encapsulation\": \"udp\"");
+        Assert.Contains("\"Ah\": [ \"sha256\" ]", both);
+        Assert.Contains("\"Encapsulation\": \"udp\"", both);
+        var r = Shell.Run(ApplianceProcess.Binary, "run", "--config", Config(both));
         Assert.Equal(78, r.ExitCode);
-        Assert.Contains("Appliance:Tunnels:hq:Ah", r.StdErr);
-        Assert.Contains("Appliance:Tunnels:hq:Esp", r.StdErr);
+        Assert.Contains("Appliance:Tunnels:hq:Ah: set Esp or Ah, not both", r.StdErr);
+        Assert.Contains("Appliance:Tunnels:hq:Encapsulation", r.StdErr);
         Assert.DoesNotContain("Unhandled exception", r.All);
     }
 
@@ -58,6 +61,16 @@ public sealed class CliTests : IDisposable
         Assert.Contains("Appliance:Tunnels:hq:RekeyPackets", r.StdErr);
         Assert.Contains("Appliance:Tunnels:hq:Inactivity", r.StdErr);
         Assert.DoesNotContain("Unhandled exception", r.All);
+    }
+
+    [Fact]
+    public void BadAhProposal_IsNamedByKey()
+    {
+        string bad = ValidSection(Path.Combine(_dir, "state")).Replace("\"Esp\": [ \"aes256gcm16\" ]", "\"Esp\": [], \"Ah\": [ \"aes128-sha256\" ]");
+        var r = Shell.Run(ApplianceProcess.Binary, "run", "--config", Config(bad));
+        Assert.Equal(78, r.ExitCode);
+        Assert.Contains("Appliance:Tunnels:hq:Ah:0", r.StdErr);
+        Assert.DoesNotContain("Appliance:Tunnels:hq:Esp", r.StdErr); // an AH-only tunnel needs no ESP proposal
     }
 
     [Fact]

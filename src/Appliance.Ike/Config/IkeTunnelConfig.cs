@@ -18,7 +18,7 @@ public enum IpsecMode { Tunnel, Transport }
 /// <summary>One configured IKE connection with its (single) Child SA.</summary>
 /// <param name="RemoteAddress">null means %any: the tunnel can only respond.</param>
 /// <param name="IkeProposals">strongSwan proposal strings, e.g. "aes256gcm16-prfsha256-curve25519".</param>
-/// <param name="EspProposals">strongSwan ESP proposal strings, e.g. "aes256gcm16", "aes128-sha256-esn".</param>
+/// <param name="EspProposals">strongSwan ESP proposal strings, e.g. "aes256gcm16", "aes128-sha256-esn"; empty for an AH tunnel.</param>
 public sealed record IkeTunnelConfig(
     string Name,
     IPAddress? LocalAddress,
@@ -37,6 +37,20 @@ public sealed record IkeTunnelConfig(
     /// <summary>This tunnel's rekey and life times; null: the engine's <see cref="IkeEngineOptions"/>.</summary>
     public SaLifetimes? Lifetimes { get; init; }
 
+    /// <summary>
+    /// strongSwan AH proposal strings (RFC 4302), e.g. "sha256", "sha384-ecp384", "sha256-esn". The Child SA uses AH
+    /// when <see cref="EspProposals"/> is empty and this is not; one protocol per Child SA, as strongSwan does.
+    /// </summary>
+    public IReadOnlyList<string> AhProposals { get; init; } = [];
+
+    /// <summary>The protocol of this tunnel's Child SAs.</summary>
+    public Messages.ProtocolId ChildProtocol => EspProposals.Count == 0 && AhProposals.Count > 0 ? Messages.ProtocolId.Ah : Messages.ProtocolId.Esp;
+
+    /// <summary>The configured Child SA proposals of <see cref="ChildProtocol"/>, parsed.</summary>
+    internal List<Crypto.ProposalSpec> ParseChildProposals() => ChildProtocol == Messages.ProtocolId.Ah
+        ? AhProposals.Select(Crypto.ProposalParser.ParseAh).ToList()
+        : EspProposals.Select(Crypto.ProposalParser.ParseEsp).ToList();
+
     // The PSK is a secret: keep it out of ToString (records print every member by default).
     private bool PrintMembers(System.Text.StringBuilder builder)
     {
@@ -50,6 +64,7 @@ public sealed record IkeTunnelConfig(
             .Append(", RemoteTs = ").Append(string.Join(' ', RemoteTs))
             .Append(", IkeProposals = ").Append(string.Join(',', IkeProposals))
             .Append(", EspProposals = ").Append(string.Join(',', EspProposals))
+            .Append(", AhProposals = ").Append(string.Join(',', AhProposals))
             .Append(", Start = ").Append(Start)
             .Append(", Mode = ").Append(Mode)
             .Append(", ForceUdpEncapsulation = ").Append(ForceUdpEncapsulation);

@@ -19,8 +19,14 @@ internal static class TunnelValidator
             throw new ArgumentException(at + "local and remote traffic selectors are required", nameof(c));
         if (c.IkeProposals is null || c.IkeProposals.Count == 0)
             throw new ArgumentException(at + "at least one IKE proposal is required", nameof(c));
-        if (c.EspProposals is null || c.EspProposals.Count == 0)
-            throw new ArgumentException(at + "at least one ESP proposal is required", nameof(c));
+        if (c.EspProposals is null || c.AhProposals is null || (c.EspProposals.Count == 0 && c.AhProposals.Count == 0))
+            throw new ArgumentException(at + "at least one ESP or AH proposal is required", nameof(c));
+        // One protocol per Child SA (strongSwan too): an SA payload mixing ESP and AH proposals asks for either, never both.
+        if (c.EspProposals.Count > 0 && c.AhProposals.Count > 0)
+            throw new ArgumentException(at + "configure ESP or AH proposals, not both", nameof(c));
+        // RFC 3948 encapsulates ESP only; AH protects the outer addresses, which a NAT rewrites (RFC 4302 §3.3.3.1).
+        if (c.AhProposals.Count > 0 && c.ForceUdpEncapsulation)
+            throw new ArgumentException(at + "AH cannot be UDP-encapsulated (RFC 3948 covers ESP only)", nameof(c));
         if (c.RemoteAddress is null && c.Start == StartAction.Start)
             throw new ArgumentException(at + "a tunnel with remote address %any can only respond (start action none)", nameof(c));
         if (c.LocalAddress is not null && c.RemoteAddress is not null && c.LocalAddress.AddressFamily != c.RemoteAddress.AddressFamily)
@@ -39,6 +45,11 @@ internal static class TunnelValidator
         {
             try { _ = Crypto.ProposalParser.ParseEsp(p); }
             catch (FormatException ex) { throw new ArgumentException(at + "ESP proposal: " + ex.Message, nameof(c), ex); }
+        }
+        foreach (string p in c.AhProposals)
+        {
+            try { _ = Crypto.ProposalParser.ParseAh(p); }
+            catch (FormatException ex) { throw new ArgumentException(at + "AH proposal: " + ex.Message, nameof(c), ex); }
         }
     }
 }

@@ -3,6 +3,8 @@ namespace Appliance.Ike.Crypto;
 /// <summary>IKEv2 Transform Type 1 (Encryption Algorithm) IDs, IANA "IKEv2 Parameters".</summary>
 public enum EncryptionAlgorithm : ushort
 {
+    /// <summary>No encryption transform: an AH suite (RFC 4302 is integrity only). Not an IANA id (0 is reserved).</summary>
+    None = 0,
     AesCbc = 12,            // RFC 3602
     AesGcm16 = 20,          // RFC 4106 / RFC 5282
     ChaCha20Poly1305 = 28,  // RFC 7634

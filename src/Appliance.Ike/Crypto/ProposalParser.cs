@@ -127,7 +127,9 @@ public static class ProposalParser
     public static string Format(TransformSet selected)
     {
         ArgumentNullException.ThrowIfNull(selected);
-        var parts = new List<string>(5) { TransformRegistry.Name(selected.Encryption, selected.EncryptionKeyBits) };
+        var parts = new List<string>(5);
+        if (selected.Encryption != EncryptionAlgorithm.None) // AH has no cipher: strongSwan names it "HMAC_SHA2_256_128"
+            parts.Add(TransformRegistry.Name(selected.Encryption, selected.EncryptionKeyBits));
         if (selected.Integrity != IntegrityAlgorithm.None)
             parts.Add(TransformRegistry.Name(selected.Integrity));
         if (selected.Prf is { } prf)

@@ -52,7 +52,7 @@ public static class TransformRegistry
 
     internal static bool TryLookup(string token, out Keyword keyword) => Keywords.TryGetValue(token, out keyword);
 
-    public static bool IsAead(EncryptionAlgorithm alg) => alg != EncryptionAlgorithm.AesCbc;
+    public static bool IsAead(EncryptionAlgorithm alg) => alg is EncryptionAlgorithm.AesGcm16 or EncryptionAlgorithm.ChaCha20Poly1305;
 
     /// <summary>Whether the key length is a valid one for the algorithm (RFC 3602, RFC 4106: 128/192/256; RFC 7634: 256).</summary>
     public static bool IsValidKeyLength(EncryptionAlgorithm alg, int keyBits) => alg switch

@@ -14,7 +14,7 @@ public sealed partial class IkeEngine
         var idi = new IdPayload(false, config.LocalId);
         byte[] auth = PskAuthentication.Compute(sa.Prf!, config.Psk, sa.InitRequest, sa.NonceR, sa.Keys!.SkPi, idi.Body);
         sa.PendingChildSpi = NewChildSpi();
-        sa.OfferedEsp = config.EspProposals.Select(ProposalParser.ParseEsp).ToList();
+        sa.OfferedChild = config.ParseChildProposals();
         sa.ProposedTsi = config.LocalTs.ToList();
         sa.ProposedTsr = config.RemoteTs.ToList();
         var payloads = new List<IkePayload> { idi, new NotifyPayload(NotifyType.InitialContact) };
@@ -23,7 +23,7 @@ public sealed partial class IkeEngine
         payloads.Add(new AuthPayload(AuthMethod.SharedKeyMessageIntegrityCode, auth));
         if (config.Mode == IpsecMode.Transport)
             payloads.Add(new NotifyPayload(NotifyType.UseTransportMode));
-        payloads.Add(new SaPayload(ProposalNegotiation.ToProposals(sa.OfferedEsp, ProtocolId.Esp, SpiBytes(sa.PendingChildSpi), includeDh: false)));
+        payloads.Add(new SaPayload(ProposalNegotiation.ToProposals(sa.OfferedChild, config.ChildProtocol, SpiBytes(sa.PendingChildSpi), includeDh: false)));
         payloads.Add(new TsPayload(false, sa.ProposedTsi));
         payloads.Add(new TsPayload(true, sa.ProposedTsr));
         SendRequest(sa, ExchangeType.IkeAuth, RequestKind.IkeAuth, payloads);
@@ -134,13 +134,15 @@ public sealed partial class IkeEngine
             response.Add(new NotifyPayload(NotifyType.InvalidSyntax));
             return null;
         }
-        List<ProposalSpec> specs = config.EspProposals.Select(ProposalParser.ParseEsp).ToList();
-        var choice = ProposalNegotiation.Select(saPayload.Proposals, specs, ProtocolId.Esp, useDh: false);
-        if (choice is null || choice.Value.Peer.Spi.Length != 4)
+        ProtocolId protocol = config.ChildProtocol;
+        var choice = ProposalNegotiation.Select(saPayload.Proposals, config.ParseChildProposals(), protocol, useDh: false);
+        if (choice is not { Peer.Spi.Length: 4 } || AhAcrossNat(sa, protocol))
         {
             Counters.Increment(IkeCounter.NoProposalChosen);
             response.Add(new NotifyPayload(NotifyType.NoProposalChosen));
-            Raise(new NoProposalChosen(config.Name, "no ESP proposal of the peer is acceptable"));
+            Raise(new NoProposalChosen(config.Name, AhAcrossNat(sa, protocol)
+                ? "AH cannot cross the NAT detected between us (RFC 4302 protects the outer addresses)"
+                : $"no {protocol.ToString().ToUpperInvariant()} proposal of the peer is acceptable"));
             return null;
         }
         List<TrafficSelector> narrowedI = TsNarrowing.Narrow(tsi.Selectors, config.RemoteTs);
@@ -157,30 +159,36 @@ public sealed partial class IkeEngine
         bool transport = config.Mode == IpsecMode.Transport && FindNotify(request, NotifyType.UseTransportMode) is not null;
         uint inbound = NewChildSpi();
         uint outbound = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(peer.Spi);
-        response.Add(new SaPayload([ProposalNegotiation.Reply(peer.Number, ProtocolId.Esp, SpiBytes(inbound), suite, includeDh: false)]));
+        response.Add(new SaPayload([ProposalNegotiation.Reply(peer.Number, protocol, SpiBytes(inbound), suite, includeDh: false)]));
         response.Add(new TsPayload(false, narrowedI));
         response.Add(new TsPayload(true, narrowedR));
         if (transport)
             response.Add(new NotifyPayload(NotifyType.UseTransportMode));
-        return BuildChild(sa, suite, inbound, outbound, transport, localTs: narrowedR, remoteTs: narrowedI);
+        return BuildChild(sa, protocol, suite, inbound, outbound, transport, localTs: narrowedR, remoteTs: narrowedI);
     }
 
-    private ChildSa BuildChild(IkeSa sa, TransformSet suite, uint inbound, uint outbound, bool transport,
+    /// <summary>
+    /// AH authenticates the outer IP addresses (RFC 4302 §3.3.3.1), which a NAT rewrites, and RFC 3948 encapsulates
+    /// ESP only: an AH Child SA cannot work once NAT was detected (strongSwan refuses it too).
+    /// </summary>
+    private static bool AhAcrossNat(IkeSa sa, ProtocolId protocol) => protocol == ProtocolId.Ah && sa.NatDetected;
+
+    private ChildSa BuildChild(IkeSa sa, ProtocolId protocol, TransformSet suite, uint inbound, uint outbound, bool transport,
         List<TrafficSelector> localTs, List<TrafficSelector> remoteTs) =>
-        BuildChild(sa, suite, inbound, outbound, transport, localTs, remoteTs, [], sa.NonceI, sa.NonceR, sa.IsInitiator);
+        BuildChild(sa, protocol, suite, inbound, outbound, transport, localTs, remoteTs, [], sa.NonceI, sa.NonceR, sa.IsInitiator);
 
     /// <summary>
     /// KEYMAT = prf+(SK_d, [g^ir (new)] | Ni | Nr) (RFC 7296 §2.17), where Ni/Nr and the key order
     /// "initiator to responder" refer to the exchange that creates the Child SA.
     /// </summary>
-    private ChildSa BuildChild(IkeSa sa, TransformSet suite, uint inbound, uint outbound, bool transport,
+    private ChildSa BuildChild(IkeSa sa, ProtocolId protocol, TransformSet suite, uint inbound, uint outbound, bool transport,
         List<TrafficSelector> localTs, List<TrafficSelector> remoteTs, ReadOnlySpan<byte> sharedSecret,
         ReadOnlySpan<byte> ni, ReadOnlySpan<byte> nr, bool weInitiatedExchange)
     {
         (ChildSaKeys i2r, ChildSaKeys r2i) = ChildSaKeyMaterial.Derive(sa.Prf!, sa.Keys!.SkD, sharedSecret, ni, nr, suite);
         (ChildSaKeys inKeys, ChildSaKeys outKeys) = weInitiatedExchange ? (r2i, i2r) : (i2r, r2i);
         var info = new ChildSaInfo(sa.TunnelName, inbound, outbound, transport ? IpsecMode.Transport : IpsecMode.Tunnel,
-            ProtocolId.Esp, ProposalParser.Format(suite), (ushort)suite.Encryption,
+            protocol, ProposalParser.Format(suite), (ushort)suite.Encryption,
             SuiteSizes.EncryptionKeyBits(suite.Encryption, suite.EncryptionKeyBits), (ushort)suite.Integrity,
             inKeys, outKeys, suite.Esn.Count > 0 && suite.Esn[0] == EsnMode.Esn, localTs, remoteTs,
             sa.NatDetected, sa.Local, sa.Remote);
@@ -252,7 +260,7 @@ public sealed partial class IkeEngine
             if (error.NotifyType == NotifyType.NoProposalChosen)
             {
                 Counters.Increment(IkeCounter.NoProposalChosen);
-                Raise(new NoProposalChosen(name, "peer accepted none of our ESP proposals"));
+                Raise(new NoProposalChosen(name, $"peer accepted none of our {sa.Config!.ChildProtocol.ToString().ToUpperInvariant()} proposals"));
             }
             else if (error.NotifyType == NotifyType.TsUnacceptable)
             {
@@ -268,9 +276,11 @@ public sealed partial class IkeEngine
         SaPayload? saPayload = Find<SaPayload>(p);
         TsPayload? tsi = FindTs(p, responder: false);
         TsPayload? tsr = FindTs(p, responder: true);
-        TransformSet? suite = saPayload is null ? null : ProposalNegotiation.AcceptReply(saPayload, sa.OfferedEsp, ProtocolId.Esp, useDh: false);
+        ProtocolId protocol = sa.Config!.ChildProtocol;
+        TransformSet? suite = saPayload is null ? null : ProposalNegotiation.AcceptReply(saPayload, sa.OfferedChild, protocol, useDh: false);
         string? failure = saPayload is null || tsi is null || tsr is null ? "IKE_AUTH response lacks SA or TS payloads"
-            : suite is null || saPayload.Proposals[0].Spi.Length != 4 ? "peer chose ESP transforms we did not offer"
+            : suite is null || saPayload.Proposals[0].Spi.Length != 4 ? $"peer chose {protocol.ToString().ToUpperInvariant()} transforms we did not offer"
+            : AhAcrossNat(sa, protocol) ? "peer accepted AH across a NAT (RFC 4302 protects the outer addresses)"
             : !TsNarrowing.IsNarrowingOf(tsi.Selectors, sa.ProposedTsi) || !TsNarrowing.IsNarrowingOf(tsr.Selectors, sa.ProposedTsr)
                 ? "peer widened our traffic selectors"
             : null;
@@ -283,7 +293,7 @@ public sealed partial class IkeEngine
         }
         bool transport = sa.Config!.Mode == IpsecMode.Transport && FindNotify(p, NotifyType.UseTransportMode) is not null;
         uint outbound = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(saPayload!.Proposals[0].Spi);
-        return BuildChild(sa, suite!, sa.PendingChildSpi, outbound, transport, localTs: tsi!.Selectors.ToList(), remoteTs: tsr!.Selectors.ToList());
+        return BuildChild(sa, protocol, suite!, sa.PendingChildSpi, outbound, transport, localTs: tsi!.Selectors.ToList(), remoteTs: tsr!.Selectors.ToList());
     }
 
     private void MarkEstablished(IkeSa sa)

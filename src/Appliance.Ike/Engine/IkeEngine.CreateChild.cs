@@ -52,7 +52,7 @@ public sealed partial class IkeEngine
         if (FindNotify(p, NotifyType.RekeySa) is { } rekey)
         {
             uint oldSpi = rekey.Spi.Length == 4 ? BinaryPrimitives.ReadUInt32BigEndian(rekey.Spi) : 0;
-            old = sa.Children.FirstOrDefault(c => c.Info.OutboundSpi == oldSpi);
+            old = sa.Children.FirstOrDefault(c => c.Info.OutboundSpi == oldSpi && c.Info.Protocol == rekey.Protocol);
             if (old is null)
             {
                 SendResponse(sa, h, [new NotifyPayload(rekey.Protocol, rekey.Spi, NotifyType.ChildSaNotFound, [])]);
@@ -65,9 +65,9 @@ public sealed partial class IkeEngine
                 return;
             }
         }
-        List<ProposalSpec> specs = config.EspProposals.Select(ProposalParser.ParseEsp).ToList();
-        var choice = ProposalNegotiation.Select(saPayload.Proposals, specs, ProtocolId.Esp, useDh: true);
-        if (choice is null || choice.Value.Peer.Spi.Length != 4)
+        ProtocolId protocol = config.ChildProtocol;
+        var choice = ProposalNegotiation.Select(saPayload.Proposals, config.ParseChildProposals(), protocol, useDh: true);
+        if (choice is null || choice.Value.Peer.Spi.Length != 4 || AhAcrossNat(sa, protocol))
         {
             Counters.Increment(IkeCounter.NoProposalChosen);
             SendResponse(sa, h, [new NotifyPayload(NotifyType.NoProposalChosen)]);
@@ -111,7 +111,7 @@ public sealed partial class IkeEngine
         uint outbound = BinaryPrimitives.ReadUInt32BigEndian(peer.Spi);
         var response = new List<IkePayload>
         {
-            new SaPayload([ProposalNegotiation.Reply(peer.Number, ProtocolId.Esp, SpiBytes(inbound), suite, includeDh: suite.Dh != DhGroup.None)]),
+            new SaPayload([ProposalNegotiation.Reply(peer.Number, protocol, SpiBytes(inbound), suite, includeDh: suite.Dh != DhGroup.None)]),
             new NoncePayload(nr),
         };
         if (kex is not null)
@@ -120,7 +120,7 @@ public sealed partial class IkeEngine
         response.Add(new TsPayload(true, narrowedR));
         if (transport)
             response.Add(new NotifyPayload(NotifyType.UseTransportMode));
-        ChildSa child = BuildChild(sa, suite, inbound, outbound, transport, narrowedR, narrowedI, shared, nonce.Data, nr, weInitiatedExchange: false);
+        ChildSa child = BuildChild(sa, protocol, suite, inbound, outbound, transport, narrowedR, narrowedI, shared, nonce.Data, nr, weInitiatedExchange: false);
         CryptographicOperations.ZeroMemory(shared);
         kex?.Dispose();
         SendResponse(sa, h, response);

@@ -51,15 +51,17 @@ public sealed partial class IkeEngine
     private void StartChildRekey(IkeSa sa, ChildSa old)
     {
         IkeTunnelConfig config = sa.Config!;
-        List<ProposalSpec> offered = config.EspProposals.Select(ProposalParser.ParseEsp).ToList();
+        // The new SA keeps the old one's protocol (REKEY_SA names it, RFC 7296 §3.10.1) and takes the configured proposals.
+        ProtocolId protocol = old.Info.Protocol;
+        List<ProposalSpec> offered = config.ParseChildProposals();
         uint newSpi = NewChildSpi();
         byte[] nonce = RandomBytes(Options.NonceSize);
         DhGroup pfs = offered[0].Dh.FirstOrDefault(g => g != DhGroup.None);
         KeyExchange? kex = pfs == DhGroup.None ? null : KeyExchange.Create(pfs, new RandomAdapter(_random));
         var payloads = new List<IkePayload>
         {
-            new NotifyPayload(ProtocolId.Esp, SpiBytes(old.Info.InboundSpi), NotifyType.RekeySa, []),
-            new SaPayload(ProposalNegotiation.ToProposals(offered, ProtocolId.Esp, SpiBytes(newSpi), includeDh: true)),
+            new NotifyPayload(protocol, SpiBytes(old.Info.InboundSpi), NotifyType.RekeySa, []),
+            new SaPayload(ProposalNegotiation.ToProposals(offered, protocol, SpiBytes(newSpi), includeDh: true)),
             new NoncePayload(nonce),
         };
         if (kex is not null)
@@ -116,7 +118,8 @@ public sealed partial class IkeEngine
         NoncePayload? nonce = Find<NoncePayload>(p);
         TsPayload? tsi = FindTs(p, responder: false);
         TsPayload? tsr = FindTs(p, responder: true);
-        TransformSet? suite = saPayload is null ? null : ProposalNegotiation.AcceptReply(saPayload, rekey.Offered, ProtocolId.Esp, useDh: true);
+        ProtocolId protocol = rekey.Old.Info.Protocol;
+        TransformSet? suite = saPayload is null ? null : ProposalNegotiation.AcceptReply(saPayload, rekey.Offered, protocol, useDh: true);
         if (suite is null || nonce is null || tsi is null || tsr is null || saPayload!.Proposals[0].Spi.Length != 4)
         {
             failure = "response lacks payloads or names transforms we did not offer";
@@ -140,7 +143,7 @@ public sealed partial class IkeEngine
         }
         bool transport = rekey.Old.Info.Mode == IpsecMode.Transport && FindNotify(p, NotifyType.UseTransportMode) is not null;
         uint outbound = BinaryPrimitives.ReadUInt32BigEndian(saPayload.Proposals[0].Spi);
-        ChildSa fresh = BuildChild(sa, suite, rekey.NewSpi, outbound, transport, tsi.Selectors.ToList(), tsr.Selectors.ToList(),
+        ChildSa fresh = BuildChild(sa, protocol, suite, rekey.NewSpi, outbound, transport, tsi.Selectors.ToList(), tsr.Selectors.ToList(),
             shared, rekey.Nonce, nonce.Data, weInitiatedExchange: true);
         CryptographicOperations.ZeroMemory(shared);
         return fresh;
@@ -173,8 +176,10 @@ public sealed partial class IkeEngine
     {
         foreach (ChildSa child in children)
             (child.Retiring, child.Replaced) = (true, true);
-        SendRequest(sa, ExchangeType.Informational, RequestKind.DeleteChildSa,
-            [new DeletePayload(ProtocolId.Esp, children.Select(c => c.Info.InboundSpi).ToList())]).Deleting = children;
+        // One Delete payload per protocol: it names a single protocol for all its SPIs (RFC 7296 §3.11).
+        List<IkePayload> deletes = children.GroupBy(c => c.Info.Protocol)
+            .Select(g => (IkePayload)new DeletePayload(g.Key, g.Select(c => c.Info.InboundSpi).ToList())).ToList();
+        SendRequest(sa, ExchangeType.Informational, RequestKind.DeleteChildSa, deletes).Deleting = children;
     }
 
     private void FinishChildDelete(IkeSa sa, PendingRequest pending)

@@ -17,7 +17,7 @@ public sealed partial class IkeEngine
             var ike = new IkeSaStatus(sa.State, sa.IsInitiator, sa.InitiatorSpi, sa.ResponderSpi,
                 sa.Suite is null ? null : sa.SuiteName, sa.EstablishedAt, sa.Local, sa.Remote, sa.RemoteId, sa.NatDetected);
             var children = sa.Children.Select(c => new ChildSaStatus(c.Info.InboundSpi, c.Info.OutboundSpi, c.Info.Suite,
-                c.Info.LocalTs, c.Info.RemoteTs, c.EstablishedAt, c.Info.UdpEncapsulation)).ToList();
+                c.Info.LocalTs, c.Info.RemoteTs, c.EstablishedAt, c.Info.UdpEncapsulation, Protocol: c.Info.Protocol)).ToList();
             tunnels.Add(new TunnelStatus(config.Name, ike, children));
         }
         return new IkeStatus(tunnels, Counters.Snapshot());

@@ -139,7 +139,8 @@ internal sealed class IkeSa : IDisposable
 
     // Child SA being set up in IKE_AUTH (initiator side)
     public uint PendingChildSpi { get; set; }
-    public List<ProposalSpec> OfferedEsp { get; set; } = [];
+    /// <summary>The ESP or AH proposals we offered (the tunnel's <see cref="IkeTunnelConfig.ChildProtocol"/>).</summary>
+    public List<ProposalSpec> OfferedChild { get; set; } = [];
     public List<TrafficSelector> ProposedTsi { get; set; } = [];
     public List<TrafficSelector> ProposedTsr { get; set; } = [];
     public List<ChildSa> Children { get; } = [];

@@ -13,7 +13,8 @@ public enum IkeSaState
 
 public sealed record ChildSaStatus(uint InboundSpi, uint OutboundSpi, string Suite, IReadOnlyList<TrafficSelector> LocalTs,
     IReadOnlyList<TrafficSelector> RemoteTs, DateTimeOffset EstablishedAt, bool UdpEncapsulation,
-    long BytesIn = 0, long BytesOut = 0, long PacketsIn = 0, long PacketsOut = 0);
+    long BytesIn = 0, long BytesOut = 0, long PacketsIn = 0, long PacketsOut = 0,
+    Messages.ProtocolId Protocol = Messages.ProtocolId.Esp);
 
 public sealed record IkeSaStatus(IkeSaState State, bool IsInitiator, ulong InitiatorSpi, ulong ResponderSpi, string? Suite,
     DateTimeOffset? EstablishedAt, IPEndPoint Local, IPEndPoint Remote, IkeIdentity? RemoteId, bool NatDetected);

@@ -5,7 +5,8 @@ namespace Appliance.Ike.Exchanges;
 
 /// <summary>
 /// Splits KEYMAT = prf+(SK_d, Ni | Nr) (RFC 7296 §2.17): first the initiator-to-responder encryption
-/// then integrity key, then the responder-to-initiator ones. AEAD keys end in their 4-byte salt.
+/// then integrity key, then the responder-to-initiator ones. AEAD keys end in their 4-byte salt. AH has no
+/// encryption key, so its KEYMAT is the two integrity keys alone.
 /// </summary>
 internal static class ChildSaKeyMaterial
 {

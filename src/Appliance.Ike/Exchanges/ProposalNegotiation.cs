@@ -84,7 +84,7 @@ internal static class ProposalNegotiation
     /// <summary>The SA payload proposal that answers with the selected transforms.</summary>
     public static Proposal Reply(byte number, ProtocolId protocol, byte[] spi, TransformSet s, bool includeDh)
     {
-        var spec = new ProposalSpec([(s.Encryption, s.EncryptionKeyBits)], s.Prf is { } prf ? [prf] : [],
+        var spec = new ProposalSpec(s.Encryption == EncryptionAlgorithm.None ? [] : [(s.Encryption, s.EncryptionKeyBits)], s.Prf is { } prf ? [prf] : [],
             [s.Integrity], includeDh ? [s.Dh] : [], protocol == ProtocolId.Ike ? [] : s.Esn);
         return new Proposal(number, protocol, spi, ToTransforms(spec, protocol, includeDh));
     }
@@ -93,13 +93,25 @@ internal static class ProposalNegotiation
     {
         if (p.Transforms.Any(t => t.HasUnknownAttribute || (byte)t.Type is < 1 or > 5))
             return null;
-        var encr = Pick(p, TransformType.Encryption,
-            spec.Encryption.Select(e => ((ushort)e.Alg, (int?)(HasKeyLengthAttribute(e.Alg) ? e.KeyBits : null))).ToList(), matchKeyLength: true);
-        if (encr is null)
-            return null;
-        var alg = (EncryptionAlgorithm)encr.Id;
-        int keyBits = encr.KeyLength ?? spec.Encryption.First(e => e.Alg == alg).KeyBits;
-        bool aead = encr.Id != AesCbc;
+        EncryptionAlgorithm alg = EncryptionAlgorithm.None;
+        int keyBits = 0;
+        bool aead = false;
+        if (protocol == ProtocolId.Ah)
+        {
+            // RFC 7296 §3.3.3: AH proposals carry integrity, optional key exchange and ESN transforms, no cipher.
+            if (p.Transforms.Any(t => t.Type == TransformType.Encryption))
+                return null;
+        }
+        else
+        {
+            var encr = Pick(p, TransformType.Encryption,
+                spec.Encryption.Select(e => ((ushort)e.Alg, (int?)(HasKeyLengthAttribute(e.Alg) ? e.KeyBits : null))).ToList(), matchKeyLength: true);
+            if (encr is null)
+                return null;
+            alg = (EncryptionAlgorithm)encr.Id;
+            keyBits = encr.KeyLength ?? spec.Encryption.First(e => e.Alg == alg).KeyBits;
+            aead = encr.Id != AesCbc;
+        }
 
         PrfAlgorithm? prf = null;
         if (protocol == ProtocolId.Ike)

@@ -73,13 +73,18 @@ public static class ApplianceOptionsValidator
         if (t.Ike.Count == 0) errors.Add($"{key}:Ike: at least one IKE proposal is required, e.g. aes256gcm16-prfsha256-curve25519");
         for (int i = 0; i < t.Ike.Count; i++)
             Proposal(errors, $"{key}:Ike:{i}", t.Ike[i], ProposalParser.ParseIke);
-        // The data plane has AH, but IKE offers and accepts ESP Child SAs only: an AH-only tunnel could never come up.
-        if (t.Ah.Count > 0)
-            errors.Add($"{key}:Ah: AH Child SAs are not negotiated by IKE yet; use Esp");
-        if (t.Esp.Count == 0)
-            errors.Add($"{key}:Esp: at least one ESP proposal is required, e.g. aes256gcm16");
+        // A Child SA is ESP or AH (RFC 4302), never both: one protocol per Child SA, as strongSwan does.
+        if (t.Esp.Count == 0 && t.Ah.Count == 0)
+            errors.Add($"{key}:Esp: at least one ESP (or, for an AH tunnel, Ah) proposal is required, e.g. aes256gcm16");
+        if (t.Esp.Count > 0 && t.Ah.Count > 0)
+            errors.Add($"{key}:Ah: set Esp or Ah, not both (a Child SA uses one protocol); for AH set \"Esp\": []");
         for (int i = 0; i < t.Esp.Count; i++)
             Proposal(errors, $"{key}:Esp:{i}", t.Esp[i], ProposalParser.ParseEsp);
+        for (int i = 0; i < t.Ah.Count; i++)
+            Proposal(errors, $"{key}:Ah:{i}", t.Ah[i], ProposalParser.ParseAh);
+        // RFC 3948 UDP-encapsulates ESP only, and AH's ICV covers the outer addresses a NAT rewrites.
+        if (t.Ah.Count > 0 && t.Encapsulation == "udp")
+            errors.Add($"{key}:Encapsulation: 'udp' applies to ESP only (RFC 3948); AH needs 'auto' and a path without NAT");
 
         OneOf(errors, $"{key}:Start", t.Start, StartActions);
         OneOf(errors, $"{key}:Mode", t.Mode, Modes);

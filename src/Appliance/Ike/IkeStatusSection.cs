@@ -52,7 +52,7 @@ public sealed class IkeStatusSection(IkeService ike, TunnelHealth health, IChild
                 w.WriteString("id", (id++).ToString());
                 w.WriteString("state", "INSTALLED");
                 w.WriteString("mode", config.Mode);
-                w.WriteString("protocol", "ESP");
+                w.WriteString("protocol", c.Protocol == Appliance.Ike.Messages.ProtocolId.Ah ? "AH" : "ESP");
                 w.WriteBoolean("udpEncapsulation", c.UdpEncapsulation);
                 w.WriteString("spiIn", c.InboundSpi.ToString("x8"));
                 w.WriteString("spiOut", c.OutboundSpi.ToString("x8"));

@@ -40,6 +40,9 @@ public sealed class KeyLogWriter
 
     public void Write(ChildSaInfo c)
     {
+        // AH (RFC 4302) encrypts nothing, so Wireshark reads it without keys; esp_sa describes ESP SAs only.
+        if (c.Protocol == Messages.ProtocolId.Ah)
+            return;
         // One line per direction: outbound local→remote with the outbound SPI, inbound the reverse.
         Append(EspFile, EspLine(c, c.LocalEndpoint.Address.ToString(), c.RemoteEndpoint.Address.ToString(), c.OutboundSpi, c.Outbound));
         Append(EspFile, EspLine(c, c.RemoteEndpoint.Address.ToString(), c.LocalEndpoint.Address.ToString(), c.InboundSpi, c.Inbound));

@@ -24,7 +24,10 @@ public static class TunnelConfigFactory
             t.Esp,
             t.Start switch { "always" => StartAction.Start, "trap" => StartAction.Trap, _ => StartAction.None },
             t.Mode == "transport" ? IpsecMode.Transport : IpsecMode.Tunnel,
-            ForceUdpEncapsulation: t.Encapsulation == "udp");
+            ForceUdpEncapsulation: t.Encapsulation == "udp")
+        {
+            AhProposals = t.Ah,
+        };
     }
 
     private static byte[] ReadPsk(TunnelOptions t)

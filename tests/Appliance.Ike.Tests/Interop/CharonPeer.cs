@@ -19,17 +19,26 @@ public sealed partial class CharonPeer : IDisposable
 
     private readonly string _dir;
     private readonly Process? _charon;
+    private readonly bool _kernelLibipsec;
 
     public string EngineNs { get; }
     public string CharonNs { get; }
     public string LogPath => Path.Combine(_dir, "charon.log");
     private string Vici => $"unix://{_dir}/vici.sock";
 
-    public CharonPeer()
+    public CharonPeer() : this(kernelLibipsec: true, "")
+    {
+    }
+
+    /// <param name="kernelLibipsec">false: charon's IPsec backend is kernel-netlink (this kernel has XFRM but neither ESP nor
+    /// AH, so installing a Child SA fails after it was negotiated), and there is no faked NAT (libipsec forces UDP encapsulation).</param>
+    /// <param name="tagSuffix">Keeps the namespaces of two instances in one test process apart.</param>
+    internal CharonPeer(bool kernelLibipsec, string tagSuffix)
     {
         if (!File.Exists(CharonPath))
             throw new InvalidOperationException($"{CharonPath} missing: run tools/install-deps.sh (strongswan-charon, strongswan-swanctl)");
-        string tag = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        _kernelLibipsec = kernelLibipsec;
+        string tag = tagSuffix + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         EngineNs = $"ike-e{tag}";
         CharonNs = $"ike-c{tag}";
         _dir = Directory.CreateTempSubdirectory("ike-charon-").FullName;
@@ -75,7 +84,7 @@ public sealed partial class CharonPeer : IDisposable
         File.WriteAllText(Path.Combine(_dir, "strongswan.conf"), $$"""
             charon {
               load_modular = no
-              load = kdf random nonce openssl aes sha1 sha2 hmac gcm chapoly curve25519 gmp pem pkcs1 x509 kernel-libipsec kernel-netlink socket-default vici updown
+              load = kdf random nonce openssl aes sha1 sha2 hmac gcm chapoly curve25519 gmp pem pkcs1 x509 {{(_kernelLibipsec ? "kernel-libipsec " : "")}}kernel-netlink socket-default vici updown
               filelog {
                 peerlog {
                   path = {{LogPath}}
@@ -127,6 +136,18 @@ public sealed partial class CharonPeer : IDisposable
                                      rand_time = 1s
                                      esp_proposals = {{esp}} } }
               }
+              ah {
+                local_addrs = {{CharonAddress}}
+                remote_addrs = {{EngineAddress}}
+                proposals = {{ike}}
+                local { auth = psk
+                        id = b.example.com }
+                remote { auth = psk
+                         id = ah.example.com }
+                children { ahnet { local_ts = 10.2.0.0/16
+                                   remote_ts = 10.1.0.0/16
+                                   ah_proposals = sha256 } }
+              }
               wrongpsk {
                 local_addrs = {{CharonAddress}}
                 remote_addrs = {{EngineAddress}}
@@ -147,6 +168,9 @@ public sealed partial class CharonPeer : IDisposable
               ike-fast { id-1 = fast.example.com
                          id-2 = b.example.com
                          secret = "{{Psk}}" }
+              ike-ah { id-1 = ah.example.com
+                       id-2 = b.example.com
+                       secret = "{{Psk}}" }
               ike-liar { id-1 = liar.example.com
                          secret = "not-the-secret-the-liar-uses" }
             }

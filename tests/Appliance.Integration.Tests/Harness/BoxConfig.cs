@@ -22,4 +22,13 @@ public static class BoxConfig
           }
         }
         """;
+
+    /// <summary>The same section with an AH-only Child SA (RFC 4302): "Esp" emptied, "Ah" set.</summary>
+    public static string WithAh(string section, string esp, string ah)
+    {
+        string espKey = $"\"Esp\": [ \"{esp}\" ]";
+        if (!section.Contains(espKey, StringComparison.Ordinal))
+            throw new ArgumentException($"no {espKey} in the section", nameof(section));
+        return section.Replace(espKey, $"\"Esp\": [], \"Ah\": [ \"{ah}\" ]", StringComparison.Ordinal);
+    }
 }
