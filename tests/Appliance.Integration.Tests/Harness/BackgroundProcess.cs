@@ -26,6 +26,9 @@ public sealed class BackgroundProcess : IDisposable
             throw new TimeoutException($"'{text}' not seen: {_output}");
     }
 
+    /// <summary>Everything the process printed so far (stdout and stderr).</summary>
+    public string Output { get { lock (_output) return _output.ToString(); } }
+
     /// <summary>Starts tcpdump in a namespace and returns once it is capturing.</summary>
     public static BackgroundProcess Tcpdump(string ns, string device, string file, params string[] filter)
     {
