@@ -94,7 +94,7 @@ public sealed class ImageRecipeTests
         var recipe = BitbakeFile.Load(Repo.ServiceRecipe);
         foreach (string v in new[] { "SYSTEMD_SERVICE", "RDEPENDS", "USERADD_PARAM", "GROUPADD_PARAM", "INSANE_SKIP", "FILES", "PRIVATE_LIBS" })
             Assert.Contains(recipe.Assignments, a => a.Name == v + ":${PN}");
-        Assert.Equal("appliance.service", recipe.Value("SYSTEMD_SERVICE:${PN}"));
+        Assert.Equal("appliance.service appliance-console-select.service", recipe.Value("SYSTEMD_SERVICE:${PN}"));
         // already-stripped is the only QA check the prebuilt NativeAOT executable needs skipped.
         Assert.Equal("already-stripped", recipe.Value("INSANE_SKIP:${PN}"));
         Assert.Equal("1", recipe.Value("INHIBIT_DEFAULT_DEPS"));

@@ -26,7 +26,7 @@ public sealed class StagingTests
                     $"{Path.GetRelativePath(Repo.Root, path)}: file://{uri} not found");
             }
         }
-        Assert.Equal(3, checkedUris); // the tarball, the unit and the udev rules
+        Assert.Equal(5, checkedUris); // the tarball, the three units and the udev rules
     }
 
     [Fact]

@@ -166,4 +166,32 @@ public sealed class SystemdUnitTests : IDisposable
         Assert.Equal("closed", Single(d, "DevicePolicy"));
         Assert.Equal(["char-gpiochip rw", "char-ttyAMA rw", "char-ttyS rw"], d["DeviceAllow"].Order());
     }
+
+    /// <summary>console-select and the provisioning target, verified together with the service they order against.</summary>
+    [Fact]
+    public void Console_units_pass_systemd_analyze_verify_and_keep_the_getty_off_the_uart_while_provisioning()
+    {
+        string files = Path.GetDirectoryName(Repo.Unit)!;
+        BuildRoot(File.ReadAllText(Repo.Unit));
+        string units = Path.Combine(_root, "usr/lib/systemd/system");
+        foreach (string name in new[] { "appliance-console-select.service", "appliance-provisioning.target" })
+            File.Copy(Path.Combine(files, name), Path.Combine(units, name), overwrite: true);
+        string tool = Tools.Require("systemd-analyze", "systemd");
+        var r = Tools.Run(tool, ["verify", $"--root={_root}", "--man=no",
+            "/usr/lib/systemd/system/appliance-console-select.service", "/usr/lib/systemd/system/appliance-provisioning.target"]);
+        Assert.True(r.ExitCode == 0 && r.Stderr.Trim().Length == 0 && r.Stdout.Trim().Length == 0, r.ToString());
+
+        var select = Directives(File.ReadAllText(Path.Combine(files, "appliance-console-select.service")));
+        Assert.Equal($"/usr/lib/appliance/appliance console-select --config {StateLayout.DefaultConfigFile}", Single(select, "ExecStart"));
+        Assert.Equal("oneshot", Single(select, "Type"));
+        string before = string.Join(' ', select["Before"]);
+        foreach (string unit in new[] { "appliance.service", "serial-getty@ttyS0.service", "serial-getty@ttyAMA0.service", "serial-getty@ttyAMA10.service" })
+            Assert.Contains(unit, before.Split(' '));
+        var target = Directives(File.ReadAllText(Path.Combine(files, "appliance-provisioning.target")));
+        Assert.Equal(["serial-getty@ttyAMA0.service", "serial-getty@ttyAMA10.service", "serial-getty@ttyS0.service"],
+            Single(target, "Conflicts").Split(' ').Order());
+        // The name console-select starts is the one the image installs.
+        Assert.Contains("ProvisioningUnit = \"appliance-provisioning.target\"",
+            File.ReadAllText(Path.Combine(Repo.Root, "src", "Appliance", "Cli", "ConsoleSelectCommand.cs")), StringComparison.Ordinal);
+    }
 }

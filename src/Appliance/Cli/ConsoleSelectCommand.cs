@@ -11,11 +11,12 @@ namespace Appliance.Cli;
 /// `appliance console-select`: run once per boot before the login getty. Reads the reset button
 /// (held at power-up = provisioning mode, recorded in a flag file for the service) and decides who owns
 /// the console UART: provisioning while the box is unlocked or in provisioning mode, the getty otherwise.
-/// Under systemd it starts the marker unit whose Conflicts= keeps the getty off the port.
+/// Under systemd it starts appliance-provisioning.target, whose Conflicts= keeps the getty off the port
+/// (both units ship in image/meta-appliance).
 /// </summary>
 public static class ConsoleSelectCommand
 {
-    public const string ProvisioningUnit = "appliance-provisioning.service";
+    public const string ProvisioningUnit = "appliance-provisioning.target";
 
     public static int Run(string[] args)
     {

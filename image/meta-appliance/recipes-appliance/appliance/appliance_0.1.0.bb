@@ -10,6 +10,8 @@ LIC_FILES_CHKSUM = "file://LICENSE;md5=531055914e97d2b9d3a1b42107663b71 \
 # appliance-dist.tar.gz is build output (gitignored): `make image-stage` writes it from out/linux-arm64.
 SRC_URI = "file://appliance-dist.tar.gz \
            file://appliance.service \
+           file://appliance-console-select.service \
+           file://appliance-provisioning.target \
            file://90-appliance.rules \
           "
 
@@ -52,7 +54,8 @@ GROUPADD_PARAM:${PN} = "--system gpio"
 USERADD_PARAM:${PN} = "--system --user-group --no-create-home --home-dir ${localstatedir}/lib/appliance \
                        --shell ${base_sbindir}/nologin --groups gpio,dialout appliance"
 
-SYSTEMD_SERVICE:${PN} = "appliance.service"
+# The target is started by console-select when provisioning owns the console; it is never enabled.
+SYSTEMD_SERVICE:${PN} = "appliance.service appliance-console-select.service"
 SYSTEMD_AUTO_ENABLE:${PN} = "enable"
 
 do_install() {
@@ -76,6 +79,8 @@ do_install() {
     install -m 0644 ${S}/config/${APPLIANCE_BOARD}/*.network ${D}${systemd_unitdir}/network/
 
     install -D -m 0644 ${APPLIANCE_UNPACKDIR}/appliance.service ${D}${systemd_system_unitdir}/appliance.service
+    install -m 0644 ${APPLIANCE_UNPACKDIR}/appliance-console-select.service ${D}${systemd_system_unitdir}/appliance-console-select.service
+    install -m 0644 ${APPLIANCE_UNPACKDIR}/appliance-provisioning.target ${D}${systemd_system_unitdir}/appliance-provisioning.target
     install -D -m 0644 ${APPLIANCE_UNPACKDIR}/90-appliance.rules ${D}${nonarch_base_libdir}/udev/rules.d/90-appliance.rules
 
     # Mount point of the data partition (appliance-rpi.wks); StateDirectory= gives it to the service user.
