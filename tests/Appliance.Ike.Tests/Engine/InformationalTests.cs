@@ -146,6 +146,39 @@ public class InformationalTests
     }
 
     [Fact]
+    public void A_rebooted_peer_is_noticed_by_dpd_and_the_tunnel_is_made_again_with_it()
+    {
+        var options = new IkeEngineOptions { DpdDelay = TimeSpan.FromSeconds(30), RetransmitTimeout = TimeSpan.FromSeconds(1), RetransmitTries = 2 };
+        var peers = new TestPeers(optionsA: options);
+        IkeTunnelConfig configB = TestPeers.Config("to-a", TestPeers.AddressB, null, "b.example.com", "a.example.com", localTs: "10.2.0.0/16", remoteTs: "10.1.0.0/16");
+        peers.A.AddTunnel(TestPeers.Config("to-b", TestPeers.AddressA, TestPeers.AddressB, "a.example.com", "b.example.com"));
+        peers.B.AddTunnel(configB);
+        peers.A.Initiate("to-b");
+        peers.Pump();
+        uint before = peers.Single<ChildSaEstablished>(peers.EventsA).Child.InboundSpi;
+
+        peers.RebootB();
+        peers.B.AddTunnel(configB);
+        DateTimeOffset rebooted = peers.Time.GetUtcNow();
+        for (int s = 0; s < 60 && !peers.EventsA.OfType<PeerUnreachable>().Any(); s++)
+            peers.Advance(TimeSpan.FromSeconds(1));
+        // DPD probe after 30 s of silence, retransmitted after 1 s and 1.8 s, given up 3.24 s later.
+        TimeSpan noticed = peers.Time.GetUtcNow() - rebooted;
+        Assert.InRange(noticed, TimeSpan.FromSeconds(36), TimeSpan.FromSeconds(38));
+        Assert.Contains(peers.EventsA.OfType<ChildSaDeleted>(), d => d.InboundSpi == before && !d.Replaced);
+
+        // What the host does on PeerUnreachable with DpdAction restart.
+        peers.A.Initiate("to-b");
+        peers.Pump();
+        ChildSaInfo again = peers.EventsA.OfType<ChildSaEstablished>().Last().Child;
+        ChildSaInfo atB = peers.Single<ChildSaEstablished>(peers.EventsB).Child;
+        Assert.NotEqual(before, again.InboundSpi);
+        Assert.Equal((again.InboundSpi, again.OutboundSpi), (atB.OutboundSpi, atB.InboundSpi));
+        Assert.Equal(again.Outbound.EncryptionKey, atB.Inbound.EncryptionKey);
+        Assert.Single(peers.B.GetStatus().Tunnels[0].ChildSas);
+    }
+
+    [Fact]
     public void Liveness_check_is_answered()
     {
         TestPeers peers = Established();

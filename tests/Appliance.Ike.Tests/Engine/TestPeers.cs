@@ -21,7 +21,7 @@ internal sealed class TestPeers
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
     public IkeEngine A { get; }
-    public IkeEngine B { get; }
+    public IkeEngine B { get; private set; }
     public List<IkeEvent> EventsA { get; } = [];
     public List<IkeEvent> EventsB { get; } = [];
     public List<(bool FromA, OutgoingDatagram Datagram)> Delivered { get; } = [];
@@ -54,6 +54,14 @@ internal sealed class TestPeers
         peers.B.AddTunnel(Config("to-a", AddressB, null, "b.example.com", "a.example.com", psk: pskB,
             localTs: "10.2.0.0/16", remoteTs: "10.1.0.0/16", ike: ikeB ?? ike, esp: espB ?? esp));
         return peers;
+    }
+
+    /// <summary>B loses all state, as after a power cut: a fresh engine (no tunnels yet) with other randomness.</summary>
+    public void RebootB(IkeEngineOptions? options = null)
+    {
+        Collect();
+        B = new IkeEngine(Time, new SeededRandom(Environment.TickCount), options: options);
+        EventsB.Clear();
     }
 
     /// <summary>Moves datagrams both ways until the link is idle.</summary>
