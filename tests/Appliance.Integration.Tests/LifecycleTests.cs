@@ -16,14 +16,19 @@ public sealed class LifecycleTests(ITestOutputHelper output)
         using var topo = new HqTopology();
         var hq = new StrongSwanPeer(topo.Hq, HqTopology.SwanctlConf(Ike, Esp, Psk));
         using var box = new ApplianceProcess(topo.Box, HqTopology.BoxConfig(Ike, Esp, Psk),
-            "--Appliance:Ike:Dpd=00:00:02", "--Appliance:Ike:RetransmitTimeout=00:00:01", "--Appliance:Ike:RetransmitTries=2",
+            "--Appliance:Ike:Dpd=00:00:02", "--Appliance:Ike:RetransmitTimeout=00:00:01",
             "--Appliance:Ike:RestartDelay=00:00:01");
         try
         {
             Assert.True(Shell.WaitUntil(() => hq.ListSas().Contains("INSTALLED"), TimeSpan.FromSeconds(20)), "tunnel not up");
             hq.Dispose(); // charon killed: its SAs are gone, the box's are stale
-            hq = new StrongSwanPeer(topo.Hq, HqTopology.SwanctlConf(Ike, Esp, Psk));
             var clock = Stopwatch.StartNew();
+            hq = new StrongSwanPeer(topo.Hq, HqTopology.SwanctlConf(Ike, Esp, Psk));
+            // Noticed within 3 DPD intervals (3 × 2 s) of the last answer, which came at most one interval before the
+            // kill; the timer loop runs once a second. Retransmissions alone (1 s × 1.8^n, 5 tries) would take 20 s.
+            Assert.True(Shell.WaitUntil(() => box.Log.Contains("peer unreachable"), TimeSpan.FromSeconds(30)), "DPD never gave up:\n" + box.Log);
+            output.WriteLine($"peer loss noticed {clock.Elapsed.TotalSeconds:F1} s after charon was killed (DPD 2 s)");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"noticed after {clock.Elapsed.TotalSeconds:F1} s, more than 3 DPD intervals");
             Assert.True(Shell.WaitUntil(() => hq.ListSas().Contains("INSTALLED"), TimeSpan.FromSeconds(40)),
                 "the tunnel did not come back after strongSwan restarted:\n" + box.Log);
             output.WriteLine($"recovery (peer restart → Child SA installed again): {clock.Elapsed.TotalSeconds:F1} s");

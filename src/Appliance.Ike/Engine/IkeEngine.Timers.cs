@@ -44,6 +44,18 @@ public sealed partial class IkeEngine
             }
             if (sa.Outstanding is not { } pending)
                 continue;
+            // With DPD on, a peer silent for three DPD intervals is dead even if the back-off has retransmissions left
+            // (4 s × 1.8^n would take almost 3 minutes): the box notices a gone HQ within 3 × Dpd, as configured.
+            if (Options.DpdDelay is { } dpdInterval && sa.State == IkeSaState.Established && pending.Retransmits > 0)
+            {
+                DateTimeOffset deadline = sa.LastInbound + 3 * dpdInterval;
+                if (now >= deadline)
+                {
+                    GiveUp(sa, pending);
+                    continue;
+                }
+                next = Earliest(next, deadline);
+            }
             if (now >= pending.NextTimeout)
             {
                 if (pending.Retransmits >= Options.RetransmitTries)

@@ -18,7 +18,8 @@ public sealed record IkeEngineOptions
     /// <summary>
     /// Dead peer detection: after this long without an authenticated message from the peer, send an empty
     /// INFORMATIONAL (RFC 7296 §2.4); no answer after the retransmissions ends the IKE SA with PeerUnreachable.
-    /// null (the default, as strongSwan's dpd_delay = 0) turns it off.
+    /// null (the default, as strongSwan's dpd_delay = 0) turns it off. When on, any request the peer leaves unanswered
+    /// for three DPD intervals after its last message ends the IKE SA, even with retransmissions left.
     /// </summary>
     public TimeSpan? DpdDelay { get; init; }
     /// <summary>

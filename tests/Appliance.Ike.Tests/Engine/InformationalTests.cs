@@ -179,6 +179,23 @@ public class InformationalTests
     }
 
     [Fact]
+    public void With_dpd_on_a_silent_peer_is_dead_after_three_intervals_although_retransmissions_remain()
+    {
+        // Default back-off (4 s × 1.8^n, 5 tries) alone would give up about 195 s after the last message.
+        var peers = new TestPeers(optionsA: new IkeEngineOptions { DpdDelay = TimeSpan.FromSeconds(30) });
+        peers.A.AddTunnel(TestPeers.Config("to-b", TestPeers.AddressA, TestPeers.AddressB, "a.example.com", "b.example.com"));
+        peers.B.AddTunnel(TestPeers.Config("to-a", TestPeers.AddressB, null, "b.example.com", "a.example.com", localTs: "10.2.0.0/16", remoteTs: "10.1.0.0/16"));
+        peers.A.Initiate("to-b");
+        peers.Pump();
+        DateTimeOffset lastHeard = peers.Time.GetUtcNow();
+        peers.Drop = (_, _, _) => true;
+        for (int s = 0; s < 300 && !peers.EventsA.OfType<PeerUnreachable>().Any(); s++)
+            peers.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(TimeSpan.FromSeconds(90), peers.Time.GetUtcNow() - lastHeard);
+        Assert.Single(peers.EventsA.OfType<PeerUnreachable>());
+    }
+
+    [Fact]
     public void Liveness_check_is_answered()
     {
         TestPeers peers = Established();
