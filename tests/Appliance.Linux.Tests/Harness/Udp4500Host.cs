@@ -30,6 +30,7 @@ internal sealed class Udp4500Host : IDisposable
         dataPlane.SendEspInUdp = (payload, remote) =>
         {
             if (payload.Length == 1) Interlocked.Increment(ref _keepalivesSent);
+            else Interlocked.Increment(ref _espSent);
             return _socket.SendTo(payload.Span, SocketFlags.None, remote) == payload.Length;
         };
         dataPlane.NatTraversalIkeReceived = (l, r, message) =>
@@ -53,7 +54,10 @@ internal sealed class Udp4500Host : IDisposable
         _receiver.Start();
     }
 
-    private long _keepalivesSent, _ikeOnOwnSocket;
+    private long _keepalivesSent, _espSent, _ikeOnOwnSocket;
+
+    /// <summary>ESP packets the data plane sent through this host's socket (the one-at-a-time path).</summary>
+    public long EspSent => Interlocked.Read(ref _espSent);
 
     /// <summary>IKE messages the data plane handed over (local, remote, message without the marker).</summary>
     public List<(IPEndPoint Local, IPEndPoint Remote, byte[] Message)> IkeReceived { get; } = new();
