@@ -59,6 +59,8 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _dataPlane.SendEspInUdp = (packet, remote) => _ike.SendOnNatTraversalSocket(packet.Span, Redirect(remote));
+        // The data plane's own 4500 socket for a peer also receives that peer's IKE messages.
+        _dataPlane.NatTraversalIkeReceived = _ike.ReceiveFromDataPlane;
         _dataPlane.TrapTriggered += tunnel =>
         {
             _logger.LogInformation("{Tunnel}: traffic for the tunnel, initiating (Start: trap)", tunnel);
@@ -133,6 +135,8 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
         if (to is null) next.Remove(installed);
         else next[installed] = to;
         Volatile.Write(ref _redirects, next);
+        // The data plane's own socket is connected to the installed endpoint: while redirected, the host's sends.
+        _dataPlane.EspInUdpPeerMoved(installed, to is not null);
     }
 
     private (long, long, long, long) Counters(uint inboundSpi, uint outboundSpi)
