@@ -82,6 +82,7 @@ public sealed partial class DataPlane
         var coalescer = _injector == null ? null : new TcpCoalescer(frames, _injector.Mac);
         long lastReconcile = long.MinValue / 2;
         var ready = new List<EspUdpSocket>();
+        var polled = new List<EspUdpSocket>();
         var fds = new PollFd[8];
         while (!_stopping)
         {
@@ -94,18 +95,22 @@ public sealed partial class DataPlane
                     lastReconcile = now;
                     ReconcileUdpSockets();
                 }
+                // Retiring sockets are read until closed: what the peer sent meanwhile (IKE) is not lost unread.
+                polled.Clear();
+                polled.AddRange(_udpSockets.Values);
+                foreach (var (socket, _) in _udpRetiring) polled.Add(socket);
                 ready.Clear();
-                int count = _udpSockets.Count + 1;
+                int count = polled.Count + 1;
                 if (fds.Length < count) fds = new PollFd[count * 2];
                 fds[0] = new PollFd { Fd = _udpWakeFd, Events = 1 /* POLLIN */ };
                 int k = 1;
-                foreach (var socket in _udpSockets.Values) fds[k++] = new PollFd { Fd = socket.Fd, Events = 1 };
-                int polled;
-                fixed (PollFd* p = fds) polled = Libc.poll(p, (nuint)count, (int)PollInterval.TotalMilliseconds);
-                if (polled <= 0) continue;
+                foreach (var socket in polled) fds[k++] = new PollFd { Fd = socket.Fd, Events = 1 };
+                int events;
+                fixed (PollFd* p = fds) events = Libc.poll(p, (nuint)count, (int)PollInterval.TotalMilliseconds);
+                if (events <= 0) continue;
                 if (fds[0].ReturnedEvents != 0) { ulong value; Libc.read(_udpWakeFd, &value, sizeof(ulong)); }
                 k = 1;
-                foreach (var socket in _udpSockets.Values) if (fds[k++].ReturnedEvents != 0) ready.Add(socket);
+                foreach (var socket in polled) if (fds[k++].ReturnedEvents != 0) ready.Add(socket);
                 foreach (var socket in ready) ReceiveUdp(socket, deliver4, deliver6, coalescer);
                 FlushDeliveries(deliver4, deliver6, coalescer);
             }
