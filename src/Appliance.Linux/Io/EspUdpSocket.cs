@@ -33,7 +33,7 @@ internal sealed unsafe class EspUdpSocket : IDisposable
     private readonly byte* _txControl;
     private readonly int[] _txFirst, _txSegments;
     private int _txIovCount, _txMsgCount, _segmentSize, _runBytes;
-    private bool _runClosed;
+    private bool _runClosed, _gsoUnsupported;
 
     private readonly byte* _rxData;
     private readonly IoVec* _rxIov;
@@ -101,7 +101,7 @@ internal sealed unsafe class EspUdpSocket : IDisposable
     {
         if (_txIovCount == _txCapacity) return false;
         int m = _txMsgCount - 1;
-        bool extend = m >= 0 && !_runClosed && length <= _segmentSize && _txSegments[m] < MaxSegments && _runBytes + length <= MaxPayload;
+        bool extend = m >= 0 && !_runClosed && !_gsoUnsupported && length <= _segmentSize && _txSegments[m] < MaxSegments && _runBytes + length <= MaxPayload;
         if (!extend)
         {
             m = _txMsgCount++;
@@ -154,9 +154,12 @@ internal sealed unsafe class EspUdpSocket : IDisposable
                 sent += n;
                 continue;
             }
-            if (n < 0 && Libc.Errno == Libc.EINTR) continue;
+            int errno = n < 0 ? Libc.Errno : 0;
+            if (errno == Libc.EINTR) continue;
             // Refused: a GSO datagram whose segments exceed the route MTU (EINVAL; they need fragmenting), a device
-            // without checksum offload (EIO), a full buffer or an ICMP error from the peer. Each packet on its own.
+            // without checksum offload (EIO: it will not change, so no more trains), a full buffer or an ICMP
+            // error from the peer. Each packet on its own.
+            if (errno == Libc.EIO && _txSegments[sent] > 1) _gsoUnsupported = true;
             failed += SendOneByOne(sent);
             sent++;
         }

@@ -18,7 +18,7 @@ internal static unsafe partial class Libc
     public const int IPV6_HDRINCL = 36;
     public const int PACKET_VNET_HDR = 15, PACKET_IGNORE_OUTGOING = 23, PACKET_QDISC_BYPASS = 20;
     public const int MSG_DONTWAIT = 0x40, MSG_WAITFORONE = 0x10000;
-    public const int EAGAIN = 11, EINTR = 4, ENOENT = 2, EEXIST = 17, ESRCH = 3, ENOBUFS = 105, ECONNREFUSED = 111;
+    public const int EAGAIN = 11, EINTR = 4, ENOENT = 2, EEXIST = 17, ESRCH = 3, ENOBUFS = 105, ECONNREFUSED = 111, EIO = 5;
     public const int CLONE_NEWNET = 0x40000000;
     public const ushort ETH_P_ALL = 0x0003, ETH_P_IP = 0x0800, ETH_P_IPV6 = 0x86DD;
 
