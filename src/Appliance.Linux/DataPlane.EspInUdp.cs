@@ -134,9 +134,10 @@ public sealed partial class DataPlane
             for (int t = 0; t < truncated; t++) Counters.Drop(DataPlaneDropReason.Malformed);
             for (int i = 0; i < n; i++)
             {
-                var datagram = socket.Datagram(i);
                 int size = socket.SegmentSizes[i];
-                if (size <= 0 || size >= datagram.Length)
+                if (size < 0) continue; // truncated, counted
+                var datagram = socket.Datagram(i);
+                if (size == 0 || size >= datagram.Length)
                 {
                     HandleUdpDatagram(socket, datagram, deliver4, deliver6, coalescer);
                     continue;

@@ -186,7 +186,10 @@ internal sealed unsafe class EspUdpSocket : IDisposable
     /// <summary>Length of each received datagram (all segments of a GRO train together).</summary>
     public int[] Lengths { get; }
 
-    /// <summary>Segment size of each received datagram: 0 when it is a single datagram, else every segment but the last has this size.</summary>
+    /// <summary>
+    /// Segment size of each received datagram: 0 when it is a single datagram, else every segment but the last has
+    /// this size; -1 when it was truncated (counted by <see cref="Receive"/>, to be skipped).
+    /// </summary>
     public int[] SegmentSizes { get; }
 
     public Span<byte> Datagram(int i) => new(_rxData + (long)i * ReceiveSlotSize, Lengths[i]);
@@ -212,7 +215,7 @@ internal sealed unsafe class EspUdpSocket : IDisposable
         for (int i = 0; i < n; i++)
         {
             ref var header = ref _rxMsgs[i].Header;
-            if ((header.Flags & Libc.MSG_TRUNC) != 0) { truncated++; Lengths[i] = 0; SegmentSizes[i] = 0; continue; }
+            if ((header.Flags & Libc.MSG_TRUNC) != 0) { truncated++; Lengths[i] = 0; SegmentSizes[i] = -1; continue; }
             Lengths[i] = (int)_rxMsgs[i].Length;
             SegmentSizes[i] = GroSegmentSize((byte*)header.Control, (int)header.ControlLength);
         }
