@@ -159,6 +159,11 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
         w.WriteNumber("icmpTooBigSent", _dataPlane.Counters.IcmpTooBigSent);
         w.WriteNumber("trapTriggers", _dataPlane.Counters.TrapTriggers);
         w.WriteNumber("killSwitchRoutes", _dataPlane.KillSwitchRoutes.Count);
+        // ESP-in-UDP on the data plane's own 4500 sockets (UDP GSO/GRO); 0 sockets with UDP SAs up: the host path.
+        w.WriteNumber("espInUdpSockets", _dataPlane.EspInUdpSockets);
+        w.WriteNumber("segmentsCoalesced", _dataPlane.Counters.SegmentsCoalesced);
+        w.WriteNumber("udpGsoSegmentsSent", _dataPlane.Counters.UdpGsoSegmentsSent);
+        w.WriteNumber("udpGroSegmentsReceived", _dataPlane.Counters.UdpGroSegmentsReceived);
         w.WriteEndObject();
     }
 
