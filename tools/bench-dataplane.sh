@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Throughput of the user-space data plane box <-> box versus plain kernel routing, in the same
-# namespace topology the tests use (lanA host - boxA - WAN - boxB - lanB host):
+# Throughput of the user-space data plane versus plain kernel routing and strongSwan, in the same
+# namespace topology the tests use (lanA host - boxA - WAN - boxB - lanB host): plain routing,
+# strongSwan <-> strongSwan, box <-> strongSwan (the shipped service with IKE against charon), and
+# box <-> box per suite (the data plane with hand-made SAs, raw ESP or ESP-in-UDP).
 #   iperf3 TCP, RUNS runs of SECS seconds each direction-agnostic (hostA -> hostB), medians and ratio.
 # Not a test: prints numbers. Needs root, iproute2, iperf3, the .NET SDK.
 # Usage: tools/bench-dataplane.sh [RUNS] [SECS] [SUITES...]   suites as ENCR:KEYBITS:INTEG[:udp] (IANA ids;
 #   :udp = ESP-in-UDP on port 4500, RFC 3948, through the data plane's UDP GSO/GRO sockets; else raw ESP)
-# ARTIFACTS=DIR builds with --artifacts-path DIR. Ends with a table of every row and its ratios.
+# ARTIFACTS=DIR builds with --artifacts-path DIR; SKIP_BOX_STRONGSWAN=1 leaves out that row (it needs
+# out/linux-x64/appliance, built with `make aot ARCH=x64` when missing). Ends with a table of every row.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
@@ -65,9 +68,8 @@ measure() { # label
 
 # The yardstick: strongSwan <-> strongSwan (kernel-libipsec, always UDP-encapsulated) between the
 # same two box namespaces, AES-256-GCM, openssl before gcm in the plugin list (TESTING.md).
-strongswan_measure() {
-  local side ns peer me them lts rts
-  for side in a b; do
+start_charon() { # side (a: in boxA's namespace, b: in boxB's)
+  local side=$1 ns me them lts rts
     if [ $side = a ]; then ns=$BA me=192.0.2.1 them=192.0.2.2 lts=10.1.0.0/24 rts=10.2.0.0/24
     else ns=$BB me=192.0.2.2 them=192.0.2.1 lts=10.2.0.0/24 rts=10.1.0.0/24; fi
     local d=$WORK/swan-$side; mkdir -p "$d"
@@ -97,16 +99,48 @@ EOC
     SWAN_PIDS+=($!)
     for _ in $(seq 100); do [ -S "$d/vici.sock" ] && break; sleep 0.1; done
     swanctl --load-all --file "$d/swanctl.conf" --uri "unix://$d/vici.sock" >/dev/null 2>&1
-  done
-  swanctl --initiate --child net --uri "unix://$WORK/swan-a/vici.sock" >/dev/null
-  ip netns exec $HA ping -c 1 -W 2 10.2.0.2 >/dev/null || true
-  local m; m=$(measure "strongSwan<->strongSwan AES-256-GCM (kernel-libipsec)")
-  swanctl --list-sas --uri "unix://$WORK/swan-a/vici.sock" | grep -E "bytes_i|in .*bytes" | head -2 | sed 's/^/    strongSwan A /' >&2 || true
+}
+stop_charons() {
   for pid in "${SWAN_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait "${SWAN_PIDS[@]}" 2>/dev/null || true
   SWAN_PIDS=()
   ip -n $BA route flush table 220 2>/dev/null || true
   ip -n $BB route flush table 220 2>/dev/null || true
+}
+strongswan_measure() {
+  start_charon a
+  start_charon b
+  swanctl --initiate --child net --uri "unix://$WORK/swan-a/vici.sock" >/dev/null
+  ip netns exec $HA ping -c 1 -W 2 10.2.0.2 >/dev/null || true
+  local m; m=$(measure "strongSwan<->strongSwan AES-256-GCM (kernel-libipsec)")
+  swanctl --list-sas --uri "unix://$WORK/swan-a/vici.sock" | grep -E "bytes_i|in .*bytes" | head -2 | sed 's/^/    strongSwan A /' >&2 || true
+  stop_charons
+  echo "$m"
+}
+
+# box <-> strongSwan: the shipped service (published NativeAOT binary, IKE and all) in boxA's namespace against
+# charon (kernel-libipsec, so ESP-in-UDP) in boxB's, AES-256-GCM both ways.
+box_strongswan_measure() {
+  local bin=out/linux-x64/appliance d=$WORK/box
+  [ -x "$bin" ] || make aot ARCH=x64 >/dev/null
+  mkdir -p "$d"
+  cat >"$d/appliance.json" <<EOC
+{ "Appliance": { "Board": "simulated", "BoardDirectory": "$PWD/board", "StateDirectory": "$d/state",
+  "ControlSocket": "$d/control.sock", "Wan": { "Interface": "wan0" }, "Lan": { "Interface": "lan0" },
+  "Tunnels": { "bench": { "RemoteAddress": "192.0.2.2", "LocalId": "a.bench", "RemoteId": "b.bench",
+    "Psk": "bench-only-psk-0123456789", "LocalTs": [ "10.1.0.0/24" ], "RemoteTs": [ "10.2.0.0/24" ],
+    "Ike": [ "aes256gcm16-prfsha256-curve25519" ], "Esp": [ "aes256gcm16" ], "Start": "always" } } } }
+EOC
+  start_charon b
+  ip netns exec $BA "$bin" run --config "$d/appliance.json" >"$d/appliance.log" 2>&1 &
+  local box=$!
+  for _ in $(seq 100); do ip netns exec $HA ping -c 1 -W 1 10.2.0.2 >/dev/null 2>&1 && break; sleep 0.2; done
+  local m; m=$(measure "box<->strongSwan AES-256-GCM (box: ESP-in-UDP to kernel-libipsec)")
+  ip netns exec $BA "$bin" status --socket "$d/control.sock" 2>/dev/null | sed 's/^/    box /' >&2 || true
+  kill -TERM $box 2>/dev/null || true
+  wait $box 2>/dev/null || true
+  stop_charons
+  ip -n $BA route flush table 161 2>/dev/null || true
   echo "$m"
 }
 SWAN_PIDS=()
@@ -131,6 +165,11 @@ WORK=$(mktemp -d)
 # For quick iterations PLAIN_MBPS / SWAN_MBPS reuse earlier yardsticks instead of measuring them again.
 [ -n "${SWAN_MBPS:-}" ] && swan=$SWAN_MBPS || swan=$(strongswan_measure)
 ROWS=()
+if [ -z "${SKIP_BOX_STRONGSWAN:-}" ]; then
+  boxswan=$(box_strongswan_measure)
+  ROWS+=("$(printf '%-52s %10s %12s %12s' "box<->strongSwan AES-256-GCM (ESP-in-UDP)" "$boxswan" \
+    "$(awk -v a="$boxswan" -v b="$plain" 'BEGIN { printf "%.3f", a / b }')" "x$(awk -v a="$boxswan" -v b="$swan" 'BEGIN { printf "%.2f", a / b }')")")
+fi
 for suite in "${SUITES[@]}"; do
   IFS=: read -r encr bits integ encap <<<"$suite"
   encap=${encap:-}
