@@ -65,6 +65,62 @@ public sealed class BoxToBoxTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// Encapsulation udp on both boxes: IKE negotiates UDP encapsulation without a NAT (RFC 3948), and the data planes
+    /// carry it on their own connected 4500 sockets as UDP GSO/GRO trains (the fast path between two boxes).
+    /// </summary>
+    [Fact]
+    public void EspInUdp_BoxToBox_PingAndTcp_OverTheGsoPath_NoCleartextOnWan()
+    {
+        using var topo = new BoxPairTopology();
+        string work = Directory.CreateTempSubdirectory("appliance-b2bu-").FullName;
+        string capture = Path.Combine(work, "wan.pcap"), clearCapture = Path.Combine(work, "clear.pcap");
+        static string Udp(string section) => section.Replace("\"Encapsulation\": \"auto\"", "\"Encapsulation\": \"udp\"", StringComparison.Ordinal);
+        using var clearDump = BackgroundProcess.Tcpdump(topo.BoxB, "wan0", clearCapture, "net 192.168.1.0/24 or net 192.168.2.0/24");
+        using var tcpdump = BackgroundProcess.Tcpdump(topo.BoxB, "wan0", capture);
+        using var b = new ApplianceProcess(topo.BoxB, Udp(BoxPairTopology.Config(sideA: false, "aes256gcm16", start: "none")));
+        using var a = new ApplianceProcess(topo.BoxA, Udp(BoxPairTopology.Config(sideA: true, "aes256gcm16", start: "always")));
+        try
+        {
+            Assert.True(Shell.WaitUntil(() => IkeInteropTests.Health(a) == "Up" && IkeInteropTests.Health(b) == "Up",
+                TimeSpan.FromSeconds(20)), "the boxes did not bring the tunnel up");
+            var ping = Netns.Try(topo.LanA, "ping", "-c", "5", "-i", "0.2", "-W", "2", BoxPairTopology.HostB);
+            Assert.True(ping.ExitCode == 0, "lanA → lanB ping failed: " + ping.All);
+            tcpdump.Stop();
+            Netns.Exec(topo.LanB, "iperf3", "-s", "-1", "-D");
+            Thread.Sleep(300);
+            var tcp = Netns.Try(topo.LanA, "iperf3", "-c", BoxPairTopology.HostB, "-t", "3", "-f", "m");
+            output.WriteLine(tcp.StdOut);
+            Assert.True(tcp.ExitCode == 0, "TCP through the tunnel failed: " + tcp.All);
+            Netns.Exec(topo.LanA, "iperf3", "-s", "-1", "-D");
+            Thread.Sleep(300);
+            var back = Netns.Try(topo.LanB, "iperf3", "-c", BoxPairTopology.HostA, "-t", "2", "-f", "m");
+            Assert.True(back.ExitCode == 0, "TCP lanB → lanA failed: " + back.All);
+            clearDump.Stop();
+
+            Assert.True(Harness.Tshark.Read(null, clearCapture, "ip").Trim().Length == 0, "cleartext LAN packets on the WAN");
+            Assert.True(Harness.Tshark.Read(null, capture, "esp && !udp").Trim().Length == 0, "raw ESP although UDP encapsulation was forced");
+            string udpEsp = Harness.Tshark.Read(null, capture, "udp.port == 4500 && esp", "-d", "udp.port==4500,udpencap");
+            Assert.True(udpEsp.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length >= 6,
+                "expected ESP-in-UDP on the WAN:\n" + Harness.Tshark.Read(null, capture, "udp", "-d", "udp.port==4500,udpencap"));
+            foreach (var box in new[] { a, b })
+            {
+                using var status = box.Status();
+                var dp = status.RootElement.GetProperty("dataPlane");
+                output.WriteLine($"{box.Namespace} dataPlane: {dp.GetRawText()}");
+                Assert.True(dp.GetProperty("udpGsoSegmentsSent").GetInt64() > 1000, $"{box.Namespace} did not send GSO trains: {dp}");
+                Assert.True(dp.GetProperty("udpGroSegmentsReceived").GetInt64() > 1000, $"{box.Namespace} did not receive GRO trains: {dp}");
+                StatusDrops.AssertNone(status, "unknownSpi", "noSa", "authenticationFailed", "replay");
+            }
+        }
+        finally
+        {
+            output.WriteLine("---- box A ----\n" + a.Log);
+            output.WriteLine("---- box B ----\n" + b.Log);
+            try { Directory.Delete(work, true); } catch (IOException) { }
+        }
+    }
+
     [Fact]
     public void KillSwitch_NoCleartextWhileTunnelDown_AndAfterSigkill()
     {
