@@ -48,6 +48,9 @@ public sealed class KeyLogTests(ITestOutputHelper output)
             string icmp = Tshark.Read(home, capture, "udp && icmp", "-d", "udp.port==4500,udpencap");
             output.WriteLine(icmp);
 
+            if (!icmp.Contains("Echo (ping) request"))
+                output.WriteLine("capture:\n" + Tshark.Read(home, capture, "udp", "-d", "udp.port==4500,udpencap") +
+                    "\nesp_sa SPIs: " + string.Join(" ", File.ReadAllLines(Path.Combine(keyLog, "esp_sa")).Select(l => l.Split(',').Take(4).Aggregate((x, y) => x + "," + y))));
             Assert.Contains("Echo (ping) request", icmp);
             Assert.Contains(HqTopology.LanHostAddress, icmp);
         }

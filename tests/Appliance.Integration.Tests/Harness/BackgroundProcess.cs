@@ -32,7 +32,9 @@ public sealed class BackgroundProcess : IDisposable
     /// <summary>Starts tcpdump in a namespace and returns once it is capturing.</summary>
     public static BackgroundProcess Tcpdump(string ns, string device, string file, params string[] filter)
     {
-        var p = new BackgroundProcess("ip", ["netns", "exec", ns, "tcpdump", "-i", device, "-U", "-w", file, .. filter]);
+        // --immediate-mode: without it libpcap hands packets over in ring blocks retired after up to 1 s, and the
+        // block still open when SIGINT arrives is lost - the last second of traffic (the pings) went missing under load.
+        var p = new BackgroundProcess("ip", ["netns", "exec", ns, "tcpdump", "--immediate-mode", "-i", device, "-U", "-w", file, .. filter]);
         p.WaitFor("listening on", TimeSpan.FromSeconds(15));
         return p;
     }
