@@ -8,16 +8,27 @@ namespace Appliance.Ike;
 /// <summary>Turns validated options into the engine's tunnel configuration.</summary>
 public static class TunnelConfigFactory
 {
-    public static IkeTunnelConfig Create(string name, TunnelOptions t, IPAddress localAddress)
+    /// <param name="stateDirectory">Where the provisioned identity (device.crt, device.key, ca.crt) lives, for Auth cert.</param>
+    public static IkeTunnelConfig Create(string name, TunnelOptions t, IPAddress localAddress, string stateDirectory = Common.StateLayout.DefaultStateDirectory)
     {
         IPAddress? remote = t.RemoteAddress == "%any" ? null : IPAddress.Parse(t.RemoteAddress!);
+        IkeCertificateCredential? credential = null;
+        if (t.Auth == "cert")
+        {
+            var errors = new List<string>();
+            credential = CertificateFiles.Load($"{ApplianceOptions.SectionName}:Tunnels:{name}", t, stateDirectory, errors)
+                ?? throw new InvalidOperationException(string.Join("; ", errors));
+        }
+        string localId = !string.IsNullOrWhiteSpace(t.LocalId) ? t.LocalId
+            : credential is not null ? CertificateFiles.DefaultLocalId(credential) ?? throw new InvalidOperationException($"tunnel '{name}': no LocalId")
+            : throw new InvalidOperationException($"tunnel '{name}': no LocalId");
         return new IkeTunnelConfig(
             name,
             localAddress,
             remote,
-            IkeIdentity.Parse(t.LocalId!),
+            IkeIdentity.Parse(localId),
             IkeIdentity.Parse(t.RemoteId!),
-            ReadPsk(t),
+            credential is null ? ReadPsk(t) : [],
             t.LocalTs.Select(TrafficSelector.Parse).ToList(),
             t.RemoteTs.Select(TrafficSelector.Parse).ToList(),
             t.Ike,
@@ -27,6 +38,7 @@ public static class TunnelConfigFactory
             ForceUdpEncapsulation: t.Encapsulation == "udp")
         {
             AhProposals = t.Ah,
+            Certificate = credential,
         };
     }
 
