@@ -3,13 +3,15 @@
 # namespace topology the tests use (lanA host - boxA - WAN - boxB - lanB host):
 #   iperf3 TCP, RUNS runs of SECS seconds each direction-agnostic (hostA -> hostB), medians and ratio.
 # Not a test: prints numbers. Needs root, iproute2, iperf3, the .NET SDK.
-# Usage: tools/bench-dataplane.sh [RUNS] [SECS] [SUITES...]   suites as ENCR:KEYBITS:INTEG (IANA ids)
+# Usage: tools/bench-dataplane.sh [RUNS] [SECS] [SUITES...]   suites as ENCR:KEYBITS:INTEG[:udp] (IANA ids;
+#   :udp = ESP-in-UDP on port 4500, RFC 3948, through the data plane's UDP GSO/GRO sockets; else raw ESP)
+# ARTIFACTS=DIR builds with --artifacts-path DIR. Ends with a table of every row and its ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
 SECS=${2:-10}
 shift $(( $# > 2 ? 2 : $# )) || true
-[ $# -gt 0 ] && SUITES=("$@") || SUITES=(20:256:0 28:256:0 12:128:12)
+[ $# -gt 0 ] && SUITES=("$@") || SUITES=(20:256:0 20:256:0:udp 28:256:0 12:128:12)
 P=dpbench
 HA=$P-ha BA=$P-ba BB=$P-bb HB=$P-hb
 
@@ -22,8 +24,14 @@ cleanup() {
 trap cleanup EXIT
 cleanup
 
-dotnet build -c Release tests/Appliance.Linux.Tests -v q -nologo >/dev/null
-DLL=tests/Appliance.Linux.Tests/bin/Release/net10.0/Appliance.Linux.Tests.dll
+# ARTIFACTS=DIR builds into DIR (dotnet --artifacts-path), so parallel worktrees do not share bin/obj.
+if [ -n "${ARTIFACTS:-}" ]; then
+  dotnet build -c Release tests/Appliance.Linux.Tests -v q -nologo --artifacts-path "$ARTIFACTS" >/dev/null
+  DLL=$ARTIFACTS/bin/Appliance.Linux.Tests/release/Appliance.Linux.Tests.dll
+else
+  dotnet build -c Release tests/Appliance.Linux.Tests -v q -nologo >/dev/null
+  DLL=tests/Appliance.Linux.Tests/bin/Release/net10.0/Appliance.Linux.Tests.dll
+fi
 
 for ns in $HA $BA $BB $HB; do ip netns add $ns; ip -n $ns link set lo up; done
 ip link add eth0 netns $HA type veth peer name lan0 netns $BA
@@ -104,7 +112,7 @@ EOC
 SWAN_PIDS=()
 
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), kernel $(uname -r)" >&2
-plain=$(measure "plain routing")
+[ -n "${PLAIN_MBPS:-}" ] && plain=$PLAIN_MBPS || plain=$(measure "plain routing")
 start_box() { # side ns suite-args... ; waits for "ready"
   local side=$1 ns=$2 log=$WORK/$1.log fifo=$WORK/$1.in; shift 2
   rm -f "$fifo"; mkfifo "$fifo"
@@ -120,18 +128,29 @@ stop_boxes() { # the hosts exit on stdin EOF and print their counters
   sed 's/^/    boxA /' "$WORK/a.log" >&2; sed 's/^/    boxB /' "$WORK/b.log" >&2
 }
 WORK=$(mktemp -d)
-swan=$(strongswan_measure)
+# For quick iterations PLAIN_MBPS / SWAN_MBPS reuse earlier yardsticks instead of measuring them again.
+[ -n "${SWAN_MBPS:-}" ] && swan=$SWAN_MBPS || swan=$(strongswan_measure)
+ROWS=()
 for suite in "${SUITES[@]}"; do
-  IFS=: read -r encr bits integ <<<"$suite"
-  start_box a $BA "$encr" "$bits" "$integ"
-  start_box b $BB "$encr" "$bits" "$integ"
+  IFS=: read -r encr bits integ encap <<<"$suite"
+  encap=${encap:-}
+  label="box<->box ESP encr $encr/$bits integ $integ"
+  [ "$encap" = udp ] && label="box<->box ESP-in-UDP encr $encr/$bits integ $integ"
+  start_box a $BA "$encr" "$bits" "$integ" $encap
+  start_box b $BB "$encr" "$bits" "$integ" $encap
   ip netns exec $HA ping -c 1 -W 2 10.2.0.2 >/dev/null
-  tun=$(measure "box<->box ESP encr $encr/$bits integ $integ")
+  tun=$(measure "$label")
   stop_boxes
   ratio_plain=$(awk -v a="$tun" -v b="$plain" 'BEGIN { printf "%.3f", a / b }')
   ratio_swan=$(awk -v a="$tun" -v b="$swan" 'BEGIN { printf "%.2f", a / b }')
-  echo "encr $encr/$bits integ $integ: median $tun Mbit/s; plain routing $plain Mbit/s (ratio $ratio_plain); strongSwan<->strongSwan AES-256-GCM $swan Mbit/s (ratio x$ratio_swan)"
+  echo "$label: median $tun Mbit/s; plain routing $plain Mbit/s (ratio $ratio_plain); strongSwan<->strongSwan AES-256-GCM $swan Mbit/s (ratio x$ratio_swan)"
+  ROWS+=("$(printf '%-52s %10s %12s %12s' "$label" "$tun" "$ratio_plain" "x$ratio_swan")")
   # The kill switch tables outlive the data planes by design; plain routing needs them gone.
   ip -n $BA route flush table 161 2>/dev/null || true
   ip -n $BB route flush table 161 2>/dev/null || true
 done
+echo
+printf '%-52s %10s %12s %12s\n' "row ($RUNS runs x $SECS s, medians)" "Mbit/s" "/ plain" "/ strongSwan"
+printf '%-52s %10s %12s %12s\n' "plain routing" "$plain" "1.000" "-"
+printf '%-52s %10s %12s %12s\n' "strongSwan<->strongSwan AES-256-GCM (kernel-libipsec)" "$swan" "-" "x1.00"
+for row in "${ROWS[@]}"; do echo "$row"; done

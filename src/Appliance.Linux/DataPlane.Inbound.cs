@@ -160,9 +160,8 @@ public sealed partial class DataPlane
         int failed = 0;
         if (coalescer != null)
         {
-            long merged = coalescer.Merged;
             failed += coalescer.Send(_injector!.Fd);
-            Counters.Coalesced(coalescer.Merged - merged);
+            Counters.Coalesced(coalescer.TakeMerged());
         }
         if (deliver4.Count > 0) failed += deliver4.Send(_writer!.Fd4, SockAddr.InetSize);
         if (deliver6.Count > 0) failed += deliver6.Send(_writer!.Fd6, SockAddr.Inet6Size);

@@ -21,6 +21,7 @@ public sealed partial class DataPlane
         using var txAh = new PacketBatch(_options.BatchSize, TxSlotSize);
         _pendingSa = new OutboundSa?[_options.BatchSize];
         _pendingSequence = new ulong[_options.BatchSize];
+        _pendingUdp = new EspUdpSocket?[_options.BatchSize];
         var udp = new byte[TxSlotSize];
         while (!_stopping)
         {
@@ -39,6 +40,9 @@ public sealed partial class DataPlane
                 Counters.Drop(DataPlaneDropReason.Malformed);
                 txEsp.Count = txAh.Count = 0;
                 Array.Clear(_pendingSa);
+                Array.Clear(_pendingUdp);
+                foreach (var socket in _udpUsed) socket.Reset();
+                _udpUsed.Clear();
                 Thread.Sleep(PollInterval);
             }
         }
@@ -148,14 +152,18 @@ public sealed partial class DataPlane
             }
             // Without DF the kernel fragments the outer packet (RFC 4459 §3 post-fragmentation).
         }
-        if (sa.CanSealInParallel && !sa.Install.UdpEncapsulation)
+        // ESP-in-UDP takes this path once the data plane has its own socket to the peer (and IKE has not seen the
+        // peer move); until then, and for keepalives, the host's 4500 socket sends, one packet at a time.
+        var udpSocket = sa.Install.UdpEncapsulation ? sa.UdpSocket : null;
+        if (sa.CanSealInParallel && (!sa.Install.UdpEncapsulation || udpSocket is { PeerMoved: false }))
         {
             // Number now, in order; seal at flush time, possibly on several threads.
             if (!sa.TryReserve(out ulong sequence)) { Counters.Drop(DataPlaneDropReason.SequenceNumberExhausted); return; }
             tx.Add(Headroom, length);
             _pendingSa[j] = sa;
             _pendingSequence[j] = sequence;
-            SockAddr.Write(tx.Name(j), sa.RemoteAddress);
+            _pendingUdp[j] = udpSocket;
+            if (udpSocket == null) SockAddr.Write(tx.Name(j), sa.RemoteAddress);
             return;
         }
         var reason = sa.Seal(slot, Headroom, length, out int espOffset, out int espLength);
@@ -174,12 +182,46 @@ public sealed partial class DataPlane
     private void Flush(PacketBatch tx, EspWanSocket socket)
     {
         if (tx.Count == 0) return;
-        if (ReferenceEquals(socket, _wan)) SealPending(tx);
-        int failed = tx.Send(socket.Fd, SockAddr.InetSize);
+        int failed = 0;
+        if (ReferenceEquals(socket, _wan))
+        {
+            SealPending(tx);
+            failed += SendEspInUdpBatch(tx);
+        }
+        failed += tx.Send(socket.Fd, SockAddr.InetSize);
         for (int i = 0; i < failed; i++) Counters.Drop(DataPlaneDropReason.SendFailed);
     }
 
-    // Per tx slot of the ESP batch: the SA and reserved sequence number of a packet not yet sealed.
+    /// <summary>
+    /// Hands the batch's sealed ESP-in-UDP packets to their peers' sockets (in sequence order, runs of equal size
+    /// as one GSO datagram) and takes them out of the raw send; returns the packets refused.
+    /// </summary>
+    private unsafe int SendEspInUdpBatch(PacketBatch tx)
+    {
+        for (int j = 0; j < tx.Count; j++)
+        {
+            var socket = _pendingUdp[j];
+            if (socket == null) continue;
+            _pendingUdp[j] = null;
+            if (tx.Length[j] == 0) continue; // sealing failed, already counted
+            if (!_udpUsed.Contains(socket)) _udpUsed.Add(socket);
+            if (!socket.Queue(tx.Pointer(j), tx.Length[j])) Counters.Drop(DataPlaneDropReason.SendFailed);
+            tx.Length[j] = 0; // not for the raw socket
+        }
+        int failed = 0;
+        foreach (var socket in _udpUsed)
+        {
+            failed += socket.Flush(out int batched);
+            Counters.GsoSent(batched);
+        }
+        _udpUsed.Clear();
+        return failed;
+    }
+
+    // Per tx slot of the ESP batch: the SA and reserved sequence number of a packet not yet sealed, and the
+    // data plane's UDP socket when it is ESP-in-UDP.
+    private EspUdpSocket?[] _pendingUdp = [];
+    private readonly List<EspUdpSocket> _udpUsed = new();
     private OutboundSa?[] _pendingSa = [];
     private ulong[] _pendingSequence = [];
     private PacketBatch? _sealing;

@@ -106,6 +106,7 @@ public sealed partial class DataPlane : IDisposable
         _lanThread.Start();
         _wanThread.Start();
         _wanAhThread.Start();
+        StartUdpWorker();
         if (_options.EnableTransportMode)
         {
             _tun = new TunDevice(_options.TransportInterface, _options.WanMtu - 80);
@@ -148,6 +149,7 @@ public sealed partial class DataPlane : IDisposable
             Counters.Register(sa, counters);
             needsThrow = _options.Tunnels.Any(t => Prefix.From(t.RemoteTs).Any(p => p.Contains(sa.Remote.Address.GetAddressBytes())));
         }
+        if (sa.UdpEncapsulation) WakeUdpWorker();
         if (needsThrow) _killSwitch?.Apply(DesiredRoutes());
         if (sa.Mode == IpsecMode.Transport) _killSwitch?.InstallTransport(sa.Remote.Address, sa.Local.Address, _tun!.IfIndex);
         _logger.LogInformation("installed {Sa}, tunnel MTU {Mtu}", sa.ToString(), outbound.TunnelMtu);
@@ -219,6 +221,7 @@ public sealed partial class DataPlane : IDisposable
             }
             Volatile.Write(ref _outbound, outs);
             Counters.Unregister(sa);
+            if (sa.UdpEncapsulation) WakeUdpWorker();
             // The worker threads may still hold the ciphers for a moment: their native state is
             // released by the finalizers once unreachable rather than disposed under their feet.
             _logger.LogInformation("removed SA in 0x{In:x8} out 0x{Out:x8}", inboundSpi, outboundSpi);
@@ -299,6 +302,7 @@ public sealed partial class DataPlane : IDisposable
         _wanThread?.Join();
         _wanAhThread?.Join();
         _tunThread?.Join();
+        StopUdpWorker();
         _lan?.Dispose();
         _writer?.Dispose();
         _injector?.Dispose();

@@ -64,7 +64,7 @@ public sealed class DataPlaneCounters
 {
     private readonly long[] _drops = new long[Enum.GetValues<DataPlaneDropReason>().Length];
     private readonly ConcurrentDictionary<(string Tunnel, uint InboundSpi, uint OutboundSpi), SaCounters> _sas = new();
-    private long _trapTriggers, _icmpSent, _mssClamped, _bypassed, _coalesced;
+    private long _trapTriggers, _icmpSent, _mssClamped, _bypassed, _coalesced, _gsoSent, _groReceived;
 
     public long Drops(DataPlaneDropReason reason) => Interlocked.Read(ref _drops[(int)reason]);
 
@@ -83,6 +83,14 @@ public sealed class DataPlaneCounters
     /// <summary>Decrypted TCP segments delivered inside a GSO super-packet rather than on their own.</summary>
     public long SegmentsCoalesced => Interlocked.Read(ref _coalesced);
 
+    /// <summary>ESP-in-UDP packets sent inside a multi-segment UDP GSO datagram (one sendmsg, one skb for the train).</summary>
+    public long UdpGsoSegmentsSent => Interlocked.Read(ref _gsoSent);
+
+    /// <summary>ESP-in-UDP packets that arrived inside a UDP GRO train (one receive for the train).</summary>
+    public long UdpGroSegmentsReceived => Interlocked.Read(ref _groReceived);
+
+    internal void GsoSent(int segments) { if (segments != 0) Interlocked.Add(ref _gsoSent, segments); }
+    internal void GroReceived(int segments) { if (segments != 0) Interlocked.Add(ref _groReceived, segments); }
     internal void Drop(DataPlaneDropReason reason) { if (reason != DataPlaneDropReason.None) Interlocked.Increment(ref _drops[(int)reason]); }
     internal void Trap() => Interlocked.Increment(ref _trapTriggers);
     internal void IcmpSent() => Interlocked.Increment(ref _icmpSent);

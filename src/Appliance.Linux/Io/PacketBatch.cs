@@ -42,6 +42,9 @@ internal sealed unsafe class PacketBatch : IDisposable
 
     public Span<byte> Packet(int i) => new(_data + (long)i * SlotSize + Offset[i], Length[i]);
 
+    /// <summary>Where slot i's packet starts (valid until the batch is disposed).</summary>
+    public byte* Pointer(int i) => _data + (long)i * SlotSize + Offset[i];
+
     public Span<byte> Name(int i) => new(_names + i * NameSize, NameSize);
 
     /// <summary>Adds a slot and returns its index, or -1 when the batch is full.</summary>

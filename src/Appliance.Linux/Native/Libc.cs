@@ -9,14 +9,16 @@ internal static unsafe partial class Libc
     public const int SOCK_RAW = 3, SOCK_DGRAM = 2, SOCK_CLOEXEC = 0x80000;
     public const int SOL_SOCKET = 1, SOL_IP = 0, SOL_IPV6 = 41, SOL_PACKET = 263, SOL_NETLINK = 270;
     public const int SO_RCVBUF = 8, SO_SNDBUF = 7, SO_RCVTIMEO = 20, SO_BINDTODEVICE = 25;
-    public const int SO_RCVBUFFORCE = 33, SO_SNDBUFFORCE = 32;
+    public const int SO_RCVBUFFORCE = 33, SO_SNDBUFFORCE = 32, SO_REUSEADDR = 2, SO_REUSEPORT = 15;
+    public const int SOL_UDP = 17, UDP_SEGMENT = 103, UDP_GRO = 104;
+    public const int MSG_TRUNC = 0x20, EFD_NONBLOCK = 0x800, EFD_CLOEXEC = 0x80000;
     public const int IPPROTO_ICMP = 1, IPPROTO_TCP = 6, IPPROTO_UDP = 17, IPPROTO_IPV6 = 41;
     public const int IPPROTO_ESP = 50, IPPROTO_AH = 51, IPPROTO_RAW = 255;
     public const int IP_HDRINCL = 3, IP_MTU_DISCOVER = 10, IP_PMTUDISC_DONT = 0;
     public const int IPV6_HDRINCL = 36;
     public const int PACKET_VNET_HDR = 15, PACKET_IGNORE_OUTGOING = 23, PACKET_QDISC_BYPASS = 20;
     public const int MSG_DONTWAIT = 0x40, MSG_WAITFORONE = 0x10000;
-    public const int EAGAIN = 11, EINTR = 4, ENOENT = 2, EEXIST = 17, ESRCH = 3, ENOBUFS = 105;
+    public const int EAGAIN = 11, EINTR = 4, ENOENT = 2, EEXIST = 17, ESRCH = 3, ENOBUFS = 105, ECONNREFUSED = 111, EIO = 5;
     public const int CLONE_NEWNET = 0x40000000;
     public const ushort ETH_P_ALL = 0x0003, ETH_P_IP = 0x0800, ETH_P_IPV6 = 0x86DD;
 
@@ -25,6 +27,12 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int bind(int fd, void* addr, int addrlen);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int connect(int fd, void* addr, int addrlen);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int eventfd(uint initval, int flags);
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int setsockopt(int fd, int level, int name, void* value, int len);
@@ -141,6 +149,15 @@ internal struct MMsgHdr
 {
     public MsgHdr Header;
     public uint Length;
+}
+
+/// <summary>struct cmsghdr on LP64: cmsg_len is a size_t; the data follows at 16 bytes (CMSG_DATA).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct CMsgHdr
+{
+    public nuint Length;
+    public int Level;
+    public int Type;
 }
 
 /// <summary>struct sockaddr_ll (20 bytes); Protocol is in network byte order.</summary>

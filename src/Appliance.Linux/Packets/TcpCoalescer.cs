@@ -30,6 +30,19 @@ internal sealed class TcpCoalescer
     /// <summary>Frames merged away (saved) so far; for counters and tests.</summary>
     public long Merged { get; private set; }
 
+    private long _reported;
+
+    /// <summary>
+    /// Frames merged away since the last call. (Merges are finished whenever the next frame starts, not only
+    /// in <see cref="Send"/>: a before/after difference around Send saw only the last one of each batch.)
+    /// </summary>
+    public long TakeMerged()
+    {
+        long merged = Merged - _reported;
+        _reported = Merged;
+        return merged;
+    }
+
     /// <summary>Every slot is taken: close and send the batch before the next <see cref="Add"/>.</summary>
     public bool NeedsFlush => _batch.Count == _batch.Capacity;
 

@@ -60,6 +60,9 @@ internal sealed class OutboundSa : IDisposable
     public int Headroom { get; }
     public int TunnelMtu { get; }
 
+    /// <summary>The data plane's own socket to this SA's NAT-T peer (UDP GSO), once the UDP worker opened it; null: the host sends.</summary>
+    public volatile Io.EspUdpSocket? UdpSocket;
+
     /// <summary>AH output carries its own outer IP header and goes out on the header-included socket.</summary>
     public bool IsAh => _ah != null;
 

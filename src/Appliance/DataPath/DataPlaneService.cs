@@ -61,6 +61,8 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
     {
         _dataPlane.SendEspInUdp = (packet, remote) => _ike.SendOnNatTraversalSocket(packet.Span, Redirect(remote));
         _dataPlane.SoftLifetimeReached += (inbound, _) => _ike.RekeyEarly(inbound);
+        // The data plane's own 4500 socket for a peer also receives that peer's IKE messages.
+        _dataPlane.NatTraversalIkeReceived = _ike.ReceiveFromDataPlane;
         _dataPlane.TrapTriggered += tunnel =>
         {
             _logger.LogInformation("{Tunnel}: traffic for the tunnel, initiating (Start: trap)", tunnel);
@@ -141,6 +143,8 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
         if (to is null) next.Remove(installed);
         else next[installed] = to;
         Volatile.Write(ref _redirects, next);
+        // The data plane's own socket is connected to the installed endpoint: while redirected, the host's sends.
+        _dataPlane.EspInUdpPeerMoved(installed, to is not null);
     }
 
     private (long, long, long, long) Counters(uint inboundSpi, uint outboundSpi)
@@ -163,6 +167,11 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
         w.WriteNumber("icmpTooBigSent", _dataPlane.Counters.IcmpTooBigSent);
         w.WriteNumber("trapTriggers", _dataPlane.Counters.TrapTriggers);
         w.WriteNumber("killSwitchRoutes", _dataPlane.KillSwitchRoutes.Count);
+        // ESP-in-UDP on the data plane's own 4500 sockets (UDP GSO/GRO); 0 sockets with UDP SAs up: the host path.
+        w.WriteNumber("espInUdpSockets", _dataPlane.EspInUdpSockets);
+        w.WriteNumber("segmentsCoalesced", _dataPlane.Counters.SegmentsCoalesced);
+        w.WriteNumber("udpGsoSegmentsSent", _dataPlane.Counters.UdpGsoSegmentsSent);
+        w.WriteNumber("udpGroSegmentsReceived", _dataPlane.Counters.UdpGroSegmentsReceived);
         w.WriteEndObject();
     }
 

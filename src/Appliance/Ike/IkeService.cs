@@ -16,7 +16,7 @@ namespace Appliance.Ike;
 /// every IKE SA on a graceful stop. All engine calls are serialised by one lock: the engine is not
 /// thread-safe and IKE traffic is tiny.
 /// </summary>
-public sealed class IkeService : IHostedService, IDisposable
+public sealed partial class IkeService : IHostedService, IDisposable
 {
     private readonly ApplianceOptions _options;
     private readonly TunnelHealth _health;
@@ -230,9 +230,10 @@ public sealed class IkeService : IHostedService, IDisposable
         }
     }
 
-    private static Socket Bind(IPAddress address, int port)
+    private Socket Bind(IPAddress address, int port)
     {
         var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        if (port == _options.Ike.NatTraversalPort) ShareWithDataPlane(socket);
         socket.Bind(new IPEndPoint(address, port));
         return socket;
     }

@@ -2,17 +2,8 @@ namespace Appliance.Ike.Tests.Engine;
 
 public class ChildRekeyTests
 {
-    private static TestPeers Pair(IkeEngineOptions? a, IkeEngineOptions? b, string esp = "aes256gcm16", int seed = 1)
-    {
-        var peers = new TestPeers(a, b, seed);
-        peers.A.AddTunnel(TestPeers.Config("to-b", TestPeers.AddressA, TestPeers.AddressB, "a.example.com", "b.example.com", esp: esp));
-        peers.B.AddTunnel(TestPeers.Config("to-a", TestPeers.AddressB, TestPeers.AddressA, "b.example.com", "a.example.com",
-            localTs: "10.2.0.0/16", remoteTs: "10.1.0.0/16", esp: esp));
-        peers.A.Initiate("to-b");
-        peers.Pump();
-        peers.Single<ChildSaEstablished>(peers.EventsB);
-        return peers;
-    }
+    private static TestPeers Pair(IkeEngineOptions? a, IkeEngineOptions? b, string esp = "aes256gcm16", int seed = 1) =>
+        TestPeers.Mirrored(a, b, seed, esp);
 
     private static void AssertOneMirroredChild(TestPeers peers)
     {

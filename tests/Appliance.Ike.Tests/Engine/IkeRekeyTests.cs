@@ -4,17 +4,7 @@ public class IkeRekeyTests
 {
     private static readonly IkeEngineOptions Rekeying = new() { IkeSaRekeyTime = TimeSpan.FromMinutes(5), RekeyJitter = 0 };
 
-    private static TestPeers Pair(IkeEngineOptions? a, IkeEngineOptions? b, int seed = 1)
-    {
-        var peers = new TestPeers(a, b, seed);
-        peers.A.AddTunnel(TestPeers.Config("to-b", TestPeers.AddressA, TestPeers.AddressB, "a.example.com", "b.example.com"));
-        peers.B.AddTunnel(TestPeers.Config("to-a", TestPeers.AddressB, TestPeers.AddressA, "b.example.com", "a.example.com",
-            localTs: "10.2.0.0/16", remoteTs: "10.1.0.0/16"));
-        peers.A.Initiate("to-b");
-        peers.Pump();
-        peers.Single<ChildSaEstablished>(peers.EventsB);
-        return peers;
-    }
+    private static TestPeers Pair(IkeEngineOptions? a, IkeEngineOptions? b, int seed = 1) => TestPeers.Mirrored(a, b, seed);
 
     /// <summary>Both sides keep exactly one IKE SA, the same one, still carrying the original Child SA, and it works.</summary>
     private static void AssertOneSharedWorkingIkeSa(TestPeers peers)

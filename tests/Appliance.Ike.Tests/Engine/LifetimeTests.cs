@@ -3,18 +3,8 @@ namespace Appliance.Ike.Tests.Engine;
 /// <summary>Per-tunnel rekey and hard lifetimes, early rekeys asked for by the data path, expiry without a rekey.</summary>
 public class LifetimeTests
 {
-    private static TestPeers Pair(SaLifetimes? lifetimesA, IkeEngineOptions? optionsA = null, int seed = 1)
-    {
-        var peers = new TestPeers(optionsA, null, seed);
-        peers.A.AddTunnel(TestPeers.Config("to-b", TestPeers.AddressA, TestPeers.AddressB, "a.example.com", "b.example.com")
-            with { Lifetimes = lifetimesA });
-        peers.B.AddTunnel(TestPeers.Config("to-a", TestPeers.AddressB, TestPeers.AddressA, "b.example.com", "a.example.com",
-            localTs: "10.2.0.0/16", remoteTs: "10.1.0.0/16"));
-        peers.A.Initiate("to-b");
-        peers.Pump();
-        peers.Single<ChildSaEstablished>(peers.EventsB);
-        return peers;
-    }
+    private static TestPeers Pair(SaLifetimes? lifetimesA, IkeEngineOptions? optionsA = null, int seed = 1) =>
+        TestPeers.Mirrored(optionsA, null, seed, configureA: c => c with { Lifetimes = lifetimesA });
 
     private static (ChildSaStatus A, ChildSaStatus B) OneMirroredChild(TestPeers peers)
     {

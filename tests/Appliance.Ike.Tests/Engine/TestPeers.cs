@@ -64,6 +64,23 @@ internal sealed class TestPeers
         EventsB.Clear();
     }
 
+    /// <summary>
+    /// A with a mirrored B that may also initiate (both have the other's address), the first Child SA established;
+    /// <paramref name="configureA"/> adjusts A's tunnel (lifetimes, ...).
+    /// </summary>
+    public static TestPeers Mirrored(IkeEngineOptions? a, IkeEngineOptions? b, int seed = 1, string esp = "aes256gcm16",
+        Func<IkeTunnelConfig, IkeTunnelConfig>? configureA = null)
+    {
+        var peers = new TestPeers(a, b, seed);
+        IkeTunnelConfig toB = Config("to-b", AddressA, AddressB, "a.example.com", "b.example.com", esp: esp);
+        peers.A.AddTunnel(configureA?.Invoke(toB) ?? toB);
+        peers.B.AddTunnel(Config("to-a", AddressB, AddressA, "b.example.com", "a.example.com", localTs: "10.2.0.0/16", remoteTs: "10.1.0.0/16", esp: esp));
+        peers.A.Initiate("to-b");
+        peers.Pump();
+        peers.Single<ChildSaEstablished>(peers.EventsB);
+        return peers;
+    }
+
     /// <summary>Moves datagrams both ways until the link is idle.</summary>
     public void Pump(int maxRounds = 100)
     {
