@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Appliance.Configuration;
 using Appliance.Ike;
@@ -12,13 +13,7 @@ public static class TunnelConfigFactory
     public static IkeTunnelConfig Create(string name, TunnelOptions t, IPAddress localAddress, string stateDirectory = Common.StateLayout.DefaultStateDirectory)
     {
         IPAddress? remote = t.RemoteAddress == "%any" ? null : IPAddress.Parse(t.RemoteAddress!);
-        IkeCertificateCredential? credential = null;
-        if (t.Auth == "cert")
-        {
-            var errors = new List<string>();
-            credential = CertificateFiles.Load($"{ApplianceOptions.SectionName}:Tunnels:{name}", t, stateDirectory, errors)
-                ?? throw new InvalidOperationException(string.Join("; ", errors));
-        }
+        IkeCertificateCredential? credential = t.Auth == "cert" ? LoadCredential(name, t, stateDirectory) : null;
         string localId = !string.IsNullOrWhiteSpace(t.LocalId) ? t.LocalId
             : credential is not null ? CertificateFiles.DefaultLocalId(credential) ?? throw new InvalidOperationException($"tunnel '{name}': no LocalId")
             : throw new InvalidOperationException($"tunnel '{name}': no LocalId");
@@ -40,6 +35,24 @@ public static class TunnelConfigFactory
             AhProposals = t.Ah,
             Certificate = credential,
         };
+    }
+
+    // The files are read once per bound tunnel configuration: re-creating the tunnel (the WAN address changed) must not
+    // depend on them still being readable, and the key is parsed once.
+    private static readonly ConditionalWeakTable<TunnelOptions, IkeCertificateCredential> Credentials = new();
+
+    private static IkeCertificateCredential LoadCredential(string name, TunnelOptions t, string stateDirectory)
+    {
+        lock (Credentials)
+        {
+            if (Credentials.TryGetValue(t, out IkeCertificateCredential? cached))
+                return cached;
+            var errors = new List<string>();
+            IkeCertificateCredential credential = CertificateFiles.Load($"{ApplianceOptions.SectionName}:Tunnels:{name}", t, stateDirectory, errors)
+                ?? throw new InvalidOperationException(string.Join("; ", errors));
+            Credentials.Add(t, credential);
+            return credential;
+        }
     }
 
     private static byte[] ReadPsk(TunnelOptions t)
