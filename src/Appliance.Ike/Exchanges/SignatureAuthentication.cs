@@ -1,7 +1,7 @@
-using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Appliance.Ike.Messages;
+using static Appliance.Ike.Exchanges.AlgorithmIdentifiers;
 
 namespace Appliance.Ike.Exchanges;
 
@@ -16,11 +16,6 @@ internal static class SignatureAuthentication
     private const AuthMethod EcdsaSha256P256 = AuthMethod.EcdsaSha256P256;
     private const AuthMethod EcdsaSha384P384 = AuthMethod.EcdsaSha384P384;
     private const AuthMethod EcdsaSha512P521 = AuthMethod.EcdsaSha512P521;
-
-    private const string OidEcdsaSha256 = "1.2.840.10045.4.3.2", OidEcdsaSha384 = "1.2.840.10045.4.3.3", OidEcdsaSha512 = "1.2.840.10045.4.3.4";
-    private const string OidRsaSha256 = "1.2.840.113549.1.1.11", OidRsaSha384 = "1.2.840.113549.1.1.12", OidRsaSha512 = "1.2.840.113549.1.1.13";
-    private const string OidRsaPss = "1.2.840.113549.1.1.10", OidMgf1 = "1.2.840.113549.1.1.8";
-    private const string OidSha256 = "2.16.840.1.101.3.4.2.1", OidSha384 = "2.16.840.1.101.3.4.2.2", OidSha512 = "2.16.840.1.101.3.4.2.3";
 
     /// <summary>Our AUTH payload: signs <paramref name="octets"/> with the credential's key.</summary>
     public static AuthPayload Sign(IkeCertificateCredential credential, IReadOnlyList<SignatureHash> peerHashes, byte[] octets)
@@ -140,52 +135,16 @@ internal static class SignatureAuthentication
         }
     }
 
-    private static (string Oid, ReadOnlyMemory<byte>? Parameters) ReadAlgorithmIdentifier(ReadOnlyMemory<byte> der)
+    /// <summary>The key's natural hash if the peer announced it, else the first SHA-2 hash it announced, else the natural one.</summary>
+    private static SignatureHash Choose(SignatureHash preferred, IReadOnlyList<SignatureHash> peer)
     {
-        try
-        {
-            var seq = new AsnReader(der, AsnEncodingRules.DER).ReadSequence();
-            string oid = seq.ReadObjectIdentifier();
-            ReadOnlyMemory<byte>? parameters = seq.HasData ? seq.ReadEncodedValue() : null;
-            return (oid, parameters);
-        }
-        catch (AsnContentException)
-        {
-            return ("(malformed AlgorithmIdentifier)", null);
-        }
+        if (peer.Contains(preferred))
+            return preferred;
+        foreach (SignatureHash h in SignatureHashAlgorithms.Supported)
+            if (peer.Contains(h))
+                return h;
+        return preferred;
     }
-
-    /// <summary>RSASSA-PSS-params (RFC 4055 §3.1) that .NET's PSS (salt = hash length, MGF1 with the same hash) verifies.</summary>
-    private static HashAlgorithmName? PssHash(ReadOnlyMemory<byte> parameters)
-    {
-        try
-        {
-            var seq = new AsnReader(parameters, AsnEncodingRules.DER).ReadSequence();
-            // Defaults (SHA-1, 20-byte salt) are not accepted: all three fields must be present.
-            string hashOid = ReadAlgorithmIdentifier(seq.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0)).ReadEncodedValue()).Oid;
-            var mgf = seq.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 1)).ReadSequence();
-            if (mgf.ReadObjectIdentifier() != OidMgf1 || ReadAlgorithmIdentifier(mgf.ReadEncodedValue()).Oid != hashOid)
-                return null;
-            int salt = (int)seq.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 2)).ReadInteger();
-            (HashAlgorithmName name, int length)? hash = hashOid switch
-            {
-                OidSha256 => (HashAlgorithmName.SHA256, 32),
-                OidSha384 => (HashAlgorithmName.SHA384, 48),
-                OidSha512 => (HashAlgorithmName.SHA512, 64),
-                _ => null,
-            };
-            return hash is { } h && h.length == salt ? h.name : null;
-        }
-        catch (Exception e) when (e is AsnContentException or InvalidOperationException or OverflowException)
-        {
-            return null;
-        }
-    }
-
-    private static SignatureHash Choose(SignatureHash preferred, IReadOnlyList<SignatureHash> peer) =>
-        peer.Contains(preferred) ? preferred
-        : SignatureHashAlgorithms.Supported.FirstOrDefault(peer.Contains) is var h && h != 0 ? h
-        : preferred;
 
     private static HashAlgorithmName HashName(SignatureHash h) => h switch
     {
@@ -193,17 +152,6 @@ internal static class SignatureAuthentication
         SignatureHash.Sha2_512 => HashAlgorithmName.SHA512,
         _ => HashAlgorithmName.SHA256,
     };
-
-    private static byte[] AlgorithmIdentifier(string oid, bool nullParameters)
-    {
-        var w = new AsnWriter(AsnEncodingRules.DER);
-        using (w.PushSequence())
-        {
-            w.WriteObjectIdentifier(oid);
-            if (nullParameters) w.WriteNull(); // RFC 4055 §5: the RSA PKCS#1 identifiers carry NULL parameters
-        }
-        return w.Encode();
-    }
 
     private static AuthPayload Rfc7427(byte[] algorithmIdentifier, byte[] signature)
     {
