@@ -5,13 +5,14 @@ namespace Appliance.Ike.Exchanges;
 
 /// <summary>
 /// The ASN.1 AlgorithmIdentifiers (RFC 5280 §4.1.1.2) an RFC 7427 AUTH payload names its signature with: ECDSA with
-/// SHA-2 (RFC 5758), RSA PKCS#1 v1.5 with SHA-2 (RFC 4055 §5) and RSASSA-PSS (RFC 4055 §3.1).
+/// SHA-2 (RFC 5758), RSA PKCS#1 v1.5 with SHA-2 (RFC 4055 §5), RSASSA-PSS (RFC 4055 §3.1) and Ed25519 (RFC 8410).
 /// </summary>
 internal static class AlgorithmIdentifiers
 {
     public const string OidEcdsaSha256 = "1.2.840.10045.4.3.2", OidEcdsaSha384 = "1.2.840.10045.4.3.3", OidEcdsaSha512 = "1.2.840.10045.4.3.4";
     public const string OidRsaSha256 = "1.2.840.113549.1.1.11", OidRsaSha384 = "1.2.840.113549.1.1.12", OidRsaSha512 = "1.2.840.113549.1.1.13";
     public const string OidRsaPss = "1.2.840.113549.1.1.10", OidMgf1 = "1.2.840.113549.1.1.8";
+    public const string OidEd25519 = Ed25519Signer.Oid;
     public const string OidSha256 = "2.16.840.1.101.3.4.2.1", OidSha384 = "2.16.840.1.101.3.4.2.2", OidSha512 = "2.16.840.1.101.3.4.2.3";
 
     /// <summary>DER SEQUENCE { algorithm, [NULL] }.</summary>

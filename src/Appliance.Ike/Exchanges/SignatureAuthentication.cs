@@ -21,6 +21,9 @@ internal static class SignatureAuthentication
     public static AuthPayload Sign(IkeCertificateCredential credential, IReadOnlyList<SignatureHash> peerHashes, byte[] octets)
     {
         bool rfc7427 = peerHashes.Count > 0;
+        // RFC 8420 §2: Ed25519 only exists as method 14, signing the octets themselves (hash "Identity").
+        if (credential.Ed25519 is { } ed25519)
+            return Rfc7427(AlgorithmIdentifier(OidEd25519, nullParameters: false), ed25519.Sign(octets));
         switch (credential.PrivateKey)
         {
             case ECDsa ecdsa:
@@ -66,6 +69,8 @@ internal static class SignatureAuthentication
     /// <summary>Checks the peer's AUTH against its certificate's public key; returns why it fails, or null.</summary>
     public static string? Verify(X509Certificate2 peer, AuthPayload auth, byte[] octets)
     {
+        if (peer.PublicKey.Oid.Value == OidEd25519)
+            return VerifyEd25519(peer.PublicKey.EncodedKeyValue.RawData, auth, octets);
         using ECDsa? ecdsa = peer.GetECDsaPublicKey();
         using RSA? rsa = ecdsa is null ? peer.GetRSAPublicKey() : null;
         if (ecdsa is null && rsa is null)
@@ -101,6 +106,19 @@ internal static class SignatureAuthentication
         }
     }
 
+    private static string? VerifyEd25519(byte[] publicKey, AuthPayload auth, byte[] octets)
+    {
+        if (auth.Method != AuthMethod.DigitalSignature)
+            return $"auth method {(int)auth.Method} cannot carry the Ed25519 signature of the peer's certificate key";
+        byte[] data = auth.Data;
+        if (data.Length < 2 || data[0] == 0 || 1 + data[0] >= data.Length)
+            return "malformed RFC 7427 signature (AlgorithmIdentifier length)";
+        string oid = ReadAlgorithmIdentifier(data.AsMemory(1, data[0])).Oid;
+        if (oid != OidEd25519)
+            return $"signature algorithm {oid} does not fit the Ed25519 key of the peer's certificate";
+        return Ed25519Signer.Verify(publicKey, octets, data.AsSpan(1 + data[0])) ? null : BadSignature;
+    }
+
     private const string BadSignature = "the AUTH signature does not verify with the peer's certificate";
 
     private static string? VerifyRfc7427(ECDsa? ecdsa, RSA? rsa, byte[] data, byte[] octets)
@@ -123,6 +141,8 @@ internal static class SignatureAuthentication
                     return "RSA signature but the peer's certificate holds no RSA key";
                 HashAlgorithmName rh = oid == OidRsaSha256 ? HashAlgorithmName.SHA256 : oid == OidRsaSha384 ? HashAlgorithmName.SHA384 : HashAlgorithmName.SHA512;
                 return rsa.VerifyData(octets, signature, rh, RSASignaturePadding.Pkcs1) ? null : BadSignature;
+            case OidEd25519:
+                return "Ed25519 signature but the peer's certificate holds no Ed25519 key";
             case OidRsaPss:
                 if (rsa is null)
                     return "RSASSA-PSS signature but the peer's certificate holds no RSA key";
@@ -141,7 +161,7 @@ internal static class SignatureAuthentication
         if (peer.Contains(preferred))
             return preferred;
         foreach (SignatureHash h in SignatureHashAlgorithms.Supported)
-            if (peer.Contains(h))
+            if (h != SignatureHash.Identity && peer.Contains(h))
                 return h;
         return preferred;
     }

@@ -10,13 +10,16 @@ internal enum SignatureHash : ushort
     Sha2_256 = 2,
     Sha2_384 = 3,
     Sha2_512 = 4,
+    /// <summary>RFC 8420 §2: "Identity", for signature schemes that hash internally (Ed25519).</summary>
+    Identity = 5,
 }
 
 /// <summary>The SIGNATURE_HASH_ALGORITHMS notify (RFC 7427 §4): a list of 2-octet hash identifiers.</summary>
 internal static class SignatureHashAlgorithms
 {
-    /// <summary>What we announce: the SHA-2 hashes (SHA-1 is not offered for new signatures).</summary>
-    public static readonly IReadOnlyList<SignatureHash> Supported = [SignatureHash.Sha2_256, SignatureHash.Sha2_384, SignatureHash.Sha2_512];
+    /// <summary>What we announce: the SHA-2 hashes (SHA-1 is not offered for new signatures) and Identity for Ed25519.</summary>
+    public static readonly IReadOnlyList<SignatureHash> Supported =
+        [SignatureHash.Sha2_256, SignatureHash.Sha2_384, SignatureHash.Sha2_512, SignatureHash.Identity];
 
     public static NotifyPayload Notify()
     {

@@ -72,7 +72,8 @@ public static class ApplianceOptionsValidator
                 ? null : CertificateFiles.Load(key, t, stateDirectory, errors);
             if (credential is not null && string.IsNullOrWhiteSpace(t.LocalId) && CertificateFiles.DefaultLocalId(credential) is null)
                 errors.Add($"{key}:LocalId: required, the certificate '{credential.Certificate.Subject}' has no dNSName to default to");
-            credential?.PrivateKey.Dispose();
+            credential?.PrivateKey?.Dispose();
+            credential?.Ed25519?.Dispose();
         }
 
         Selectors(errors, $"{key}:LocalTs", t.LocalTs);

@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Appliance.Common;
@@ -19,7 +20,7 @@ public static class CertificateFiles
         int before = errors.Count;
         X509Certificate2? certificate = ReadCertificates($"{key}:Certificate", t.Certificate ?? layout.DeviceCertificate,
             t.Certificate is null ? "the provisioned device certificate" : null, errors)?.FirstOrDefault();
-        AsymmetricAlgorithm? privateKey = ReadKey($"{key}:PrivateKey", t.PrivateKey ?? layout.DeviceKey,
+        object? privateKey = ReadKey($"{key}:PrivateKey", t.PrivateKey ?? layout.DeviceKey,
             t.PrivateKey is null ? "the provisioned device key" : null, errors);
         var anchors = new List<X509Certificate2>();
         if (t.CaCertificates.Count == 0)
@@ -33,16 +34,18 @@ public static class CertificateFiles
         }
         if (errors.Count > before || certificate is null || privateKey is null)
         {
-            privateKey?.Dispose();
+            (privateKey as IDisposable)?.Dispose();
             return null;
         }
         try
         {
-            return new IkeCertificateCredential(certificate, privateKey, anchors);
+            return privateKey is Ed25519Signer ed25519
+                ? new IkeCertificateCredential(certificate, ed25519, anchors)
+                : new IkeCertificateCredential(certificate, (AsymmetricAlgorithm)privateKey, anchors);
         }
         catch (ArgumentException e)
         {
-            privateKey.Dispose();
+            ((IDisposable)privateKey).Dispose();
             errors.Add($"{key}:PrivateKey: {e.Message.Split(" (Parameter", 2)[0]}");
             return null;
         }
@@ -75,7 +78,8 @@ public static class CertificateFiles
         }
     }
 
-    private static AsymmetricAlgorithm? ReadKey(string key, string path, string? what, List<string> errors)
+    /// <summary>An <see cref="ECDsa"/>, <see cref="RSA"/> or <see cref="Ed25519Signer"/>; null after adding the error.</summary>
+    private static object? ReadKey(string key, string path, string? what, List<string> errors)
     {
         string? pem = ReadFile(key, path, what, errors);
         if (pem is null)
@@ -101,8 +105,44 @@ public static class CertificateFiles
         {
             rsa.Dispose();
         }
-        errors.Add($"{key}: '{path}' is not an unencrypted PEM ECDSA or RSA private key (IKE signs with ECDSA or RSA; Ed25519 is not supported)");
+        if (Ed25519Seed(pem) is { } seed)
+        {
+            try { return new Ed25519Signer(seed); }
+            finally { CryptographicOperations.ZeroMemory(seed); }
+        }
+        errors.Add($"{key}: '{path}' is not an unencrypted PEM private key of ECDSA, RSA or Ed25519 (PKCS#8)");
         return null;
+    }
+
+    /// <summary>
+    /// The 32-byte seed of an Ed25519 PKCS#8 key (RFC 8410 §7: PrivateKeyInfo with id-Ed25519 and the seed in an OCTET
+    /// STRING inside the privateKey OCTET STRING), as factory provisioning writes it; null for anything else.
+    /// </summary>
+    private static byte[]? Ed25519Seed(string pem)
+    {
+        if (!PemEncoding.TryFind(pem, out PemFields fields) || pem[fields.Label] is not "PRIVATE KEY")
+            return null;
+        byte[] der = new byte[fields.DecodedDataLength];
+        try
+        {
+            if (!Convert.TryFromBase64Chars(pem[fields.Base64Data], der, out int written))
+                return null;
+            var info = new AsnReader(der.AsMemory(0, written), AsnEncodingRules.DER).ReadSequence();
+            info.ReadInteger();
+            AsnReader algorithm = info.ReadSequence();
+            if (algorithm.ReadObjectIdentifier() != Ed25519Signer.Oid)
+                return null;
+            byte[] seed = new AsnReader(info.ReadOctetString(), AsnEncodingRules.DER).ReadOctetString();
+            return seed.Length == 32 ? seed : null;
+        }
+        catch (AsnContentException)
+        {
+            return null;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(der);
+        }
     }
 
     private static string? ReadFile(string key, string path, string? what, List<string> errors)

@@ -54,6 +54,8 @@ public class CertificateAuthTests
     [InlineData("p384", "p384")]
     [InlineData("rsa2048", "rsa2048")]
     [InlineData("p256", "rsa2048")]
+    [InlineData("ed25519", "ed25519")]
+    [InlineData("ed25519", "p384")]
     public void Established_when_A_initiates(string kindA, string kindB)
     {
         (TestPeers peers, TestPki pki) = Pair(kindA, kindB);
@@ -69,6 +71,7 @@ public class CertificateAuthTests
     [InlineData("p256")]
     [InlineData("p384")]
     [InlineData("rsa2048")]
+    [InlineData("ed25519")]
     public void Established_when_B_initiates(string kind)
     {
         (TestPeers peers, TestPki pki) = Pair(kind, kind);
@@ -91,10 +94,11 @@ public class CertificateAuthTests
             peers.Pump();
             AssertEstablished(peers);
 
-            // IKE_SA_INIT is plaintext: both sides announce SHA2-256/384/512 (RFC 7427 §4); the responder asks for a certificate.
+            // IKE_SA_INIT is plaintext: both sides announce SHA2-256/384/512 (RFC 7427 §4) and Identity (RFC 8420); the
+            // responder asks for a certificate.
             Assert.True(PayloadCodec.TryDecodeMessage(peers.Delivered[0].Datagram.Payload, out DecodedMessage? init).IsOk);
             Assert.True(PayloadCodec.TryDecodeMessage(peers.Delivered[1].Datagram.Payload, out DecodedMessage? initR).IsOk);
-            byte[] hashes = [0, 2, 0, 3, 0, 4];
+            byte[] hashes = [0, 2, 0, 3, 0, 4, 0, 5];
             Assert.Equal(hashes, Assert.Single(init!.Payloads.OfType<NotifyPayload>(), n => n.NotifyType == NotifyType.SignatureHashAlgorithms).Data);
             Assert.Equal(hashes, Assert.Single(initR!.Payloads.OfType<NotifyPayload>(), n => n.NotifyType == NotifyType.SignatureHashAlgorithms).Data);
             byte[] caKeyHash = SHA1.HashData(pki.Ca.PublicKey.ExportSubjectPublicKeyInfo());

@@ -59,6 +59,25 @@ public class SignatureAuthenticationTests
         Assert.NotNull(SignatureAuthentication.Verify(c.Certificate, new AuthPayload(AuthMethod.DigitalSignature, tampered), Octets));
     }
 
+    [Fact]
+    public void Ed25519_signs_with_method_14_and_id_Ed25519_as_RFC_8420_says()
+    {
+        using var pki = new TestPki("CA", Now);
+        IkeCertificateCredential c = pki.Credential("ed25519", "a.example.com");
+        AuthPayload auth = SignatureAuthentication.Sign(c, [SignatureHash.Identity], Octets);
+        Assert.Equal(AuthMethod.DigitalSignature, auth.Method);
+        Assert.Equal(new byte[] { 7, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70 }, auth.Data[..8]); // RFC 8420 §A.1
+        Assert.Equal(8 + 64, auth.Data.Length);
+        Assert.Null(SignatureAuthentication.Verify(c.Certificate, auth, Octets));
+        Assert.NotNull(SignatureAuthentication.Verify(c.Certificate, auth, [.. Octets, 0]));
+        byte[] tampered = (byte[])auth.Data.Clone();
+        tampered[20] ^= 1;
+        Assert.NotNull(SignatureAuthentication.Verify(c.Certificate, new AuthPayload(AuthMethod.DigitalSignature, tampered), Octets));
+        IkeCertificateCredential ec = pki.Credential("p256", "a.example.com");
+        Assert.NotNull(SignatureAuthentication.Verify(c.Certificate, SignatureAuthentication.Sign(ec, [SignatureHash.Sha2_256], Octets), Octets));
+        Assert.Contains("no Ed25519 key", SignatureAuthentication.Verify(ec.Certificate, auth, Octets));
+    }
+
     [Theory]
     [InlineData("2.16.840.1.101.3.4.2.1", 32, true)]
     [InlineData("2.16.840.1.101.3.4.2.3", 64, true)]
@@ -67,7 +86,7 @@ public class SignatureAuthenticationTests
     {
         using var pki = new TestPki("CA", Now);
         IkeCertificateCredential c = pki.Credential("rsa2048", "a.example.com");
-        var rsa = (RSA)c.PrivateKey;
+        var rsa = (RSA)c.PrivateKey!;
         HashAlgorithmName hash = hashOid.EndsWith(".1") ? HashAlgorithmName.SHA256 : HashAlgorithmName.SHA512;
         byte[] signature = rsa.SignData(Octets, hash, RSASignaturePadding.Pss);
         var w = new AsnWriter(AsnEncodingRules.DER);
@@ -150,6 +169,7 @@ public class SignatureAuthenticationTests
     {
         IReadOnlyList<SignatureHash> Read(byte[] data) => SignatureHashAlgorithms.Read([new NotifyPayload(NotifyType.SignatureHashAlgorithms, data)]);
         Assert.Equal([SignatureHash.Sha2_256, SignatureHash.Sha2_512], Read([0, 2, 0, 9, 0, 4, 0, 2]));
+        Assert.Equal([SignatureHash.Identity], Read([0, 5]));
         Assert.Empty(Read([0, 2, 0]));
         Assert.Empty(Read([]));
         Assert.Empty(SignatureHashAlgorithms.Read([]));

@@ -61,7 +61,28 @@ internal sealed class TestPki : IDisposable
 
     /// <summary>A complete credential: key, leaf for <paramref name="dnsName"/>, and this CA as the trust anchor.</summary>
     public IkeCertificateCredential Credential(string kind, string dnsName, TimeSpan? validFor = null, TestPki? trust = null) =>
-        Credential(NewKey(kind), dnsName, validFor, trust);
+        kind == "ed25519" ? Ed25519Credential(dnsName, trust) : Credential(NewKey(kind), dnsName, validFor, trust);
+
+    /// <summary>An Ed25519 leaf (RFC 8410 SubjectPublicKeyInfo) signed by this ECDSA CA: .NET cannot make the key, libsodium can.</summary>
+    public IkeCertificateCredential Ed25519Credential(string dnsName, TestPki? trust = null)
+    {
+        var signer = new Ed25519Signer(RandomNumberGenerator.GetBytes(32));
+        var w = new System.Formats.Asn1.AsnWriter(System.Formats.Asn1.AsnEncodingRules.DER);
+        using (w.PushSequence())
+        {
+            using (w.PushSequence()) w.WriteObjectIdentifier(Ed25519Signer.Oid);
+            w.WriteBitString(signer.PublicKey);
+        }
+        PublicKey publicKey = PublicKey.CreateFromSubjectPublicKeyInfo(w.Encode(), out _);
+        var req = new CertificateRequest(new X500DistinguishedName($"CN={dnsName}, O=Appliance Test"), publicKey, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddDnsName(dnsName);
+        req.CertificateExtensions.Add(san.Build());
+        req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        X509Certificate2 cert = req.Create(Ca.SubjectName, X509SignatureGenerator.CreateForECDsa(_caKey), Now.AddDays(-1), Now.AddDays(365),
+            BitConverter.GetBytes(Interlocked.Increment(ref s_serial)));
+        return new IkeCertificateCredential(cert, signer, [(trust ?? this).Anchor]);
+    }
 
     public IkeCertificateCredential Credential(AsymmetricAlgorithm key, string dnsName, TimeSpan? validFor = null, TestPki? trust = null,
         string? subject = null) =>

@@ -53,6 +53,11 @@ public sealed class CertificateInteropTests : IDisposable
             loaded);
     }
 
+    private IkeTunnelConfig Config(bool initiator, string kind) => Config(initiator) with
+    {
+        Certificate = kind == "p256" ? _ours : _pki.Credential(kind, "branch-cert.example.com"),
+    };
+
     private IkeTunnelConfig Config(bool initiator) =>
         new("c", IPAddress.Parse(CharonPeer.EngineAddress), initiator ? IPAddress.Parse(CharonPeer.CharonAddress) : null,
             IkeIdentity.Parse("branch-cert.example.com"), IkeIdentity.Parse("hq-cert.example.com"), [],
@@ -60,11 +65,13 @@ public sealed class CertificateInteropTests : IDisposable
             StartAction.None, IpsecMode.Tunnel, ForceUdpEncapsulation: false)
         { Certificate = _ours };
 
-    [Fact]
-    public void We_initiate_and_charon_accepts_our_certificate()
+    [Theory]
+    [InlineData("p256", "ECDSA_WITH_SHA256_DER")]
+    [InlineData("ed25519", "ED25519")]
+    public void We_initiate_and_charon_accepts_our_certificate(string kind, string scheme)
     {
-        using var host = new UdpEngineHost(_charon, Config(initiator: true));
-        int before = OurSignaturesCharonVerified();
+        using var host = new UdpEngineHost(_charon, Config(initiator: true, kind));
+        int before = OurSignaturesCharonVerified(scheme);
         host.Engine.Initiate("c");
         Assert.True(host.RunUntil(() => host.Events.Any(e => e is ChildSaEstablished or IkeSaFailed or AuthenticationFailed or PeerUnreachable), Timeout),
             "no outcome within the timeout");
@@ -77,17 +84,19 @@ public sealed class CertificateInteropTests : IDisposable
         Assert.Contains("hq-cert.example.com", sas);
         Assert.Contains("branch-cert.example.com", sas);
         // charon checked our RFC 7427 signature (method 14, ecdsa-with-SHA256) against the certificate we sent.
-        Assert.Equal(before + 1, OurSignaturesCharonVerified());
+        Assert.Equal(before + 1, OurSignaturesCharonVerified(scheme));
 
         host.Engine.Terminate("c");
         Assert.True(host.RunUntil(() => host.Events.OfType<IkeSaDeleted>().Any(), Timeout));
     }
 
-    [Fact]
-    public async Task Charon_initiates_and_we_accept_its_certificate()
+    [Theory]
+    [InlineData("p256", "ECDSA_WITH_SHA256_DER")]
+    [InlineData("ed25519", "ED25519")]
+    public async Task Charon_initiates_and_we_accept_its_certificate(string kind, string scheme)
     {
-        using var host = new UdpEngineHost(_charon, Config(initiator: false));
-        int before = OurSignaturesCharonVerified();
+        using var host = new UdpEngineHost(_charon, Config(initiator: false, kind));
+        int before = OurSignaturesCharonVerified(scheme);
         var initiate = Task.Run(() => _charon.Swanctl("--initiate --ike cert --child certnet --timeout 15"));
         Assert.True(host.RunUntil(() => (host.Events.OfType<ChildSaEstablished>().Any() || host.Events.OfType<AuthenticationFailed>().Any())
             && initiate.IsCompleted, Timeout));
@@ -98,7 +107,7 @@ public sealed class CertificateInteropTests : IDisposable
         Assert.False(ike.IsInitiator);
         Assert.Equal("hq-cert.example.com", ike.RemoteId.ToString());
         Assert.Contains("ESTABLISHED", _charon.Swanctl("--list-sas --ike cert"));
-        Assert.Equal(before + 1, OurSignaturesCharonVerified());
+        Assert.Equal(before + 1, OurSignaturesCharonVerified(scheme));
 
         var terminate = Task.Run(() => _charon.Swanctl("--terminate --ike cert --timeout 15"));
         Assert.True(host.RunUntil(() => host.Events.OfType<IkeSaDeleted>().Any() && terminate.IsCompleted, Timeout));
@@ -116,9 +125,9 @@ public sealed class CertificateInteropTests : IDisposable
         Assert.Empty(host.Events.OfType<ChildSaEstablished>());
     }
 
-    /// <summary>How often charon logged that our RFC 7427 signature (method 14, ecdsa-with-SHA256) verified with our certificate.</summary>
-    private int OurSignaturesCharonVerified() =>
-        File.ReadAllLines(_charon.LogPath).Count(l => l.Contains("authentication of 'branch-cert.example.com' with ECDSA_WITH_SHA256_DER successful", StringComparison.Ordinal));
+    /// <summary>How often charon logged that our RFC 7427 signature (method 14) of <paramref name="scheme"/> verified with our certificate.</summary>
+    private int OurSignaturesCharonVerified(string scheme) =>
+        File.ReadAllLines(_charon.LogPath).Count(l => l.Contains($"authentication of 'branch-cert.example.com' with {scheme} successful", StringComparison.Ordinal));
 
     public void Dispose() => _pki.Dispose();
 }
