@@ -28,8 +28,10 @@ public sealed class CertificateAuthTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>Key (PKCS#8 PEM, as provisioning writes it) and certificate PEM for <paramref name="dns"/>, signed by the test CA.</summary>
-    private (string KeyPem, string CertPem) Issue(string dns)
+    private (string KeyPem, string CertPem) Issue(string dns, string kind = "p256")
     {
+        if (kind == "ed25519")
+            return IssueEd25519(dns);
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var req = new CertificateRequest($"CN={dns}, O=Example", key, HashAlgorithmName.SHA256);
         var san = new SubjectAlternativeNameBuilder();
@@ -38,6 +40,37 @@ public sealed class CertificateAuthTests(ITestOutputHelper output) : IDisposable
         req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         using X509Certificate2 cert = req.Create(Ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), RandomNumberGenerator.GetBytes(8));
         return (key.ExportPkcs8PrivateKeyPem(), cert.ExportCertificatePem());
+    }
+
+    /// <summary>An Ed25519 key as provisioning's KEYGEN ed25519 writes it (PKCS#8, RFC 8410 §7) and a certificate the CA signed for it.</summary>
+    private (string KeyPem, string CertPem) IssueEd25519(string dns)
+    {
+        byte[] seed = RandomNumberGenerator.GetBytes(32);
+        using var signer = new Appliance.Ike.Ed25519Signer(seed);
+        var pkcs8 = new System.Formats.Asn1.AsnWriter(System.Formats.Asn1.AsnEncodingRules.DER);
+        using (pkcs8.PushSequence())
+        {
+            pkcs8.WriteInteger(0);
+            using (pkcs8.PushSequence()) pkcs8.WriteObjectIdentifier(Appliance.Ike.Ed25519Signer.Oid);
+            var inner = new System.Formats.Asn1.AsnWriter(System.Formats.Asn1.AsnEncodingRules.DER);
+            inner.WriteOctetString(seed);
+            pkcs8.WriteOctetString(inner.Encode());
+        }
+        var spki = new System.Formats.Asn1.AsnWriter(System.Formats.Asn1.AsnEncodingRules.DER);
+        using (spki.PushSequence())
+        {
+            using (spki.PushSequence()) spki.WriteObjectIdentifier(Appliance.Ike.Ed25519Signer.Oid);
+            spki.WriteBitString(signer.PublicKey);
+        }
+        var req = new CertificateRequest(new X500DistinguishedName($"CN={dns}, O=Example"),
+            PublicKey.CreateFromSubjectPublicKeyInfo(spki.Encode(), out _), HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddDnsName(dns);
+        req.CertificateExtensions.Add(san.Build());
+        req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        using X509Certificate2 cert = req.Create(Ca.SubjectName, X509SignatureGenerator.CreateForECDsa(_caKey),
+            DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), RandomNumberGenerator.GetBytes(8));
+        return (PemEncoding.WriteString("PRIVATE KEY", pkcs8.Encode()), cert.ExportCertificatePem());
     }
 
     /// <summary>strongSwan's side: its certificate in x509, key in ecdsa (SEC1 PEM), our CA in x509ca.</summary>
@@ -95,12 +128,12 @@ public sealed class CertificateAuthTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>What factory provisioning leaves behind: identity/device.key (0600), device.crt, ca.crt.</summary>
-    private string ProvisionedState()
+    private string ProvisionedState(string kind = "p256")
     {
         string state = Path.Combine(_dir, "state");
         string identity = Path.Combine(state, "identity");
         Directory.CreateDirectory(identity);
-        (string keyPem, string certPem) = Issue(HqTopology.BoxId);
+        (string keyPem, string certPem) = Issue(HqTopology.BoxId, kind);
         File.WriteAllText(Path.Combine(identity, "device.key"), keyPem);
         File.SetUnixFileMode(Path.Combine(identity, "device.key"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         File.WriteAllText(Path.Combine(identity, "device.crt"), certPem);
@@ -117,10 +150,12 @@ public sealed class CertificateAuthTests(ITestOutputHelper output) : IDisposable
         Assert.True(back.ExitCode == 0, "HQ → LAN ping failed: " + back.All);
     }
 
-    [Fact]
-    public void BoxInitiates_WithTheProvisionedIdentity_StrongSwanVerifiesIt_AndPingsCrossTheTunnel()
+    [Theory]
+    [InlineData("p256", "ECDSA_WITH_SHA256_DER")]
+    [InlineData("ed25519", "ED25519")]
+    public void BoxInitiates_WithTheProvisionedIdentity_StrongSwanVerifiesIt_AndPingsCrossTheTunnel(string kind, string scheme)
     {
-        string state = ProvisionedState();
+        string state = ProvisionedState(kind);
         using var topo = new HqTopology();
         using var hq = new StrongSwanPeer(topo.Hq, SwanctlConf(), PrepareHq);
         // No LocalId: it defaults to the certificate's dNSName, branch1.example.com.
@@ -131,7 +166,7 @@ public sealed class CertificateAuthTests(ITestOutputHelper output) : IDisposable
             string sas = hq.ListSas();
             Assert.Contains($"remote '{HqTopology.BoxId}'", sas);
             Assert.Contains($"local  '{HqTopology.HqId}'", sas);
-            Assert.Contains($"authentication of '{HqTopology.BoxId}' with ECDSA_WITH_SHA256_DER successful", hq.Log);
+            Assert.Contains($"authentication of '{HqTopology.BoxId}' with {scheme} successful", hq.Log);
             AssertPing(topo, output);
             Assert.DoesNotContain("PRIVATE KEY", box.Log);
         }
