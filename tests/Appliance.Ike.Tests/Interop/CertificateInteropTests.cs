@@ -14,14 +14,16 @@ namespace Appliance.Ike.Tests.Interop;
 [Collection("charon")]
 public sealed class CertificateInteropTests : IDisposable
 {
+    private readonly Xunit.Abstractions.ITestOutputHelper _output;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
     private readonly CharonPeer _charon;
     private readonly TestPki _pki = new("Interop Root CA", DateTimeOffset.UtcNow);
     private readonly IkeCertificateCredential _ours;
 
-    public CertificateInteropTests(CharonPeer charon)
+    public CertificateInteropTests(CharonPeer charon, Xunit.Abstractions.ITestOutputHelper output)
     {
         _charon = charon;
+        _output = output;
         _ours = _pki.Credential("p256", "branch-cert.example.com");
         string swanctl = Path.Combine(Path.GetDirectoryName(charon.LogPath)!, "swanctl");
         Directory.CreateDirectory(Path.Combine(swanctl, "ecdsa"));
@@ -72,9 +74,11 @@ public sealed class CertificateInteropTests : IDisposable
     {
         using var host = new UdpEngineHost(_charon, Config(initiator: true, kind));
         int before = OurSignaturesCharonVerified(scheme);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         host.Engine.Initiate("c");
         Assert.True(host.RunUntil(() => host.Events.Any(e => e is ChildSaEstablished or IkeSaFailed or AuthenticationFailed or PeerUnreachable), Timeout),
             "no outcome within the timeout");
+        _output.WriteLine($"{kind}: IKE_SA_INIT + IKE_AUTH with certificates against charon in {clock.Elapsed.TotalMilliseconds:F1} ms");
         Assert.Empty(host.Events.OfType<AuthenticationFailed>());
         IkeSaEstablished ike = Assert.Single(host.Events.OfType<IkeSaEstablished>());
         Assert.Equal("hq-cert.example.com", ike.RemoteId.ToString());
