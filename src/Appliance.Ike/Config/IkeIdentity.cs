@@ -37,7 +37,7 @@ public sealed class IkeIdentity : IEquatable<IkeIdentity>
 
     /// <summary>
     /// Parses strongSwan-style identity strings: an IPv4/IPv6 address, "user@host" (RFC822),
-    /// "@fqdn" or "fqdn" (FQDN), "keyid:#hex" or "keyid:text" (KEY_ID), "%any".
+    /// "@fqdn" or "fqdn" (FQDN), "keyid:#hex" or "keyid:text" (KEY_ID), "CN=..., O=..." (DER_ASN1_DN), "%any".
     /// </summary>
     public static IkeIdentity Parse(string text)
     {
@@ -74,9 +74,29 @@ public sealed class IkeIdentity : IEquatable<IkeIdentity>
         }
         if (t.Contains('@'))
             return new IkeIdentity(IkeIdType.Rfc822Addr, Encoding.ASCII.GetBytes(t));
-        if (t.Contains('=') || t.Contains(' '))
-            throw new ArgumentException($"identity '{text}': distinguished names are not supported (use FQDN, address, user@host or keyid:)", nameof(text));
+        if (t.Contains('='))
+            return FromDistinguishedName(text, t);
+        if (t.Contains(' '))
+            throw new ArgumentException($"identity '{text}': spaces are only allowed in a distinguished name (CN=..., O=...)", nameof(text));
         return new IkeIdentity(IkeIdType.Fqdn, Encoding.ASCII.GetBytes(t));
+    }
+
+    /// <summary>
+    /// ID_DER_ASN1_DN (RFC 7296 §3.5): the DER subject of a certificate. The text is read as .NET and OpenSSL print a
+    /// subject, most specific part first ("CN=branch1, O=Example, C=CH"); the identity matches a certificate whose
+    /// subject encodes to the same octets.
+    /// </summary>
+    private static IkeIdentity FromDistinguishedName(string text, string trimmed)
+    {
+        try
+        {
+            var dn = new System.Security.Cryptography.X509Certificates.X500DistinguishedName(trimmed);
+            return new IkeIdentity(IkeIdType.DerAsn1Dn, dn.RawData);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            throw new ArgumentException($"identity '{text}': not a distinguished name (CN=..., O=...)", nameof(text));
+        }
     }
 
     /// <summary>True when this (configured) identity accepts the identity the peer presented.</summary>
@@ -104,7 +124,14 @@ public sealed class IkeIdentity : IEquatable<IkeIdentity>
             IkeIdType.Ipv4Addr or IkeIdType.Ipv6Addr when _data.Length is 4 or 16 => new IPAddress(_data).ToString(),
             IkeIdType.Fqdn or IkeIdType.Rfc822Addr => Encoding.ASCII.GetString(_data),
             IkeIdType.KeyId => "keyid:#" + Convert.ToHexStringLower(_data),
+            IkeIdType.DerAsn1Dn => DistinguishedNameText(),
             _ => $"{Type}:#" + Convert.ToHexStringLower(_data),
         };
+    }
+
+    private string DistinguishedNameText()
+    {
+        try { return new System.Security.Cryptography.X509Certificates.X500DistinguishedName(_data).Name; }
+        catch (System.Security.Cryptography.CryptographicException) { return "DerAsn1Dn:#" + Convert.ToHexStringLower(_data); }
     }
 }

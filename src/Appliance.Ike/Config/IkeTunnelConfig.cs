@@ -34,6 +34,12 @@ public sealed record IkeTunnelConfig(
     IpsecMode Mode,
     bool ForceUdpEncapsulation)
 {
+    /// <summary>
+    /// Certificate authentication (RFC 7296 §2.15 digital signatures, RFC 7427): when set, the tunnel signs AUTH
+    /// with this credential and verifies the peer's certificate and signature; <see cref="Psk"/> is then unused.
+    /// </summary>
+    public IkeCertificateCredential? Certificate { get; init; }
+
     /// <summary>This tunnel's rekey and life times; null: the engine's <see cref="IkeEngineOptions"/>.</summary>
     public SaLifetimes? Lifetimes { get; init; }
 
@@ -59,7 +65,7 @@ public sealed record IkeTunnelConfig(
             .Append(", RemoteAddress = ").Append(RemoteAddress?.ToString() ?? "%any")
             .Append(", LocalId = ").Append(LocalId)
             .Append(", RemoteId = ").Append(RemoteId)
-            .Append(", Psk = <hidden>")
+            .Append(Certificate is null ? ", Psk = <hidden>" : ", Certificate = " + Certificate)
             .Append(", LocalTs = ").Append(string.Join(' ', LocalTs))
             .Append(", RemoteTs = ").Append(string.Join(' ', RemoteTs))
             .Append(", IkeProposals = ").Append(string.Join(',', IkeProposals))

@@ -13,7 +13,7 @@ internal static class TunnelValidator
             throw new ArgumentException(at + "local and remote identities are required", nameof(c));
         if (c.LocalId.IsAny)
             throw new ArgumentException(at + "local identity cannot be %any", nameof(c));
-        if (c.Psk is null || c.Psk.Length == 0)
+        if (c.Certificate is null && (c.Psk is null || c.Psk.Length == 0))
             throw new ArgumentException(at + "pre-shared key is empty", nameof(c));
         if (c.LocalTs is null || c.LocalTs.Count == 0 || c.RemoteTs is null || c.RemoteTs.Count == 0)
             throw new ArgumentException(at + "local and remote traffic selectors are required", nameof(c));

@@ -5,22 +5,32 @@ using Microsoft.Extensions.Logging;
 
 namespace Appliance.Ike;
 
-// IKE_AUTH with pre-shared keys (RFC 7296 §1.2, §2.15) carrying the first Child SA.
+// IKE_AUTH with pre-shared keys or certificates (RFC 7296 §1.2, §2.15) carrying the first Child SA.
 public sealed partial class IkeEngine
 {
     private void SendAuthRequest(IkeSa sa)
     {
         IkeTunnelConfig config = sa.Config!;
         var idi = new IdPayload(false, config.LocalId);
-        byte[] auth = PskAuthentication.Compute(sa.Prf!, config.Psk, sa.InitRequest, sa.NonceR, sa.Keys!.SkPi, idi.Body);
+        if (OurAuth(sa, config, sa.InitRequest, sa.NonceR, sa.Keys!.SkPi, idi) is not { } auth)
+        {
+            Raise(new IkeSaFailed(config.Name, "cannot sign AUTH with the configured private key"));
+            RemoveSa(sa, "cannot sign AUTH");
+            return;
+        }
         sa.PendingChildSpi = NewChildSpi();
         sa.OfferedChild = config.ParseChildProposals();
         sa.ProposedTsi = config.LocalTs.ToList();
         sa.ProposedTsr = config.RemoteTs.ToList();
-        var payloads = new List<IkePayload> { idi, new NotifyPayload(NotifyType.InitialContact) };
+        // RFC 7296 §1.2 order: IDi, [CERT,] [CERTREQ,] [IDr,] AUTH, SAi2, TSi, TSr.
+        var payloads = new List<IkePayload> { idi };
+        payloads.AddRange(OurCertificates(config));
+        if (config.Certificate is { } credential)
+            payloads.Add(CertificatePayloads.Request(credential.TrustAnchors));
+        payloads.Add(new NotifyPayload(NotifyType.InitialContact));
         if (!config.RemoteId.IsAny)
             payloads.Add(new IdPayload(true, config.RemoteId));
-        payloads.Add(new AuthPayload(AuthMethod.SharedKeyMessageIntegrityCode, auth));
+        payloads.Add(auth);
         if (config.Mode == IpsecMode.Transport)
             payloads.Add(new NotifyPayload(NotifyType.UseTransportMode));
         payloads.Add(new SaPayload(ProposalNegotiation.ToProposals(sa.OfferedChild, config.ChildProtocol, SpiBytes(sa.PendingChildSpi), includeDh: false)));
@@ -50,14 +60,7 @@ public sealed partial class IkeEngine
             c.RemoteId.Matches(idi.Identity) && (idr is null || idr.Identity.Equals(c.LocalId)));
         string? failure = idi is null ? "no IDi" : auth is null ? "no AUTH (EAP is not supported)"
             : config is null ? $"no tunnel accepts identity '{idi.Identity}'"
-            : auth.Method != AuthMethod.SharedKeyMessageIntegrityCode ? $"auth method {auth.Method} is not PSK"
-            : null;
-        if (failure is null)
-        {
-            byte[] expected = PskAuthentication.Compute(sa.Prf!, config!.Psk, sa.InitRequest, sa.NonceR, sa.Keys!.SkPi, idi!.Body);
-            if (!PskAuthentication.Verify(auth!.Data, expected))
-                failure = $"AUTH of '{idi.Identity}' does not verify (pre-shared key mismatch?)";
-        }
+            : VerifyPeerAuth(sa, config, p, auth, idi, sa.InitRequest, sa.NonceR, sa.Keys!.SkPi);
         if (failure is not null)
         {
             Counters.Increment(IkeCounter.AuthenticationFailed);
@@ -73,8 +76,17 @@ public sealed partial class IkeEngine
         if (FindNotify(p, NotifyType.InitialContact) is not null)
             DropOlderSas(sa);
         var idrOut = new IdPayload(true, config!.LocalId);
-        byte[] ourAuth = PskAuthentication.Compute(sa.Prf!, config.Psk, sa.InitResponse, sa.NonceI, sa.Keys!.SkPr, idrOut.Body);
-        var response = new List<IkePayload> { idrOut, new AuthPayload(AuthMethod.SharedKeyMessageIntegrityCode, ourAuth) };
+        if (OurAuth(sa, config, sa.InitResponse, sa.NonceI, sa.Keys!.SkPr, idrOut) is not { } ourAuth)
+        {
+            SendResponse(sa, h, [new NotifyPayload(NotifyType.AuthenticationFailed)]);
+            Raise(new IkeSaFailed(config.Name, "cannot sign AUTH with the configured private key"));
+            RemoveSa(sa, "cannot sign AUTH");
+            return;
+        }
+        // RFC 7296 §1.2 order: IDr, [CERT,] AUTH, SAr2, TSi, TSr.
+        var response = new List<IkePayload> { idrOut };
+        response.AddRange(OurCertificates(config));
+        response.Add(ourAuth);
         ChildSa? child = CreateChildAsResponder(sa, config, p, response);
         MarkEstablished(sa);
         SendResponse(sa, h, response);
@@ -210,7 +222,9 @@ public sealed partial class IkeEngine
             if (error == NotifyType.AuthenticationFailed)
             {
                 Counters.Increment(IkeCounter.AuthenticationFailed);
-                Raise(new AuthenticationFailed(config.Name, "peer answered AUTHENTICATION_FAILED (pre-shared key or identity mismatch?)"));
+                Raise(new AuthenticationFailed(config.Name, config.Certificate is null
+                    ? "peer answered AUTHENTICATION_FAILED (pre-shared key or identity mismatch?)"
+                    : "peer answered AUTHENTICATION_FAILED (certificate not trusted by the peer, or identity mismatch?)"));
             }
             else
             {
@@ -221,14 +235,7 @@ public sealed partial class IkeEngine
             return;
         }
         string? failure = !config.RemoteId.Matches(idr.Identity) ? $"peer identity '{idr.Identity}' is not the expected '{config.RemoteId}'"
-            : auth.Method != AuthMethod.SharedKeyMessageIntegrityCode ? $"peer used auth method {auth.Method}, not PSK"
-            : null;
-        if (failure is null)
-        {
-            byte[] expected = PskAuthentication.Compute(sa.Prf!, config.Psk, sa.InitResponse, sa.NonceI, sa.Keys!.SkPr, idr.Body);
-            if (!PskAuthentication.Verify(auth.Data, expected))
-                failure = $"AUTH of '{idr.Identity}' does not verify (pre-shared key mismatch?)";
-        }
+            : VerifyPeerAuth(sa, config, p, auth, idr, sa.InitResponse, sa.NonceI, sa.Keys!.SkPr);
         if (failure is not null)
         {
             Counters.Increment(IkeCounter.AuthenticationFailed);

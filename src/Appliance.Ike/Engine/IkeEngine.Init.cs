@@ -62,6 +62,8 @@ public sealed partial class IkeEngine
         payloads.Add(new KePayload((ushort)sa.KeyExchange!.Group, sa.KeyExchange.PublicValue.ToArray()));
         payloads.Add(new NoncePayload(sa.NonceI));
         payloads.AddRange(NatDetectionNotifies(sa.InitiatorSpi, 0, sa.Local, sa.Remote, sa.Config!.ForceUdpEncapsulation));
+        if (sa.Config.Certificate is not null)
+            payloads.Add(SignatureHashAlgorithms.Notify()); // RFC 7427 §4: lets the responder sign with method 14
         var header = new IkeHeader(sa.InitiatorSpi, 0, PayloadType.None, IkeHeader.Ikev2, ExchangeType.IkeSaInit, IkeFlags.Initiator, 0, 0);
         sa.InitRequest = PayloadCodec.EncodePlain(header, payloads);
         sa.NextRequestId = 1;
@@ -213,6 +215,7 @@ public sealed partial class IkeEngine
         };
         if (peerDoesNatT)
             payloads.AddRange(NatDetectionNotifies(sa.InitiatorSpi, sa.ResponderSpi, local, remote, config.ForceUdpEncapsulation));
+        AddCertificateHints(sa, candidates, message.Payloads, payloads);
         var header = new IkeHeader(sa.InitiatorSpi, sa.ResponderSpi, PayloadType.None, IkeHeader.Ikev2, ExchangeType.IkeSaInit, IkeFlags.Response, 0, 0);
         sa.InitResponse = PayloadCodec.EncodePlain(header, payloads);
         EstablishKeys(sa, selected, shared);
@@ -272,6 +275,7 @@ public sealed partial class IkeEngine
         sa.ResponderSpi = h.ResponderSpi;
         sa.NonceR = nonce.Data;
         sa.InitResponse = message.Raw;
+        sa.PeerSignatureHashes = SignatureHashAlgorithms.Read(p);
         DetectNat(sa, p, sa.InitiatorSpi, sa.ResponderSpi, local, remote);
         bool peerDoesNatT = FindNotify(p, NotifyType.NatDetectionSourceIp) is not null;
         if (sa.Config!.ForceUdpEncapsulation && peerDoesNatT)

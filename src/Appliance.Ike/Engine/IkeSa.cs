@@ -122,6 +122,8 @@ internal sealed class IkeSa : IDisposable
     public byte[] InitRequest { get; set; } = [];
     public byte[] InitResponse { get; set; } = [];
     public int InvalidKeRetries { get; set; }
+    /// <summary>The peer's SIGNATURE_HASH_ALGORITHMS (RFC 7427 §4); empty: it did not send one.</summary>
+    public IReadOnlyList<Exchanges.SignatureHash> PeerSignatureHashes { get; set; } = [];
     public bool LocalBehindNat { get; set; }
     public bool RemoteBehindNat { get; set; }
     public bool NatDetected => LocalBehindNat || RemoteBehindNat;

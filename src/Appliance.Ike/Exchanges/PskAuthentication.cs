@@ -15,11 +15,7 @@ internal static class PskAuthentication
     public static byte[] Compute(Prf prf, ReadOnlySpan<byte> psk, ReadOnlySpan<byte> realMessage, ReadOnlySpan<byte> peerNonce,
         ReadOnlySpan<byte> skP, ReadOnlySpan<byte> idPayloadBody)
     {
-        byte[] macedId = prf.Compute(skP, idPayloadBody);
-        var signed = new byte[realMessage.Length + peerNonce.Length + macedId.Length];
-        realMessage.CopyTo(signed);
-        peerNonce.CopyTo(signed.AsSpan(realMessage.Length));
-        macedId.CopyTo(signed.AsSpan(realMessage.Length + peerNonce.Length));
+        byte[] signed = SignedOctets.Build(prf, realMessage, peerNonce, skP, idPayloadBody);
         byte[] key = prf.Compute(psk, KeyPad);
         byte[] auth = prf.Compute(key, signed);
         CryptographicOperations.ZeroMemory(key);

@@ -67,6 +67,13 @@ public enum AuthMethod : byte
     RsaDigitalSignature = 1,
     SharedKeyMessageIntegrityCode = 2,
     DssDigitalSignature = 3,
+    /// <summary>RFC 4754: ECDSA with SHA-256 on P-256.</summary>
+    EcdsaSha256P256 = 9,
+    /// <summary>RFC 4754: ECDSA with SHA-384 on P-384.</summary>
+    EcdsaSha384P384 = 10,
+    /// <summary>RFC 4754: ECDSA with SHA-512 on P-521.</summary>
+    EcdsaSha512P521 = 11,
+    /// <summary>RFC 7427: the signature algorithm is named by an ASN.1 AlgorithmIdentifier inside AUTH.</summary>
     DigitalSignature = 14,
 }
 

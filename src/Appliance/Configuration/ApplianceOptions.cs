@@ -80,6 +80,15 @@ public sealed class TunnelOptions
     public string Auth { get; set; } = "psk";
     public string? Psk { get; set; }
     public string? PskFile { get; set; }
+
+    /// <summary>Auth cert: our certificate (PEM); default the provisioned identity/device.crt in the state directory.</summary>
+    public string? Certificate { get; set; }
+
+    /// <summary>Auth cert: the private key of <see cref="Certificate"/> (PEM, ECDSA or RSA, unencrypted); default identity/device.key.</summary>
+    public string? PrivateKey { get; set; }
+
+    /// <summary>Auth cert: CA certificates (PEM files) the peer's certificate must chain to; default identity/ca.crt.</summary>
+    public List<string> CaCertificates { get; set; } = [];
     public List<string> LocalTs { get; set; } = [];
     public List<string> RemoteTs { get; set; } = [];
     public List<string> Ike { get; set; } = [];

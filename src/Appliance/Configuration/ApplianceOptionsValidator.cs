@@ -1,4 +1,5 @@
 using System.Net;
+using Appliance.Ike;
 using Appliance.Ike.Crypto;
 
 namespace Appliance.Configuration;
@@ -39,17 +40,18 @@ public static class ApplianceOptionsValidator
             errors.Add($"{root}:Wan:Address: '{wanAddress}' is not an IP address");
 
         foreach (var (name, tunnel) in options.Tunnels)
-            ValidateTunnel(errors, $"{root}:Tunnels:{name}", tunnel);
+            ValidateTunnel(errors, $"{root}:Tunnels:{name}", tunnel, options.StateDirectory);
         return errors;
     }
 
-    private static void ValidateTunnel(List<string> errors, string key, TunnelOptions t)
+    private static void ValidateTunnel(List<string> errors, string key, TunnelOptions t, string stateDirectory)
     {
         if (string.IsNullOrWhiteSpace(t.RemoteAddress))
             errors.Add($"{key}:RemoteAddress: required (an IP address, or %any for a responder-only tunnel)");
         else if (t.RemoteAddress != "%any" && !IPAddress.TryParse(t.RemoteAddress, out _))
             errors.Add($"{key}:RemoteAddress: '{t.RemoteAddress}' is not an IP address or %any");
-        if (string.IsNullOrWhiteSpace(t.LocalId)) errors.Add($"{key}:LocalId: required");
+        // With certificates LocalId may be left out: it defaults to the certificate's first dNSName (checked below).
+        if (string.IsNullOrWhiteSpace(t.LocalId) && t.Auth != "cert") errors.Add($"{key}:LocalId: required");
         if (string.IsNullOrWhiteSpace(t.RemoteId)) errors.Add($"{key}:RemoteId: required");
 
         OneOf(errors, $"{key}:Auth", t.Auth, AuthMethods);
@@ -63,7 +65,15 @@ public static class ApplianceOptionsValidator
         }
         else if (t.Auth == "cert")
         {
-            errors.Add($"{key}:Auth: certificate authentication is not implemented yet; use psk");
+            if (!string.IsNullOrEmpty(t.Psk) || !string.IsNullOrEmpty(t.PskFile))
+                errors.Add($"{key}:Psk: Auth cert uses no pre-shared key; remove Psk/PskFile or set Auth psk");
+            // A bad StateDirectory is already reported; the default files live below it.
+            IkeCertificateCredential? credential = string.IsNullOrWhiteSpace(stateDirectory) || !Path.IsPathRooted(stateDirectory)
+                ? null : CertificateFiles.Load(key, t, stateDirectory, errors);
+            if (credential is not null && string.IsNullOrWhiteSpace(t.LocalId) && CertificateFiles.DefaultLocalId(credential) is null)
+                errors.Add($"{key}:LocalId: required, the certificate '{credential.Certificate.Subject}' has no dNSName to default to");
+            credential?.PrivateKey?.Dispose();
+            credential?.Ed25519?.Dispose();
         }
 
         Selectors(errors, $"{key}:LocalTs", t.LocalTs);

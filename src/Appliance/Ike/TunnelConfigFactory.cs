@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Appliance.Configuration;
 using Appliance.Ike;
@@ -8,16 +9,21 @@ namespace Appliance.Ike;
 /// <summary>Turns validated options into the engine's tunnel configuration.</summary>
 public static class TunnelConfigFactory
 {
-    public static IkeTunnelConfig Create(string name, TunnelOptions t, IPAddress localAddress)
+    /// <param name="stateDirectory">Where the provisioned identity (device.crt, device.key, ca.crt) lives, for Auth cert.</param>
+    public static IkeTunnelConfig Create(string name, TunnelOptions t, IPAddress localAddress, string stateDirectory = Common.StateLayout.DefaultStateDirectory)
     {
         IPAddress? remote = t.RemoteAddress == "%any" ? null : IPAddress.Parse(t.RemoteAddress!);
+        IkeCertificateCredential? credential = t.Auth == "cert" ? LoadCredential(name, t, stateDirectory) : null;
+        string localId = !string.IsNullOrWhiteSpace(t.LocalId) ? t.LocalId
+            : credential is not null ? CertificateFiles.DefaultLocalId(credential) ?? throw new InvalidOperationException($"tunnel '{name}': no LocalId")
+            : throw new InvalidOperationException($"tunnel '{name}': no LocalId");
         return new IkeTunnelConfig(
             name,
             localAddress,
             remote,
-            IkeIdentity.Parse(t.LocalId!),
+            IkeIdentity.Parse(localId),
             IkeIdentity.Parse(t.RemoteId!),
-            ReadPsk(t),
+            credential is null ? ReadPsk(t) : [],
             t.LocalTs.Select(TrafficSelector.Parse).ToList(),
             t.RemoteTs.Select(TrafficSelector.Parse).ToList(),
             t.Ike,
@@ -27,7 +33,26 @@ public static class TunnelConfigFactory
             ForceUdpEncapsulation: t.Encapsulation == "udp")
         {
             AhProposals = t.Ah,
+            Certificate = credential,
         };
+    }
+
+    // The files are read once per bound tunnel configuration: re-creating the tunnel (the WAN address changed) must not
+    // depend on them still being readable, and the key is parsed once.
+    private static readonly ConditionalWeakTable<TunnelOptions, IkeCertificateCredential> Credentials = new();
+
+    private static IkeCertificateCredential LoadCredential(string name, TunnelOptions t, string stateDirectory)
+    {
+        lock (Credentials)
+        {
+            if (Credentials.TryGetValue(t, out IkeCertificateCredential? cached))
+                return cached;
+            var errors = new List<string>();
+            IkeCertificateCredential credential = CertificateFiles.Load($"{ApplianceOptions.SectionName}:Tunnels:{name}", t, stateDirectory, errors)
+                ?? throw new InvalidOperationException(string.Join("; ", errors));
+            Credentials.Add(t, credential);
+            return credential;
+        }
     }
 
     private static byte[] ReadPsk(TunnelOptions t)

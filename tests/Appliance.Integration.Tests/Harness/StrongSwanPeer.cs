@@ -13,12 +13,15 @@ public sealed class StrongSwanPeer : IDisposable
     private readonly Process _charon;
     private readonly StringBuilder _log = new();
 
-    public StrongSwanPeer(string ns, string swanctlConf)
+    /// <param name="prepare">Called with <see cref="Directory"/> before charon starts, e.g. to put certificates and keys into
+    /// its x509, x509ca and ecdsa folders (swanctl looks for them next to swanctl.conf).</param>
+    public StrongSwanPeer(string ns, string swanctlConf, Action<string>? prepare = null)
     {
         Namespace = ns;
         Directory = System.IO.Directory.CreateTempSubdirectory("appliance-swan-").FullName;
         File.WriteAllText(Path.Combine(Directory, "strongswan.conf"), StrongSwanConf(Directory));
         File.WriteAllText(Path.Combine(Directory, "swanctl.conf"), swanctlConf);
+        prepare?.Invoke(Directory);
         var psi = new ProcessStartInfo("ip")
         {
             RedirectStandardOutput = true,
