@@ -12,7 +12,7 @@ public static partial class SettingsSchema
     public const int MaxValueLength = 512;
     public const int MaxListLength = 64;
 
-    private enum ValueKind { Token, InterfaceName, AbsolutePath, IpAddress, Identity, Secret, Cidr, Proposal, Choice }
+    private enum ValueKind { Token, InterfaceName, AbsolutePath, IpAddress, Identity, Secret, Cidr, Proposal, Choice, Duration, Count }
 
     private sealed record Entry(string[] Segments, ValueKind Kind, string[]? Choices = null)
     {
@@ -41,7 +41,26 @@ public static partial class SettingsSchema
         new(["Appliance", "Tunnels", TunnelName, "Esp", "#"], ValueKind.Proposal),
         new(["Appliance", "Tunnels", TunnelName, "Start"], ValueKind.Choice, ["always", "trap", "none"]),
         new(["Appliance", "Tunnels", TunnelName, "Mode"], ValueKind.Choice, ["tunnel", "transport"]),
-        new(["Appliance", "Tunnels", TunnelName, "Encapsulation"], ValueKind.Choice, ["auto", "always", "never"]),
+        // The same choices the service accepts (ApplianceOptionsValidator): anything else would stop it at start.
+        new(["Appliance", "Tunnels", TunnelName, "Encapsulation"], ValueKind.Choice, ["auto", "udp", "none"]),
+        new(["Appliance", "Tunnels", TunnelName, "Ah", "#"], ValueKind.Proposal),
+        new(["Appliance", "Tunnels", TunnelName, "Bypass", "#"], ValueKind.Cidr),
+        new(["Appliance", "Tunnels", TunnelName, "DpdAction"], ValueKind.Choice, ["restart", "clear", "trap"]),
+        new(["Appliance", "Tunnels", TunnelName, "Certificate"], ValueKind.AbsolutePath),
+        new(["Appliance", "Tunnels", TunnelName, "PrivateKey"], ValueKind.AbsolutePath),
+        new(["Appliance", "Tunnels", TunnelName, "CaCertificates", "#"], ValueKind.AbsolutePath),
+        new(["Appliance", "Tunnels", TunnelName, "RekeyTime"], ValueKind.Duration),
+        new(["Appliance", "Tunnels", TunnelName, "LifeTime"], ValueKind.Duration),
+        new(["Appliance", "Tunnels", TunnelName, "IkeRekeyTime"], ValueKind.Duration),
+        new(["Appliance", "Tunnels", TunnelName, "IkeLifeTime"], ValueKind.Duration),
+        new(["Appliance", "Tunnels", TunnelName, "Inactivity"], ValueKind.Duration),
+        new(["Appliance", "Tunnels", TunnelName, "RekeyBytes"], ValueKind.Count),
+        new(["Appliance", "Tunnels", TunnelName, "LifeBytes"], ValueKind.Count),
+        new(["Appliance", "Tunnels", TunnelName, "RekeyPackets"], ValueKind.Count),
+        new(["Appliance", "Tunnels", TunnelName, "LifePackets"], ValueKind.Count),
+        new(["Appliance", "Ike", "RekeyTime"], ValueKind.Duration),
+        new(["Appliance", "Ike", "IkeRekeyTime"], ValueKind.Duration),
+        new(["Appliance", "Ike", "Dpd"], ValueKind.Duration),
     ];
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,32}$")]
@@ -112,6 +131,11 @@ public static partial class SettingsSchema
             ValueKind.Proposal => ProposalPattern().IsMatch(value) ? null : "not a proposal (algorithms joined by '-')",
             ValueKind.Choice => Array.IndexOf(entry.Choices!, value.ToLowerInvariant()) >= 0
                 ? null : "must be one of " + string.Join('|', entry.Choices!),
+            // As the service binds TimeSpan: [d.]hh:mm:ss, never negative ("00:00:00" turns a timer off).
+            ValueKind.Duration => TimeSpan.TryParseExact(value, ["c"], System.Globalization.CultureInfo.InvariantCulture, out TimeSpan t) && t >= TimeSpan.Zero
+                ? null : "not a duration ([d.]hh:mm:ss, e.g. 01:00:00)",
+            ValueKind.Count => long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _)
+                ? null : "not a whole number (digits only)",
             _ => "unknown key",
         };
     }

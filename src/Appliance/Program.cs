@@ -17,6 +17,7 @@ public static class Program
             return args[0] switch
             {
                 "run" => await RunCommand.RunAsync(rest),
+                "check" => CheckCommand.Run(rest),
                 "status" => await StatusCommand.RunAsync(rest),
                 "selftest" => SelfTestCommand.Run(rest),
                 "provision" => await ProvisionCommand.RunAsync(rest),
@@ -52,6 +53,7 @@ public static class Program
     {
         w.WriteLine("usage: appliance <command> [options]");
         w.WriteLine("  run [--config PATH] [--Appliance:Key=value ...]   run the service (default config /etc/appliance/appliance.json)");
+        w.WriteLine("  check [--config PATH] [--Appliance:Key=value ...] validate the layered configuration as run would; exit 78 naming bad keys");
         w.WriteLine("  status [--json] [--socket PATH]                    show tunnels, SAs, counters and LEDs of the running service");
         w.WriteLine("  selftest                                           crypto known-answer tests; exit 1 on any mismatch");
         w.WriteLine("  provision --port DEV --profile FILE [--csr-out DIR] [--cert FILE] [--lock]");

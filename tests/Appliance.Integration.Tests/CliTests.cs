@@ -73,6 +73,66 @@ public sealed class CliTests : IDisposable
         Assert.DoesNotContain("Appliance:Tunnels:hq:Esp", r.StdErr); // an AH-only tunnel needs no ESP proposal
     }
 
+    /// <summary>
+    /// Every key factory provisioning may write, with a value its schema accepts, is accepted by the service too:
+    /// a provisioned box must never be stopped at start by its own settings.
+    /// </summary>
+    [Fact]
+    public void EverySettingProvisioningAccepts_PassesTheServicesCheck()
+    {
+        string state = Path.Combine(_dir, "state");
+        Directory.CreateDirectory(state);
+        var settings = new Dictionary<string, string>
+        {
+            ["Appliance:Board"] = "simulated",
+            ["Appliance:Wan:Interface"] = "wan0",
+            ["Appliance:Lan:Interface"] = "lan0",
+            ["Appliance:Ike:RekeyTime"] = "02:00:00",
+            ["Appliance:Ike:IkeRekeyTime"] = "06:00:00",
+            ["Appliance:Ike:Dpd"] = "00:00:20",
+            ["Appliance:Tunnels:hq:RemoteAddress"] = "10.99.0.2",
+            ["Appliance:Tunnels:hq:LocalId"] = "branch1.example.com",
+            ["Appliance:Tunnels:hq:RemoteId"] = "hq.example.com",
+            ["Appliance:Tunnels:hq:Auth"] = "psk",
+            ["Appliance:Tunnels:hq:Psk"] = "s3cret",
+            ["Appliance:Tunnels:hq:LocalTs:0"] = "192.168.1.0/24",
+            ["Appliance:Tunnels:hq:RemoteTs:0"] = "192.168.2.0/24",
+            ["Appliance:Tunnels:hq:Bypass:0"] = "192.168.2.50/32",
+            ["Appliance:Tunnels:hq:Ike:0"] = "aes256gcm16-prfsha256-curve25519",
+            ["Appliance:Tunnels:hq:Esp:0"] = "aes256gcm16",
+            ["Appliance:Tunnels:hq:Start"] = "trap",
+            ["Appliance:Tunnels:hq:Mode"] = "tunnel",
+            ["Appliance:Tunnels:hq:Encapsulation"] = "udp",
+            ["Appliance:Tunnels:hq:DpdAction"] = "restart",
+            ["Appliance:Tunnels:hq:RekeyTime"] = "00:30:00",
+            ["Appliance:Tunnels:hq:LifeTime"] = "00:40:00",
+            ["Appliance:Tunnels:hq:IkeRekeyTime"] = "04:00:00",
+            ["Appliance:Tunnels:hq:IkeLifeTime"] = "04:30:00",
+            ["Appliance:Tunnels:hq:Inactivity"] = "00:15:00",
+            ["Appliance:Tunnels:hq:RekeyBytes"] = "500000000",
+            ["Appliance:Tunnels:hq:LifeBytes"] = "600000000",
+            ["Appliance:Tunnels:hq:RekeyPackets"] = "1000000",
+            ["Appliance:Tunnels:hq:LifePackets"] = "1200000",
+        };
+        foreach (var (key, value) in settings)
+        {
+            Assert.True(Appliance.Provisioning.SettingsSchema.TryResolve(key, out var resolved, out _), key);
+            Assert.Null(Appliance.Provisioning.SettingsSchema.ValidateValue(resolved.Canonical, value));
+        }
+        // Provisioning stores them as config.json in the state directory; the service layers it over the file.
+        File.WriteAllText(Path.Combine(state, "config.json"), Appliance.Provisioning.SettingsDocument.ToJson(settings));
+        var r = Shell.Run(ApplianceProcess.Binary, "check", "--config", Config("{ \"StateDirectory\": \"" + state + "\" }"));
+        Assert.True(r.ExitCode == 0, r.All);
+        Assert.Contains("configuration OK", r.StdOut);
+        Assert.DoesNotContain("s3cret", r.All);
+
+        // And check names a bad key exactly as run does.
+        var bad = Shell.Run(ApplianceProcess.Binary, "check", "--config", Config("{ \"StateDirectory\": \"" + state + "\" }"),
+            "--Appliance:Tunnels:hq:LifeTime=00:10:00");
+        Assert.Equal(78, bad.ExitCode);
+        Assert.Contains("Appliance:Tunnels:hq:LifeTime", bad.StdErr);
+    }
+
     [Fact]
     public void MalformedJson_IsAClearError_NotACrash()
     {

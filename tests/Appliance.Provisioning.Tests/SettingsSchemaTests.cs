@@ -56,6 +56,23 @@ public class SettingsSchemaTests
     [InlineData("Appliance:StateDirectory", "relative/path", false)]
     [InlineData("Appliance:Tunnels:hq:LocalId", "branch1.example.com", true)]
     [InlineData("Appliance:Tunnels:hq:Psk", "a shared secret", true)]
+    // The service's own choices (an "always" it does not know would stop it at start with exit 78).
+    [InlineData("Appliance:Tunnels:hq:Encapsulation", "udp", true)]
+    [InlineData("Appliance:Tunnels:hq:Encapsulation", "none", true)]
+    [InlineData("Appliance:Tunnels:hq:Encapsulation", "always", false)]
+    [InlineData("Appliance:Tunnels:hq:DpdAction", "trap", true)]
+    [InlineData("Appliance:Tunnels:hq:Ah:0", "sha256", true)]
+    [InlineData("Appliance:Tunnels:hq:Bypass:0", "192.168.2.50/32", true)]
+    [InlineData("Appliance:Tunnels:hq:RekeyTime", "01:00:00", true)]
+    [InlineData("Appliance:Tunnels:hq:RekeyTime", "1.00:00:00", true)]
+    [InlineData("Appliance:Tunnels:hq:RekeyTime", "1h", false)]
+    [InlineData("Appliance:Tunnels:hq:Inactivity", "-00:00:05", false)]
+    [InlineData("Appliance:Tunnels:hq:RekeyBytes", "500000000", true)]
+    [InlineData("Appliance:Tunnels:hq:RekeyBytes", "-1", false)]
+    [InlineData("Appliance:Tunnels:hq:LifePackets", "1e9", false)]
+    [InlineData("Appliance:Tunnels:hq:Certificate", "/var/lib/appliance/identity/device.crt", true)]
+    [InlineData("Appliance:Tunnels:hq:CaCertificates:0", "ca.crt", false)]
+    [InlineData("Appliance:Ike:Dpd", "00:00:30", true)]
     public void Values_AreCheckedByKind(string key, string value, bool valid) =>
         Assert.Equal(valid, SettingsSchema.ValidateValue(key, value) is null);
 }
