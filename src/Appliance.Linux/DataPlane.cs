@@ -152,7 +152,7 @@ public sealed partial class DataPlane : IDisposable
         if (sa.UdpEncapsulation) WakeUdpWorker();
         if (needsThrow) _killSwitch?.Apply(DesiredRoutes());
         if (sa.Mode == IpsecMode.Transport) _killSwitch?.InstallTransport(sa.Remote.Address, sa.Local.Address, _tun!.IfIndex);
-        _logger.LogInformation("installed {Sa}, tunnel MTU {Mtu}", sa.ToString(), outbound.TunnelMtu);
+        _logger.LogDebug("installed {Sa}, tunnel MTU {Mtu}", sa.ToString(), outbound.TunnelMtu);
     }
 
     /// <summary>Makes <paramref name="outbound"/> the SA the tunnel (or transport peer) sends on. Caller holds _gate.</summary>
@@ -217,14 +217,19 @@ public sealed partial class DataPlane : IDisposable
                 // The old SA is gone (the peer's DELETE after its rekey): the newest one carries the tunnel, waiting or not.
                 var successor = _installed.LastOrDefault(s => s.Sa.Tunnel == sa.Tunnel && s.Sa.Mode == IpsecMode.Tunnel && !s.Sa.ReceiveOnly);
                 outs[index] = successor.Out;
-                if (successor.In != null) successor.In.PendingOutbound = null;
+                if (successor.In?.PendingOutbound is not null)
+                {
+                    successor.In.PendingOutbound = null;
+                    _logger.LogInformation("SA in 0x{In:x8} out 0x{Out:x8}: the old SA is gone, so it is used outbound now",
+                        successor.Sa.InboundSpi, successor.Sa.OutboundSpi);
+                }
             }
             Volatile.Write(ref _outbound, outs);
             Counters.Unregister(sa);
             if (sa.UdpEncapsulation) WakeUdpWorker();
             // The worker threads may still hold the ciphers for a moment: their native state is
             // released by the finalizers once unreachable rather than disposed under their feet.
-            _logger.LogInformation("removed SA in 0x{In:x8} out 0x{Out:x8}", inboundSpi, outboundSpi);
+            _logger.LogDebug("removed SA in 0x{In:x8} out 0x{Out:x8}", inboundSpi, outboundSpi);
         }
     }
 

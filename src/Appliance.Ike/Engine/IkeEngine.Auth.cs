@@ -309,7 +309,7 @@ public sealed partial class IkeEngine
         sa.EstablishedAt = Now;
         sa.LastInbound = Now;
         ScheduleIkeLifetime(sa);
-        _log.LogInformation("IKE SA {SpiI:x16}_i {SpiR:x16}_r of '{Tunnel}' established with {Remote} ({Suite})",
+        _log.LogDebug("IKE SA {SpiI:x16}_i {SpiR:x16}_r of '{Tunnel}' established with {Remote} ({Suite})",
             sa.InitiatorSpi, sa.ResponderSpi, sa.TunnelName, sa.Remote, sa.SuiteName);
     }
 

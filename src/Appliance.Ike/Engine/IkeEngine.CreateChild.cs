@@ -130,7 +130,7 @@ public sealed partial class IkeEngine
             if (old.Rekeying) (old.PeerReplacement, child.Replaced) = (child, true); // a collision: one of two new SAs goes
             else (old.Retiring, old.Replaced) = (true, true); // the peer deletes it next
         }
-        _log.LogInformation("IKE SA {Spi:x16}: Child SA {In:x8}/{Out:x8} created{Rekey}", sa.LocalSpi, inbound, outbound,
+        _log.LogDebug("IKE SA {Spi:x16}: Child SA {In:x8}/{Out:x8} created{Rekey}", sa.LocalSpi, inbound, outbound,
             old is null ? "" : $" rekeying {old.Info.InboundSpi:x8}");
         // The old Child SA stays until the peer deletes it (§2.8): both must be able to receive meanwhile.
         Raise(new ChildSaEstablished(sa.TunnelName, child.Info, old?.Info.InboundSpi) { AnsweredPeerRekey = old is not null });

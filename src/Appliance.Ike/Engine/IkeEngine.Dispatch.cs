@@ -163,7 +163,7 @@ public sealed partial class IkeEngine
             return;
         foreach (ChildSa c in sa.Children)
             c.Info = c.Info with { LocalEndpoint = local, RemoteEndpoint = remote };
-        _log.LogInformation("IKE SA {Spi:x16} of '{Tunnel}': peer now at {Remote} (local {Local})", sa.LocalSpi, sa.TunnelName, remote, local);
+        _log.LogDebug("IKE SA {Spi:x16} of '{Tunnel}': peer now at {Remote} (local {Local})", sa.LocalSpi, sa.TunnelName, remote, local);
         Raise(new PeerEndpointChanged(sa.TunnelName, local, remote, sa.Children.Select(c => c.Info.InboundSpi).ToList()));
     }
 

@@ -84,7 +84,7 @@ public sealed partial class IkeEngine
                 next = Earliest(next, at);
                 continue;
             }
-            _log.LogWarning("IKE SA {Spi:x16}: Child SA {In:x8} hard lifetime expired without a rekey, deleting it", sa.LocalSpi, child.Info.InboundSpi);
+            _log.LogDebug("IKE SA {Spi:x16}: Child SA {In:x8} hard lifetime expired without a rekey, deleting it", sa.LocalSpi, child.Info.InboundSpi);
             (child.Expired, child.Retiring) = (true, true);
             sa.Children.Remove(child);
             sa.ExpiredChildren.Add(child);

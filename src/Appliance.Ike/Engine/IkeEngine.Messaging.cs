@@ -110,7 +110,7 @@ public sealed partial class IkeEngine
         if (sa.State != IkeSaState.Connecting)
             Raise(new IkeSaDeleted(sa.TunnelName, sa.InitiatorSpi, sa.ResponderSpi, reason, sa.Replaced));
         _sas.Remove(sa.LocalSpi);
-        _log.LogInformation("IKE SA {SpiI:x16}_i {SpiR:x16}_r of '{Tunnel}' removed: {Reason}", sa.InitiatorSpi, sa.ResponderSpi, sa.TunnelName, reason);
+        _log.LogDebug("IKE SA {SpiI:x16}_i {SpiR:x16}_r of '{Tunnel}' removed: {Reason}", sa.InitiatorSpi, sa.ResponderSpi, sa.TunnelName, reason);
         sa.Dispose();
     }
 

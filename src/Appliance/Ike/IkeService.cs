@@ -316,6 +316,8 @@ public sealed partial class IkeService : IHostedService, IDisposable
             {
                 if (child.LocalEndpoint.Address.Equals(address)) continue;
                 _children.Remove(key);
+                _logger.LogInformation("{Tunnel}: Child SA {SpiIn:x8}_i {SpiOut:x8}_o dropped (its local address {Old} is gone)",
+                    child.TunnelName, child.InboundSpi, child.OutboundSpi, child.LocalEndpoint.Address);
                 _childSaSink.Remove(child.TunnelName, child.InboundSpi, child.OutboundSpi);
             }
             foreach (var (name, tunnel) in _options.Tunnels)
