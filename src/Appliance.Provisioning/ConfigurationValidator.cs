@@ -55,9 +55,15 @@ public static class ConfigurationValidator
                 else if (!hasDeviceCertificate) errors.Add(new(prefix + ":Auth", "Auth cert needs a device certificate (CERT)"));
                 break;
         }
-        foreach (string list in (string[])["LocalTs", "RemoteTs", "Ike", "Esp"])
-            if (!settings.ContainsKey(prefix + ":" + list + ":0") && !HasAnyElement(settings, prefix + ":" + list + ":"))
+        bool Has(string list) => settings.ContainsKey(prefix + ":" + list + ":0") || HasAnyElement(settings, prefix + ":" + list + ":");
+        foreach (string list in (string[])["LocalTs", "RemoteTs", "Ike"])
+            if (!Has(list))
                 errors.Add(new(prefix + ":" + list, "must not be empty"));
+        // A Child SA is ESP or AH (RFC 4302), as the service accepts it: exactly one of the two lists.
+        if (!Has("Esp") && !Has("Ah"))
+            errors.Add(new(prefix + ":Esp", "must not be empty"));
+        else if (Has("Esp") && Has("Ah"))
+            errors.Add(new(prefix + ":Ah", "set Esp or Ah, not both"));
     }
 
     private static bool HasAnyElement(IReadOnlyDictionary<string, string> settings, string listPrefix) =>

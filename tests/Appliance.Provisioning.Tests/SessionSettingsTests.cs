@@ -104,6 +104,23 @@ public class SessionSettingsTests
     }
 
     [Fact]
+    public async Task Commit_TakesAnAhTunnel_AndRefusesEspAndAhTogether()
+    {
+        using var box = new TestBox();
+        var session = box.NewSession();
+        await StageHqAsync(session);
+        Assert.StartsWith("OK staged", await session.SendAsync("SET Appliance:Tunnels:hq:Ah sha256"));
+        IReadOnlyList<string> both = await session.HandleLineAsync("COMMIT");
+        Assert.Contains("set Esp or Ah, not both", both[^1]);
+        Assert.False(File.Exists(box.Layout.FactoryConfig));
+
+        await session.SendAsync("UNSET Appliance:Tunnels:hq:Esp");
+        IReadOnlyList<string> ah = await session.HandleLineAsync("COMMIT");
+        Assert.StartsWith("OK", ah[^1]);
+        Assert.Contains("\"Ah\"", File.ReadAllText(box.Layout.FactoryConfig));
+    }
+
+    [Fact]
     public async Task Commit_NamesAnInvalidValueLeftInStorage()
     {
         using var box = new TestBox();
