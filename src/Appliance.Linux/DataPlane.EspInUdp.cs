@@ -116,12 +116,7 @@ public sealed partial class DataPlane
             }
             catch (Exception e)
             {
-                // Last-resort guard: a parsing bug must cost a batch, not the process (and the tunnel).
-                _logger.LogError(e, "ESP-in-UDP worker error; batch dropped");
-                Counters.Drop(DataPlaneDropReason.Malformed);
-                deliver4.Count = deliver6.Count = frames.Count = 0;
-                coalescer = _injector == null ? null : new TcpCoalescer(frames, _injector.Mac);
-                Thread.Sleep(PollInterval);
+                coalescer = DropBatchAfterWorkerError(e, "ESP-in-UDP", deliver4, deliver6, frames);
             }
         }
     }

@@ -54,14 +54,22 @@ public sealed partial class DataPlane
             }
             catch (Exception e)
             {
-                // Last-resort guard: a parsing bug must cost a batch, not the process (and the tunnel).
-                _logger.LogError(e, "WAN worker error; batch dropped");
-                Counters.Drop(DataPlaneDropReason.Malformed);
-                deliver4.Count = deliver6.Count = frames.Count = 0;
-                coalescer = _injector == null ? null : new TcpCoalescer(frames, _injector.Mac);
-                Thread.Sleep(PollInterval);
+                coalescer = DropBatchAfterWorkerError(e, "WAN", deliver4, deliver6, frames);
             }
         }
+    }
+
+    /// <summary>
+    /// Last-resort guard of the receive workers: a parsing bug must cost a batch, not the process (and the tunnel).
+    /// Empties the batches and returns a fresh coalescer over them.
+    /// </summary>
+    private TcpCoalescer? DropBatchAfterWorkerError(Exception e, string worker, PacketBatch deliver4, PacketBatch deliver6, PacketBatch frames)
+    {
+        _logger.LogError(e, "{Worker} worker error; batch dropped", worker);
+        Counters.Drop(DataPlaneDropReason.Malformed);
+        deliver4.Count = deliver6.Count = frames.Count = 0;
+        Thread.Sleep(PollInterval);
+        return _injector == null ? null : new TcpCoalescer(frames, _injector.Mac);
     }
 
     /// <summary>

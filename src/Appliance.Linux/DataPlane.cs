@@ -44,7 +44,7 @@ public sealed partial class DataPlane : IDisposable
     private EspWanSocket? _wan, _wanAh;
     private Thread? _lanThread, _wanThread, _wanAhThread, _tunThread;
     private TunDevice? _tun;
-    private ITimer? _keepaliveTimer, _lifetimeTimer;
+    private ITimer? _keepaliveTimer;
     private readonly HashSet<(uint, uint)> _softReported = new();
     private volatile bool _stopping;
 
@@ -70,7 +70,7 @@ public sealed partial class DataPlane : IDisposable
     /// </summary>
     public Func<ReadOnlyMemory<byte>, IPEndPoint, bool>? SendEspInUdp { get; set; }
 
-    /// <summary>An SA pair (inbound SPI, outbound SPI) reached its soft byte/packet lifetime: rekey it. Raised once, checked every second.</summary>
+    /// <summary>An SA pair (inbound SPI, outbound SPI) reached its soft byte/packet lifetime: rekey it. Raised once per pair, from the packet that crossed the limit (on the thread pool).</summary>
     public event Action<uint, uint>? SoftLifetimeReached;
 
     /// <summary>A packet matched a trap tunnel that has no SA: the host should initiate IKE for it.</summary>
@@ -114,7 +114,6 @@ public sealed partial class DataPlane : IDisposable
             _tunThread.Start();
         }
         _keepaliveTimer = _time.CreateTimer(_ => SendNatKeepalives(), null, _options.NatKeepaliveInterval, _options.NatKeepaliveInterval);
-        _lifetimeTimer = _time.CreateTimer(_ => CheckLifetimes(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         _logger.LogInformation("data plane started: LAN {Lan}, WAN {Wan}, {Tunnels} tunnels", _options.LanInterface, _options.WanInterface, _spd.Count);
     }
 
@@ -242,18 +241,6 @@ public sealed partial class DataPlane : IDisposable
         foreach (var peer in NatKeepaliveTargets) send(keepalive, peer);
     }
 
-    /// <summary>Backstop for the packet path's latch (e.g. an SA that reached its limit with its last packet).</summary>
-    private void CheckLifetimes()
-    {
-        List<(uint, uint)> reached;
-        lock (_gate)
-        {
-            reached = _installed.Where(s => s.Out.SoftLifetimeReached || s.In.SoftLifetimeReached)
-                .Select(s => (s.Sa.InboundSpi, s.Sa.OutboundSpi)).ToList();
-        }
-        foreach (var (inbound, outbound) in reached) ReportSoftLifetime(inbound, outbound);
-    }
-
     /// <summary>Tells the host once per SA pair; off the packet thread, since the host's IKE work takes its own lock.</summary>
     private void ReportSoftLifetime(uint inbound, uint outbound)
     {
@@ -302,7 +289,6 @@ public sealed partial class DataPlane : IDisposable
     {
         _stopping = true;
         _keepaliveTimer?.Dispose();
-        _lifetimeTimer?.Dispose();
         _lanThread?.Join();
         _wanThread?.Join();
         _wanAhThread?.Join();

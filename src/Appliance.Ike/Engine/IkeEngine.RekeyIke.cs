@@ -66,15 +66,7 @@ public sealed partial class IkeEngine
             new KePayload((ushort)kex.Group, kex.PublicValue.ToArray()),
         ]);
         kex.Dispose();
-        byte[] skeyseed = KeyDerivation.RekeySkeyseed(old.Prf!, old.Keys!.SkD, shared, fresh.NonceI, fresh.NonceR);
-        CryptographicOperations.ZeroMemory(shared);
-        DeriveFromSkeyseed(fresh, suite, skeyseed);
-        fresh.State = IkeSaState.Established;
-        fresh.EstablishedAt = Now;
-        fresh.LastInbound = Now;
-        ScheduleIkeLifetime(fresh);
-        fresh.Children.AddRange(old.Children);
-        old.Children.Clear();
+        TakeOver(old, fresh, suite, shared);
         // The peer deletes the old IKE SA next; until then it only answers, it starts nothing. If we are
         // rekeying it too, the collision is settled when our own response arrives.
         if (old.Rekeying)
@@ -85,6 +77,20 @@ public sealed partial class IkeEngine
         _log.LogInformation("IKE SA {Old:x16} of '{Tunnel}' rekeyed to {SpiI:x16}_i {SpiR:x16}_r ({Suite})",
             old.LocalSpi, config.Name, fresh.InitiatorSpi, fresh.ResponderSpi, fresh.SuiteName);
         RaiseEstablished(fresh);
+    }
+
+    /// <summary>
+    /// Keys the IKE SA a rekey made from the old one's SK_d (RFC 7296 §2.18), marks it established and moves the old
+    /// SA's Child SAs to it; the same for the side that asked and the side that answered.
+    /// </summary>
+    private void TakeOver(IkeSa old, IkeSa fresh, TransformSet suite, byte[] shared)
+    {
+        byte[] skeyseed = KeyDerivation.RekeySkeyseed(old.Prf!, old.Keys!.SkD, shared, fresh.NonceI, fresh.NonceR);
+        CryptographicOperations.ZeroMemory(shared);
+        DeriveFromSkeyseed(fresh, suite, skeyseed);
+        MarkEstablished(fresh);
+        fresh.Children.AddRange(old.Children);
+        old.Children.Clear();
     }
 
     private void StartIkeRekey(IkeSa old)
@@ -135,15 +141,7 @@ public sealed partial class IkeEngine
             LocalBehindNat = old.LocalBehindNat,
             RemoteBehindNat = old.RemoteBehindNat,
         };
-        byte[] skeyseed = KeyDerivation.RekeySkeyseed(old.Prf!, old.Keys!.SkD, shared, fresh.NonceI, fresh.NonceR);
-        CryptographicOperations.ZeroMemory(shared);
-        DeriveFromSkeyseed(fresh, suite, skeyseed);
-        fresh.State = IkeSaState.Established;
-        fresh.EstablishedAt = Now;
-        fresh.LastInbound = Now;
-        ScheduleIkeLifetime(fresh);
-        fresh.Children.AddRange(old.Children);
-        old.Children.Clear();
+        TakeOver(old, fresh, suite, shared);
         old.Replaced = true;
         _sas.Add(fresh.InitiatorSpi, fresh);
         _log.LogInformation("IKE SA {Old:x16} of '{Tunnel}' rekeyed to {SpiI:x16}_i {SpiR:x16}_r ({Suite})",

@@ -84,27 +84,11 @@ public static class CertificateFiles
         string? pem = ReadFile(key, path, what, errors);
         if (pem is null)
             return null;
-        // Which kind of key it is shows in the PEM label or the PKCS#8 algorithm; try both and report neither's details.
-        var ecdsa = ECDsa.Create();
-        try
-        {
-            ecdsa.ImportFromPem(pem);
+        // Which kind of key it is shows in the PEM label or the PKCS#8 algorithm; try each and report none's details.
+        if (TryImport(ECDsa.Create(), pem) is { } ecdsa)
             return ecdsa;
-        }
-        catch (Exception e) when (e is CryptographicException or ArgumentException)
-        {
-            ecdsa.Dispose();
-        }
-        var rsa = RSA.Create();
-        try
-        {
-            rsa.ImportFromPem(pem);
+        if (TryImport(RSA.Create(), pem) is { } rsa)
             return rsa;
-        }
-        catch (Exception e) when (e is CryptographicException or ArgumentException)
-        {
-            rsa.Dispose();
-        }
         if (Ed25519Seed(pem) is { } seed)
         {
             try { return new Ed25519Signer(seed); }
@@ -112,6 +96,21 @@ public static class CertificateFiles
         }
         errors.Add($"{key}: '{path}' is not an unencrypted PEM private key of ECDSA, RSA or Ed25519 (PKCS#8)");
         return null;
+    }
+
+    /// <summary>The key with the PEM imported, or null (and the key disposed) when the PEM is not of its kind.</summary>
+    private static T? TryImport<T>(T key, string pem) where T : AsymmetricAlgorithm
+    {
+        try
+        {
+            key.ImportFromPem(pem);
+            return key;
+        }
+        catch (Exception e) when (e is CryptographicException or ArgumentException)
+        {
+            key.Dispose();
+            return null;
+        }
     }
 
     /// <summary>
