@@ -23,8 +23,13 @@ if grep -qE "error (CS|MSB|NU)[0-9]+" "$log" || { [ "$status" -ne 0 ] && [ "$fai
   echo "run-tests: the build or the test host failed (exit $status)" >&2
   failed=$((failed + 1))
 fi
-rm -f "$log"
 mkdir -p out
+# The names of failed tests, so the last lines of a long CI log say which one it was.
+grep -E '^\s+Failed [A-Za-z_][A-Za-z0-9_.]+' "$log" | sed -E 's/^\s+Failed ([^ ]+).*/\1/' | sort -u > out/test-failures
+rm -f "$log"
+if [ -s out/test-failures ]; then
+  echo "failed tests:"; sed 's/^/  /' out/test-failures
+fi
 echo "$passed $failed" > out/test-counts
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
