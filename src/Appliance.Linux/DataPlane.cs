@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using Appliance.Ipsec;
 using Appliance.Linux.Io;
 using Appliance.Linux.Policy;
@@ -34,6 +35,9 @@ public sealed partial class DataPlane : IDisposable
     private OutboundSa?[] _outbound;
     private Dictionary<uint, InboundSa> _inbound = new();
     private readonly List<(SaInstall Sa, OutboundSa Out, InboundSa In)> _installed = new();
+    // Removed SAs wait here for RetireGrace before their ciphers are disposed and their keys wiped.
+    private readonly List<(long RemovedAt, SaInstall Sa, OutboundSa Out, InboundSa In)> _retired = new();
+    private ITimer? _retireTimer;
 
     private LanCapture? _lan;
     private RawIpWriter? _writer;
@@ -189,7 +193,7 @@ public sealed partial class DataPlane : IDisposable
         {
             int i = _installed.FindIndex(s => s.Sa.InboundSpi == inboundSpi && s.Sa.OutboundSpi == outboundSpi);
             if (i < 0) return;
-            var (sa, outbound, _) = _installed[i];
+            var (sa, outbound, removedIn) = _installed[i];
             _installed.RemoveAt(i);
             var map = new Dictionary<uint, InboundSa>(_inbound);
             map.Remove(inboundSpi);
@@ -226,10 +230,48 @@ public sealed partial class DataPlane : IDisposable
             Volatile.Write(ref _outbound, outs);
             Counters.Unregister(sa);
             if (sa.UdpEncapsulation) WakeUdpWorker();
-            // The worker threads may still hold the ciphers for a moment: their native state is
-            // released by the finalizers once unreachable rather than disposed under their feet.
+            _retired.Add((_time.GetTimestamp(), sa, outbound, removedIn));
+            _retireTimer ??= _time.CreateTimer(_ => ReleaseRetired(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _retireTimer.Change(RetireGrace, Timeout.InfiniteTimeSpan);
             _logger.LogDebug("removed SA in 0x{In:x8} out 0x{Out:x8}", inboundSpi, outboundSpi);
         }
+    }
+
+    /// <summary>
+    /// How long a removed SA's ciphers outlive its removal. A worker reads the SA tables once per batch and
+    /// holds what it read for that batch only (microseconds to milliseconds), so after this grace no packet
+    /// can still be sealed or opened with them; disposing earlier would drop that batch.
+    /// </summary>
+    internal static readonly TimeSpan RetireGrace = TimeSpan.FromSeconds(2);
+
+    /// <summary>Disposes the ciphers of SAs removed at least <see cref="RetireGrace"/> ago and wipes their keys.</summary>
+    private void ReleaseRetired()
+    {
+        lock (_gate)
+        {
+            long now = _time.GetTimestamp();
+            TimeSpan? next = null;
+            for (int i = 0; i < _retired.Count; i++)
+            {
+                var (removedAt, sa, outbound, inbound) = _retired[i];
+                TimeSpan left = RetireGrace - _time.GetElapsedTime(removedAt, now);
+                if (left > TimeSpan.Zero) { next = next is { } n && n < left ? n : left; continue; }
+                Release(sa, outbound, inbound);
+                _retired.RemoveAt(i--);
+            }
+            if (next is { } due) _retireTimer?.Change(due, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>Ends an SA's key material in this process: the ciphers' native state is freed, the installed key bytes zeroed.</summary>
+    private static void Release(SaInstall sa, OutboundSa outbound, InboundSa inbound)
+    {
+        outbound.Dispose();
+        inbound.Dispose();
+        CryptographicOperations.ZeroMemory(sa.InboundEncryptionKey);
+        CryptographicOperations.ZeroMemory(sa.InboundIntegrityKey);
+        CryptographicOperations.ZeroMemory(sa.OutboundEncryptionKey);
+        CryptographicOperations.ZeroMemory(sa.OutboundIntegrityKey);
     }
 
     /// <summary>Sends a NAT keepalive (RFC 3948 §2.3: one 0xFF byte) to every UDP-encapsulated peer.</summary>
@@ -303,8 +345,11 @@ public sealed partial class DataPlane : IDisposable
         _killSwitch?.Dispose();
         lock (_gate)
         {
-            foreach (var (_, o, i) in _installed) { o.Dispose(); i.Dispose(); }
+            _retireTimer?.Dispose();
+            foreach (var (sa, o, i) in _installed) Release(sa, o, i);
+            foreach (var (_, sa, o, i) in _retired) Release(sa, o, i);
             _installed.Clear();
+            _retired.Clear();
         }
     }
 

@@ -15,6 +15,7 @@ public enum SaProtocol : byte
 /// Transform IDs: encryption 12 AES-CBC, 20 AES-GCM-16, 28 ChaCha20-Poly1305 (0 for AH);
 /// integrity 0 (AEAD), 12 HMAC-SHA2-256-128, 13 HMAC-SHA2-384-192, 14 HMAC-SHA2-512-256.
 /// Encryption keys of AEAD suites carry their 4-byte salt at the end (RFC 4106 §8.1, RFC 7634 §2).
+/// The data plane owns the key arrays once installed: it zeroes them when the SA is removed (and at dispose).
 /// </summary>
 public sealed record SaInstall(
     string Tunnel,

@@ -77,6 +77,30 @@ public sealed class TunnelTrafficTests(BoxTopology topo)
         lock (reached) Assert.Equal([(TestSas.SpiBToA, TestSas.SpiAToB)], reached);
     }
 
+    [Fact]
+    public void Removed_sa_keys_are_wiped_after_the_grace_for_batches_in_flight()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-28T12:00:00Z"));
+        using var pair = new BoxPair(topo, timeA: time);
+        var (a, b) = TestSas.Pair(encr: 12, keyBits: 128, integ: 12);
+        // Box A gets its own key arrays, so what it wipes is visible here and box B keeps its own.
+        a = a with
+        {
+            InboundEncryptionKey = [.. a.InboundEncryptionKey], InboundIntegrityKey = [.. a.InboundIntegrityKey],
+            OutboundEncryptionKey = [.. a.OutboundEncryptionKey], OutboundIntegrityKey = [.. a.OutboundIntegrityKey],
+        };
+        byte[][] keys = [a.InboundEncryptionKey, a.InboundIntegrityKey, a.OutboundEncryptionKey, a.OutboundIntegrityKey];
+        pair.Install((a, b));
+        Assert.True(BoxPair.Ping(topo.HostA, "10.2.0.2", count: 2).Ok);
+
+        pair.A.RemoveSa(a.InboundSpi, a.OutboundSpi);
+        time.Advance(DataPlane.RetireGrace - TimeSpan.FromMilliseconds(100));
+        Assert.All(keys, k => Assert.Contains(k, x => x != 0)); // a worker may still be sealing with them
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.All(keys, k => Assert.All(k, x => Assert.Equal(0, x)));
+        Assert.False(BoxPair.Ping(topo.HostA, "10.2.0.2", count: 1).Ok); // and the tunnel has no SA: nothing crosses
+    }
+
     [Theory]
     [InlineData(12)] // HMAC-SHA2-256-128
     [InlineData(14)] // HMAC-SHA2-512-256

@@ -18,10 +18,11 @@ public static class SaInstallMapper
         c.EncryptionKeyBits,
         c.IntegrityTransformId,
         // The data plane takes AEAD keys with their salt appended, as KEYMAT delivers them (RFC 4106 §8.1).
+        // Every key is a copy: the data plane wipes what it was given when the SA is removed.
         [.. c.Inbound.EncryptionKey, .. c.Inbound.Salt],
-        c.Inbound.IntegrityKey,
+        [.. c.Inbound.IntegrityKey],
         [.. c.Outbound.EncryptionKey, .. c.Outbound.Salt],
-        c.Outbound.IntegrityKey,
+        [.. c.Outbound.IntegrityKey],
         c.Esn,
         [.. c.LocalTs.Select(ToNetwork)],
         [.. c.RemoteTs.Select(ToNetwork)],
