@@ -186,7 +186,10 @@ public sealed partial class DataPlane : IDisposable
         _logger.LogInformation("SA in 0x{In:x8} out 0x{Out:x8}: the peer sends on it, so it is used outbound now", inbound.Install.InboundSpi, inbound.Install.OutboundSpi);
     }
 
-    /// <summary>Removes an SA pair (delete or end of rekey); the tunnel stays blackholed.</summary>
+    /// <summary>
+    /// Removes an SA pair (delete or end of rekey); the tunnel stays blackholed. Nothing is sent on it from now on;
+    /// what arrives on it is still opened for <see cref="RetireGrace"/>.
+    /// </summary>
     public void RemoveSa(uint inboundSpi, uint outboundSpi)
     {
         lock (_gate)
@@ -195,9 +198,11 @@ public sealed partial class DataPlane : IDisposable
             if (i < 0) return;
             var (sa, outbound, removedIn) = _installed[i];
             _installed.RemoveAt(i);
-            var map = new Dictionary<uint, InboundSa>(_inbound);
-            map.Remove(inboundSpi);
-            Volatile.Write(ref _inbound, map);
+            // The inbound half stays in the SPI table until it is released (RetireGrace): the peer's packets
+            // sealed before its DELETE or its switch to the new SA may still be on the way, behind or beside
+            // the IKE message (strongSwan keeps a rekeyed inbound SA 5 s for the same reason, delete_rekeyed_delay).
+            // It can no longer switch the tunnel's outbound SA.
+            removedIn.PendingOutbound = null;
             if (sa.Mode == IpsecMode.Transport)
             {
                 var transport = new Dictionary<uint, OutboundSa>(_transportOut);
@@ -238,13 +243,13 @@ public sealed partial class DataPlane : IDisposable
     }
 
     /// <summary>
-    /// How long a removed SA's ciphers outlive its removal. A worker reads the SA tables once per batch and
-    /// holds what it read for that batch only (microseconds to milliseconds), so after this grace no packet
-    /// can still be sealed or opened with them; disposing earlier would drop that batch.
+    /// How long a removed SA's inbound half keeps opening packets, and its ciphers outlive its removal. The peer's
+    /// last packets on it can arrive after the IKE message that removed it (another socket, another thread on
+    /// either side); a worker holds what it read from the SA tables for one batch only. Then keys are wiped.
     /// </summary>
-    internal static readonly TimeSpan RetireGrace = TimeSpan.FromSeconds(2);
+    internal static readonly TimeSpan RetireGrace = TimeSpan.FromSeconds(3);
 
-    /// <summary>Disposes the ciphers of SAs removed at least <see cref="RetireGrace"/> ago and wipes their keys.</summary>
+    /// <summary>Ends SAs removed at least <see cref="RetireGrace"/> ago: out of the SPI table, ciphers disposed, keys wiped.</summary>
     private void ReleaseRetired()
     {
         lock (_gate)
@@ -256,6 +261,12 @@ public sealed partial class DataPlane : IDisposable
                 var (removedAt, sa, outbound, inbound) = _retired[i];
                 TimeSpan left = RetireGrace - _time.GetElapsedTime(removedAt, now);
                 if (left > TimeSpan.Zero) { next = next is { } n && n < left ? n : left; continue; }
+                if (Volatile.Read(ref _inbound).TryGetValue(sa.InboundSpi, out var mapped) && ReferenceEquals(mapped, inbound))
+                {
+                    var map = new Dictionary<uint, InboundSa>(_inbound);
+                    map.Remove(sa.InboundSpi);
+                    Volatile.Write(ref _inbound, map);
+                }
                 Release(sa, outbound, inbound);
                 _retired.RemoveAt(i--);
             }

@@ -78,7 +78,7 @@ public sealed class TunnelTrafficTests(BoxTopology topo)
     }
 
     [Fact]
-    public void Removed_sa_keys_are_wiped_after_the_grace_for_batches_in_flight()
+    public void A_removed_sa_still_opens_late_packets_for_the_grace_then_its_keys_are_wiped()
     {
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-28T12:00:00Z"));
         using var pair = new BoxPair(topo, timeA: time);
@@ -93,12 +93,22 @@ public sealed class TunnelTrafficTests(BoxTopology topo)
         pair.Install((a, b));
         Assert.True(BoxPair.Ping(topo.HostA, "10.2.0.2", count: 2).Ok);
 
+        var removed = pair.A.Counters.Sas.Single(s => s.Key.InboundSpi == a.InboundSpi).Value;
         pair.A.RemoveSa(a.InboundSpi, a.OutboundSpi);
+        // Nothing is sent on it any more, but the peer's packets still on the way are opened.
+        long sentBefore = removed.PacketsOut, openedBefore = removed.PacketsIn;
+        Assert.False(BoxPair.Ping(topo.HostA, "10.2.0.2", count: 1).Ok);
+        Assert.Equal(sentBefore, removed.PacketsOut);
+        Assert.False(BoxPair.Ping(topo.HostB, "10.1.0.2", count: 2, extra: "-W 1").Ok); // B → A is opened; A's reply has no SA
+        Assert.Equal(openedBefore + 2, removed.PacketsIn);
+        long unknown = pair.A.Counters.Drops(DataPlaneDropReason.UnknownSpi);
         time.Advance(DataPlane.RetireGrace - TimeSpan.FromMilliseconds(100));
-        Assert.All(keys, k => Assert.Contains(k, x => x != 0)); // a worker may still be sealing with them
+        Assert.All(keys, k => Assert.Contains(k, x => x != 0));
         time.Advance(TimeSpan.FromMilliseconds(100));
         Assert.All(keys, k => Assert.All(k, x => Assert.Equal(0, x)));
-        Assert.False(BoxPair.Ping(topo.HostA, "10.2.0.2", count: 1).Ok); // and the tunnel has no SA: nothing crosses
+        // Released: what B still sends on it is an unknown SPI now.
+        Assert.False(BoxPair.Ping(topo.HostB, "10.1.0.2", count: 1, extra: "-W 1").Ok);
+        Assert.True(pair.A.Counters.Drops(DataPlaneDropReason.UnknownSpi) > unknown);
     }
 
     [Theory]
