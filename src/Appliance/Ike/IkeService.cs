@@ -431,8 +431,18 @@ public sealed partial class IkeService : IHostedService, IDisposable
     /// <summary>Sends what the engine queued and handles its events. Caller holds the lock.</summary>
     private void Flush()
     {
-        while (_engine.TryDequeueOutgoing(out var d)) Send(d);
-        while (_engine.TryDequeueEvent(out var e)) Handle(e);
+        // Events before messages: what the engine just decided takes effect here before the peer can act on it.
+        // A responder's new Child SA is in the data plane before its CREATE_CHILD_SA (or IKE_AUTH) answer leaves,
+        // so the peer's first packet on it finds it; an initiator switches to the new SA before its DELETE of
+        // the old one leaves. Sending first raced the peer's packets against this thread (unknown SPI drops).
+        bool more;
+        do
+        {
+            more = false;
+            while (_engine.TryDequeueEvent(out var e)) { Handle(e); more = true; }
+            while (_engine.TryDequeueOutgoing(out var d)) { Send(d); more = true; }
+        }
+        while (more);
     }
 
     private void Send(OutgoingDatagram d)
