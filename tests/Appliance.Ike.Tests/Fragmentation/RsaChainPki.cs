@@ -34,7 +34,19 @@ internal sealed class RsaChainPki : IDisposable
         req.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(req.PublicKey, false));
     }
 
+    /// <summary>The root, as a peer's trust anchor.</summary>
+    public X509Certificate2 Root => _root;
+    public X509Certificate2 Intermediate => _intermediate;
+
     public IkeCertificateCredential Credential(string dnsName)
+    {
+        (X509Certificate2 leaf, RSA key) = Issue(dnsName);
+        return new IkeCertificateCredential(leaf, key, [X509CertificateLoader.LoadCertificate(_root.RawData)],
+            [X509CertificateLoader.LoadCertificate(_intermediate.RawData)]);
+    }
+
+    /// <summary>An RSA-2048 leaf for <paramref name="dnsName"/> signed by the intermediate, with its key.</summary>
+    public (X509Certificate2 Leaf, RSA Key) Issue(string dnsName)
     {
         var key = RSA.Create(2048);
         var req = new CertificateRequest($"CN={dnsName}, O=Appliance Test", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
@@ -43,9 +55,9 @@ internal sealed class RsaChainPki : IDisposable
         req.CertificateExtensions.Add(san.Build());
         req.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        X509Certificate2 leaf = req.Create(_intermediate, _now.AddDays(-1), _now.AddDays(365), RandomNumberGenerator.GetBytes(8));
-        return new IkeCertificateCredential(leaf, key, [X509CertificateLoader.LoadCertificate(_root.RawData)],
-            [X509CertificateLoader.LoadCertificate(_intermediate.RawData)]);
+        byte[] serial = RandomNumberGenerator.GetBytes(8);
+        serial[0] &= 0x7F; // a positive serial number (RFC 5280 §4.1.2.2)
+        return (req.Create(_intermediate, _now.AddDays(-1), _now.AddDays(365), serial), key);
     }
 
     public void Dispose()
