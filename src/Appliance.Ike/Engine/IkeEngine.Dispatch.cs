@@ -23,7 +23,7 @@ public sealed partial class IkeEngine
         {
             if (message.Payloads.Count > 0 && message.Payloads[^1] is EncryptedFragmentPayload)
             {
-                Counters.Increment(IkeCounter.FragmentDropped); // RFC 7383 §2.5.3: IKE_SA_INIT is never fragmented
+                Counters.Increment(IkeCounter.FragmentDropped); // RFC 7383 §2.5: IKE_SA_INIT is never fragmented
                 return;
             }
             if (h.MessageId != 0)
@@ -88,7 +88,7 @@ public sealed partial class IkeEngine
         {
             if (retransmit)
             {
-                AnswerRetransmittedFragment(sa, message, fragment);
+                AnswerRetransmittedFragment(sa, local, remote, message, fragment);
                 return;
             }
             open = AcceptFragment(sa, message, fragment, isResponse: false, inner, out innerResult);

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Appliance.Ike.Exchanges;
@@ -63,7 +64,7 @@ public sealed partial class IkeEngine
             return SkCodec.OpenStatus.Fragment;
         FragmentReassembly? set = isResponse ? sa.ResponseFragments : sa.RequestFragments;
         uint id = message.Header.MessageId;
-        // §2.6.2: a smaller total than the set in progress is stale (the sender only ever raises it, on a smaller PMTU).
+        // §2.6: a smaller total than the set in progress is stale (the sender only ever raises it, on a smaller PMTU).
         if (set is not null && set.MessageId == id && fragment.TotalFragments < set.Total)
             return SkCodec.OpenStatus.Fragment;
         if (!SkfCodec.TryOpen(message, fragment, sa.Inbound!, out byte[] plaintext))
@@ -107,7 +108,8 @@ public sealed partial class IkeEngine
     /// A fragment of a request we already answered: after its ICV verifies, fragment 1 alone makes us resend the whole
     /// cached response, so a retransmitted set of N fragments is answered once, not N times (RFC 7383 §2.6.1).
     /// </summary>
-    private void AnswerRetransmittedFragment(IkeSa sa, DecodedMessage message, EncryptedFragmentPayload fragment)
+    private void AnswerRetransmittedFragment(IkeSa sa, IPEndPoint local, IPEndPoint remote, DecodedMessage message,
+        EncryptedFragmentPayload fragment)
     {
         if (!sa.Fragmentation)
         {
@@ -123,6 +125,7 @@ public sealed partial class IkeEngine
         sa.LastInbound = Now;
         if (fragment.FragmentNumber != 1)
             return;
+        FollowEndpoints(sa, local, remote); // as for an unfragmented retransmission: the answer goes where the peer is now
         Counters.Increment(IkeCounter.CachedResponsesSent);
         SendAll(sa, sa.CachedResponse!);
     }

@@ -8,7 +8,7 @@ namespace Appliance.Ike.Exchanges;
 /// <summary>
 /// Builds and opens Encrypted Fragment (SKF) messages (RFC 7383 §2.5). Each fragment is protected on its own: its
 /// associated data is its own IKE header (Next Payload 53, the fragment's length) plus the SKF header with Fragment
-/// Number and Total Fragments, i.e. every byte before the IV, exactly as for SK (RFC 7383 §2.5.2).
+/// Number and Total Fragments, i.e. every byte before the IV, exactly as for SK (RFC 7383 §2.5).
 /// </summary>
 internal static class SkfCodec
 {
@@ -19,7 +19,7 @@ internal static class SkfCodec
     /// <summary>
     /// Most plaintext one fragment may carry so that the whole fragment message is at most
     /// <paramref name="maxMessage"/> octets: the room after headers, IV and ICV, cut to whole cipher blocks, less
-    /// the pad length octet (RFC 7296 §3.14). At least 1, so a absurdly small limit still makes progress.
+    /// the pad length octet (RFC 7296 §3.14). At least 1, so an absurdly small limit still makes progress.
     /// </summary>
     public static int MaxChunk(int maxMessage, SkProtection protection)
     {
