@@ -20,7 +20,10 @@ public enum IkeCounter
     TsUnacceptable,
     InvalidKePayload,
     InvalidSyntax,
-    /// <summary>SKF fragments (RFC 7383) are not reassembled; we never announce support.</summary>
+    /// <summary>
+    /// An Encrypted Fragment (RFC 7383) dropped before or after its ICV: fragmentation not negotiated on the IKE SA,
+    /// in IKE_SA_INIT, over the limits, a smaller total than the set in reassembly, or a duplicate.
+    /// </summary>
     FragmentDropped,
     /// <summary>Exchange not allowed in the IKE SA's state.</summary>
     UnexpectedExchange,
@@ -31,6 +34,12 @@ public enum IkeCounter
     CachedResponsesSent,
     PeerUnreachable,
     HalfOpenExpired,
+    /// <summary>Encrypted Fragment payloads we sent (each retransmission of a fragmented message counts again).</summary>
+    FragmentsSent,
+    /// <summary>Encrypted Fragment payloads whose ICV verified and that were kept for reassembly.</summary>
+    FragmentsReceived,
+    /// <summary>Fragmented messages put back together and processed.</summary>
+    MessagesReassembled,
     /// <summary>An unexpected exception while handling a message (a bug, never bad input alone): dropped, logged.</summary>
     InternalError,
 }

@@ -21,6 +21,11 @@ public sealed partial class IkeEngine
         IkeHeader h = message.Header;
         if (h.Exchange == ExchangeType.IkeSaInit)
         {
+            if (message.Payloads.Count > 0 && message.Payloads[^1] is EncryptedFragmentPayload)
+            {
+                Counters.Increment(IkeCounter.FragmentDropped); // RFC 7383 §2.5: IKE_SA_INIT is never fragmented
+                return;
+            }
             if (h.MessageId != 0)
             {
                 Counters.Increment(IkeCounter.InvalidMessageId);
@@ -77,7 +82,21 @@ public sealed partial class IkeEngine
             return;
         }
         var inner = new List<IkePayload>();
-        SkCodec.OpenStatus open = SkCodec.TryOpen(message, sa.Inbound!, inner, out DecodeResult innerResult);
+        SkCodec.OpenStatus open;
+        DecodeResult innerResult;
+        if (message.Payloads is [EncryptedFragmentPayload fragment])
+        {
+            if (retransmit)
+            {
+                AnswerRetransmittedFragment(sa, local, remote, message, fragment);
+                return;
+            }
+            open = AcceptFragment(sa, message, fragment, isResponse: false, inner, out innerResult);
+        }
+        else
+        {
+            open = SkCodec.TryOpen(message, sa.Inbound!, inner, out innerResult);
+        }
         if (!CheckOpened(open, innerResult))
         {
             if (open is SkCodec.OpenStatus.Malformed or SkCodec.OpenStatus.UnsupportedCritical && !retransmit)
@@ -90,7 +109,7 @@ public sealed partial class IkeEngine
         if (retransmit)
         {
             Counters.Increment(IkeCounter.CachedResponsesSent);
-            Send(sa.Local, sa.Remote, sa.CachedResponse!);
+            SendAll(sa, sa.CachedResponse!);
             return;
         }
         switch (h.Exchange)
@@ -116,7 +135,10 @@ public sealed partial class IkeEngine
             return;
         }
         var inner = new List<IkePayload>();
-        SkCodec.OpenStatus open = SkCodec.TryOpen(message, sa.Inbound!, inner, out DecodeResult innerResult);
+        DecodeResult innerResult;
+        SkCodec.OpenStatus open = message.Payloads is [EncryptedFragmentPayload fragment]
+            ? AcceptFragment(sa, message, fragment, isResponse: true, inner, out innerResult)
+            : SkCodec.TryOpen(message, sa.Inbound!, inner, out innerResult);
         if (!CheckOpened(open, innerResult))
             return;
         sa.Outstanding = null;
@@ -179,6 +201,8 @@ public sealed partial class IkeEngine
             case SkCodec.OpenStatus.Fragment:
                 Counters.Increment(IkeCounter.FragmentDropped);
                 break;
+            case SkCodec.OpenStatus.Incomplete:
+                break; // a verified fragment was kept; the message is handled when the last one arrives
             case SkCodec.OpenStatus.UnsupportedCritical:
                 Counters.Increment(IkeCounter.UnsupportedCriticalPayload);
                 break;

@@ -64,10 +64,12 @@ public sealed partial class IkeEngine
         payloads.AddRange(NatDetectionNotifies(sa.InitiatorSpi, 0, sa.Local, sa.Remote, sa.Config!.ForceUdpEncapsulation));
         if (sa.Config.Certificate is not null)
             payloads.Add(SignatureHashAlgorithms.Notify()); // RFC 7427 §4: lets the responder sign with method 14
+        if (Options.Fragmentation)
+            payloads.Add(new NotifyPayload(NotifyType.FragmentationSupported)); // RFC 7383 §2.3
         var header = new IkeHeader(sa.InitiatorSpi, 0, PayloadType.None, IkeHeader.Ikev2, ExchangeType.IkeSaInit, IkeFlags.Initiator, 0, 0);
         sa.InitRequest = PayloadCodec.EncodePlain(header, payloads);
         sa.NextRequestId = 1;
-        sa.Outstanding = new PendingRequest(0, ExchangeType.IkeSaInit, RequestKind.IkeSaInit, sa.InitRequest, Now + Options.RetransmitTimeout);
+        sa.Outstanding = new PendingRequest(0, ExchangeType.IkeSaInit, RequestKind.IkeSaInit, [sa.InitRequest], Now + Options.RetransmitTimeout);
         Send(sa.Local, sa.Remote, sa.InitRequest);
     }
 
@@ -216,6 +218,12 @@ public sealed partial class IkeEngine
         if (peerDoesNatT)
             payloads.AddRange(NatDetectionNotifies(sa.InitiatorSpi, sa.ResponderSpi, local, remote, config.ForceUdpEncapsulation));
         AddCertificateHints(sa, candidates, message.Payloads, payloads);
+        if (Options.Fragmentation && FindNotify(message.Payloads, NotifyType.FragmentationSupported) is not null)
+        {
+            // RFC 7383 §2.3: the responder announces support only to an initiator that did.
+            payloads.Add(new NotifyPayload(NotifyType.FragmentationSupported));
+            sa.Fragmentation = true;
+        }
         var header = new IkeHeader(sa.InitiatorSpi, sa.ResponderSpi, PayloadType.None, IkeHeader.Ikev2, ExchangeType.IkeSaInit, IkeFlags.Response, 0, 0);
         sa.InitResponse = PayloadCodec.EncodePlain(header, payloads);
         EstablishKeys(sa, selected, shared);
@@ -276,6 +284,7 @@ public sealed partial class IkeEngine
         sa.NonceR = nonce.Data;
         sa.InitResponse = message.Raw;
         sa.PeerSignatureHashes = SignatureHashAlgorithms.Read(p);
+        sa.Fragmentation = Options.Fragmentation && FindNotify(p, NotifyType.FragmentationSupported) is not null;
         DetectNat(sa, p, sa.InitiatorSpi, sa.ResponderSpi, local, remote);
         bool peerDoesNatT = FindNotify(p, NotifyType.NatDetectionSourceIp) is not null;
         if (sa.Config!.ForceUdpEncapsulation && peerDoesNatT)

@@ -75,9 +75,9 @@ public sealed partial class IkeEngine
     {
         uint id = sa.NextRequestId++;
         var header = new IkeHeader(sa.InitiatorSpi, sa.ResponderSpi, PayloadType.None, IkeHeader.Ikev2, exchange, OwnFlags(sa), id, 0);
-        byte[] bytes = SkCodec.Encode(header, payloads, sa.Outbound!, NextIv(sa));
-        sa.Outstanding = new PendingRequest(id, exchange, kind, bytes, Now + Options.RetransmitTimeout);
-        Send(sa.Local, sa.Remote, bytes);
+        IReadOnlyList<byte[]> datagrams = EncodeProtected(sa, header, payloads);
+        sa.Outstanding = new PendingRequest(id, exchange, kind, datagrams, Now + Options.RetransmitTimeout);
+        SendAll(sa, datagrams);
         return sa.Outstanding;
     }
 
@@ -85,11 +85,11 @@ public sealed partial class IkeEngine
     {
         var header = new IkeHeader(sa.InitiatorSpi, sa.ResponderSpi, PayloadType.None, IkeHeader.Ikev2, request.Exchange,
             OwnFlags(sa) | IkeFlags.Response, request.MessageId, 0);
-        byte[] bytes = SkCodec.Encode(header, payloads, sa.Outbound!, NextIv(sa));
+        IReadOnlyList<byte[]> datagrams = EncodeProtected(sa, header, payloads);
         sa.CachedResponseId = request.MessageId;
-        sa.CachedResponse = bytes;
+        sa.CachedResponse = datagrams;
         sa.NextPeerRequestId = request.MessageId + 1;
-        Send(sa.Local, sa.Remote, bytes);
+        SendAll(sa, datagrams);
     }
 
     /// <summary>Unencrypted IKE_SA_INIT error reply (cookie, INVALID_KE_PAYLOAD, NO_PROPOSAL_CHOSEN ...): no state is kept.</summary>

@@ -88,6 +88,7 @@ public sealed partial class IkeEngine
         byte[] skeyseed = KeyDerivation.RekeySkeyseed(old.Prf!, old.Keys!.SkD, shared, fresh.NonceI, fresh.NonceR);
         CryptographicOperations.ZeroMemory(shared);
         DeriveFromSkeyseed(fresh, suite, skeyseed);
+        fresh.Fragmentation = old.Fragmentation; // negotiated once in IKE_SA_INIT; a rekey keeps it (as strongSwan)
         MarkEstablished(fresh);
         fresh.Children.AddRange(old.Children);
         old.Children.Clear();

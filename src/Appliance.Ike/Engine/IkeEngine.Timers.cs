@@ -67,7 +67,7 @@ public sealed partial class IkeEngine
                 pending.NextTimeout = now + RetransmitDelay(pending.Retransmits);
                 Counters.Increment(IkeCounter.RetransmitsSent);
                 _log.LogDebug("IKE SA {Spi:x16}: retransmit {N} of {Exchange} request {Id}", sa.LocalSpi, pending.Retransmits, pending.Exchange, pending.MessageId);
-                Send(sa.Local, sa.Remote, pending.Datagram);
+                SendAll(sa, pending.Datagrams);
             }
             next = Earliest(next, pending.NextTimeout);
         }

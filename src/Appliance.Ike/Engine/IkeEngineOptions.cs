@@ -43,6 +43,17 @@ public sealed record IkeEngineOptions
     public TimeSpan RekeyRetryDelay { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>Nonce length in bytes (≥ 16 and ≥ half the PRF key size, RFC 7296 §2.10).</summary>
     public int NonceSize { get; init; } = 32;
+    /// <summary>
+    /// IKE fragmentation (RFC 7383): announce IKEV2_FRAGMENTATION_SUPPORTED in IKE_SA_INIT and, when the peer did too,
+    /// split encrypted messages larger than <see cref="FragmentSize"/> into Encrypted Fragment payloads (strongSwan's
+    /// fragmentation = yes). Off: never announced, and fragments received are dropped.
+    /// </summary>
+    public bool Fragmentation { get; init; } = true;
+    /// <summary>
+    /// Largest whole IP datagram (IP + UDP + non-ESP marker + IKE message) we send for an encrypted message before
+    /// fragmenting it (strongSwan's charon.fragment_size = 1280). 576 is the least every IPv4 host must accept.
+    /// </summary>
+    public int FragmentSize { get; init; } = 1280;
     /// <summary>IKE port (500) and NAT-T port (4500).</summary>
     public int IkePort { get; init; } = 500;
     public int NatTPort { get; init; } = 4500;

@@ -6,12 +6,14 @@ using Appliance.Ike.Messages;
 namespace Appliance.Ike;
 
 /// <summary>A request we sent and await the response to (window size 1, RFC 7296 §2.3).</summary>
-internal sealed class PendingRequest(uint messageId, ExchangeType exchange, RequestKind kind, byte[] datagram, DateTimeOffset firstTimeout)
+internal sealed class PendingRequest(uint messageId, ExchangeType exchange, RequestKind kind, IReadOnlyList<byte[]> datagrams,
+    DateTimeOffset firstTimeout)
 {
     public uint MessageId { get; } = messageId;
     public ExchangeType Exchange { get; } = exchange;
     public RequestKind Kind { get; } = kind;
-    public byte[] Datagram { get; } = datagram;
+    /// <summary>The request as sent: one message, or all its SKF fragments (the unit a retransmission resends, RFC 7383 §2.6.1).</summary>
+    public IReadOnlyList<byte[]> Datagrams { get; } = datagrams;
     public int Retransmits { get; set; }
     public DateTimeOffset NextTimeout { get; set; } = firstTimeout;
     /// <summary>For <see cref="RequestKind.RekeyChildSa"/>: what we proposed.</summary>
@@ -127,6 +129,11 @@ internal sealed class IkeSa : IDisposable
     public bool LocalBehindNat { get; set; }
     public bool RemoteBehindNat { get; set; }
     public bool NatDetected => LocalBehindNat || RemoteBehindNat;
+    /// <summary>Both sides sent IKEV2_FRAGMENTATION_SUPPORTED in IKE_SA_INIT (RFC 7383 §2.3); a rekeyed IKE SA inherits it.</summary>
+    public bool Fragmentation { get; set; }
+    /// <summary>Verified fragments of the peer's current request / of the response to our request (RFC 7383 §2.6).</summary>
+    public FragmentReassembly? RequestFragments { get; set; }
+    public FragmentReassembly? ResponseFragments { get; set; }
 
     // Negotiated IKE SA
     public TransformSet? Suite { get; set; }
@@ -153,7 +160,8 @@ internal sealed class IkeSa : IDisposable
     public bool DeleteQueued { get; set; }
     public uint NextPeerRequestId { get; set; }
     public uint? CachedResponseId { get; set; }
-    public byte[]? CachedResponse { get; set; }
+    /// <summary>Our last response as sent (all its fragments, if it was fragmented).</summary>
+    public IReadOnlyList<byte[]>? CachedResponse { get; set; }
 
     public void Dispose()
     {
@@ -164,6 +172,9 @@ internal sealed class IkeSa : IDisposable
         Outbound?.Dispose();
         Inbound?.Dispose();
         Outbound = Inbound = null;
+        RequestFragments?.Dispose();
+        ResponseFragments?.Dispose();
+        RequestFragments = ResponseFragments = null;
         if (Keys is { } k)
         {
             foreach (byte[] key in new[] { k.SkD, k.SkAi, k.SkAr, k.SkEi, k.SkEr, k.SkPi, k.SkPr })

@@ -30,7 +30,8 @@ internal static class SkCodec
         return message;
     }
 
-    public enum OpenStatus { Ok, NotEncrypted, Fragment, IntegrityFailed, Malformed, UnsupportedCritical }
+    /// <summary>Fragment: an SKF fragment was dropped (RFC 7383); Incomplete: it was kept and more are awaited.</summary>
+    public enum OpenStatus { Ok, NotEncrypted, Fragment, Incomplete, IntegrityFailed, Malformed, UnsupportedCritical }
 
     /// <summary>Verifies and decrypts the SK payload, then decodes the inner chain.</summary>
     public static OpenStatus TryOpen(DecodedMessage message, SkProtection protection, List<IkePayload> inner, out DecodeResult innerResult)
@@ -48,7 +49,13 @@ internal static class SkCodec
             return OpenStatus.IntegrityFailed;
         if (!protection.TryUnprotect(associated, sk.Body, out byte[] plaintext))
             return OpenStatus.IntegrityFailed;
-        innerResult = PayloadCodec.TryDecodeChain(plaintext, sk.FirstInnerPayload, allowEncrypted: false, inner, out _);
+        return DecodeInner(plaintext, sk.FirstInnerPayload, inner, out innerResult);
+    }
+
+    /// <summary>Decodes the decrypted inner chain (of one SK payload or of reassembled fragments), then wipes it.</summary>
+    public static OpenStatus DecodeInner(byte[] plaintext, PayloadType first, List<IkePayload> inner, out DecodeResult innerResult)
+    {
+        innerResult = PayloadCodec.TryDecodeChain(plaintext, first, allowEncrypted: false, inner, out _);
         CryptographicZero(plaintext);
         return innerResult.Status switch
         {

@@ -70,6 +70,12 @@ public sealed class IkeOptions
     /// <summary>First retransmission timeout (RFC 7296 §2.4; strongSwan: 4 s, then × 1.8 each try, 5 tries).</summary>
     public TimeSpan RetransmitTimeout { get; set; } = TimeSpan.FromSeconds(4);
     public int RetransmitTries { get; set; } = 5;
+
+    /// <summary>IKE fragmentation (RFC 7383), used when HQ announces it too; strongSwan's fragmentation = yes.</summary>
+    public bool Fragmentation { get; set; } = true;
+
+    /// <summary>Largest IP datagram of an IKE message or fragment (strongSwan's charon.fragment_size), 576-65535.</summary>
+    public int FragmentSize { get; set; } = 1280;
 }
 
 public sealed class TunnelOptions

@@ -32,6 +32,8 @@ public static class ApplianceOptionsValidator
             errors.Add($"{root}:Ike:RetransmitTries: must be 1-20 (got {options.Ike.RetransmitTries})");
         if (options.Ike.RetransmitTimeout <= TimeSpan.Zero)
             errors.Add($"{root}:Ike:RetransmitTimeout: must be positive (got {options.Ike.RetransmitTimeout})");
+        if (options.Ike.FragmentSize is < 576 or > 65535)
+            errors.Add($"{root}:Ike:FragmentSize: must be 576-65535 (got {options.Ike.FragmentSize})");
         if (options.Ike.RekeyTime is { } rekey && rekey != TimeSpan.Zero && rekey < TimeSpan.FromSeconds(10))
             errors.Add($"{root}:Ike:RekeyTime: at least 00:00:10, or 00:00:00 for off (got {rekey})");
         if (options.Ike.IkeRekeyTime is { } ikeRekey && ikeRekey != TimeSpan.Zero && ikeRekey < TimeSpan.FromSeconds(10))

@@ -65,6 +65,8 @@ public sealed partial class IkeService : IHostedService, IDisposable
             NatTPort = _options.Ike.NatTraversalPort,
             RetransmitTimeout = _options.Ike.RetransmitTimeout,
             RetransmitTries = _options.Ike.RetransmitTries,
+            Fragmentation = _options.Ike.Fragmentation,
+            FragmentSize = _options.Ike.FragmentSize,
             DpdDelay = OffIfZero(_options.Ike.Dpd),
             ChildSaRekeyTime = OffIfZero(_options.Ike.RekeyTime),
             IkeSaRekeyTime = OffIfZero(_options.Ike.IkeRekeyTime),

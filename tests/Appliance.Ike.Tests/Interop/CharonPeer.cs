@@ -33,7 +33,8 @@ public sealed partial class CharonPeer : IDisposable
     /// <param name="kernelLibipsec">false: charon's IPsec backend is kernel-netlink (this kernel has XFRM but neither ESP nor
     /// AH, so installing a Child SA fails after it was negotiated), and there is no faked NAT (libipsec forces UDP encapsulation).</param>
     /// <param name="tagSuffix">Keeps the namespaces of two instances in one test process apart.</param>
-    internal CharonPeer(bool kernelLibipsec, string tagSuffix)
+    /// <param name="charonSettings">Extra lines for the charon section of strongswan.conf (e.g. fragment_size).</param>
+    internal CharonPeer(bool kernelLibipsec, string tagSuffix, string charonSettings = "")
     {
         if (!File.Exists(CharonPath))
             throw new InvalidOperationException($"{CharonPath} missing: run tools/install-deps.sh (strongswan-charon, strongswan-swanctl)");
@@ -43,7 +44,7 @@ public sealed partial class CharonPeer : IDisposable
         CharonNs = $"ike-c{tag}";
         _dir = Directory.CreateTempSubdirectory("ike-charon-").FullName;
         SetUpNamespaces();
-        WriteConfig();
+        WriteConfig(charonSettings);
         string script = $"mount -t tmpfs none /run; STRONGSWAN_CONF={_dir}/strongswan.conf exec {CharonPath}";
         _charon = Process.Start(new ProcessStartInfo("ip", $"netns exec {CharonNs} unshare -m sh -c \"{script}\"")
         {
@@ -77,12 +78,13 @@ public sealed partial class CharonPeer : IDisposable
         NetworkNamespace.Run("ip", $"-n {CharonNs} addr add 10.2.0.1/16 dev lo");
     }
 
-    private void WriteConfig()
+    private void WriteConfig(string charonSettings)
     {
         foreach (string d in new[] { "swanctl/conf.d", "swanctl/x509", "swanctl/x509ca", "swanctl/private" })
             Directory.CreateDirectory(Path.Combine(_dir, d));
         File.WriteAllText(Path.Combine(_dir, "strongswan.conf"), $$"""
             charon {
+              {{charonSettings}}
               load_modular = no
               load = kdf random nonce openssl aes sha1 sha2 hmac gcm chapoly curve25519 gmp pem pkcs1 x509 {{(_kernelLibipsec ? "kernel-libipsec " : "")}}kernel-netlink socket-default vici updown
               filelog {

@@ -12,7 +12,7 @@ public sealed class EncryptedPayload(PayloadType firstInner, byte[] body) : IkeP
     internal override void WriteBody(WireWriter w) => w.WriteBytes(Body);
 }
 
-/// <summary>Encrypted Fragment payload (RFC 7383 §2.5); parsed so it can be dropped cleanly (no reassembly yet).</summary>
+/// <summary>Encrypted Fragment payload (RFC 7383 §2.5): one piece of a fragmented message, protected on its own.</summary>
 public sealed class EncryptedFragmentPayload(PayloadType firstInner, ushort number, ushort total, byte[] body) : IkePayload
 {
     public PayloadType FirstInnerPayload { get; } = firstInner;
