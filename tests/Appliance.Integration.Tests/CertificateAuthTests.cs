@@ -177,6 +177,44 @@ public sealed class CertificateAuthTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    /// <summary>
+    /// IKE fragmentation (RFC 7383) through the service's options: with 576-octet datagrams on both sides, each side's
+    /// IKE_AUTH (certificate, CERTREQ, AUTH) goes out as SKF fragments, and the other side puts it back together.
+    /// </summary>
+    [Fact]
+    public void CertificateIkeAuth_TooBigForTheDatagramSize_TravelsAsIkeFragments_BothWays()
+    {
+        string state = ProvisionedState();
+        using var topo = new HqTopology();
+        string pcap = Path.Combine(_dir, "ike.pcap");
+        using var tcpdump = BackgroundProcess.Tcpdump(topo.Hq, "eth0", pcap, "udp port 500 or udp port 4500 or (ip[6:2] & 0x3fff != 0)");
+        using var hq = new StrongSwanPeer(topo.Hq, SwanctlConf(), PrepareHq, charonSettings: "fragment_size = 576");
+        using var box = new ApplianceProcess(topo.Box, BoxSection("always", withLocalId: false), $"--Appliance:StateDirectory={state}",
+            "--Appliance:Ike:FragmentSize=576");
+        try
+        {
+            Assert.True(Shell.WaitUntil(() => hq.ListSas().Contains("INSTALLED"), TimeSpan.FromSeconds(20)), "strongSwan never installed the Child SA");
+            Assert.Matches(@"received fragment #\d+ of \d+, reassembled fragmented IKE message", hq.Log);
+            Assert.Matches(@"splitting IKE message \(\d+ bytes\) into \d+ fragments", hq.Log);
+            Assert.Contains($"authentication of '{HqTopology.BoxId}' with ECDSA_WITH_SHA256_DER successful", hq.Log);
+            AssertPing(topo, output);
+            // No IP fragment on the WAN: every IKE datagram fits the 576 octets both sides were given.
+            tcpdump.Stop();
+            var sizes = Tshark.Read(null, pcap, "isakmp || ip.flags.mf == 1 || ip.frag_offset > 0",
+                "-T", "fields", "-e", "ip.len", "-e", "ip.flags.mf", "-e", "ip.frag_offset");
+            output.WriteLine("IKE datagrams (ip.len, MF, offset):\n" + sizes);
+            var rows = sizes.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('\t')).ToList();
+            Assert.True(rows.Count >= 6, "fewer IKE datagrams than IKE_SA_INIT and a fragmented IKE_AUTH need: " + sizes);
+            Assert.All(rows, r => Assert.True(int.Parse(r[0]) <= 576, "an IKE datagram over 576 octets: " + string.Join(' ', r)));
+            Assert.All(rows, r => Assert.True(r[1] is "0" or "False" && r[2] is "0" or "", "an IP fragment on the WAN: " + string.Join(' ', r)));
+        }
+        finally
+        {
+            output.WriteLine("---- appliance ----\n" + box.Log);
+            output.WriteLine("---- charon ----\n" + hq.Log);
+        }
+    }
+
     [Fact]
     public void StrongSwanInitiates_BoxUsesPerTunnelCertificateFiles()
     {

@@ -15,11 +15,12 @@ public sealed class StrongSwanPeer : IDisposable
 
     /// <param name="prepare">Called with <see cref="Directory"/> before charon starts, e.g. to put certificates and keys into
     /// its x509, x509ca and ecdsa folders (swanctl looks for them next to swanctl.conf).</param>
-    public StrongSwanPeer(string ns, string swanctlConf, Action<string>? prepare = null)
+    /// <param name="charonSettings">Extra lines for strongswan.conf's charon section, e.g. "fragment_size = 576".</param>
+    public StrongSwanPeer(string ns, string swanctlConf, Action<string>? prepare = null, string charonSettings = "")
     {
         Namespace = ns;
         Directory = System.IO.Directory.CreateTempSubdirectory("appliance-swan-").FullName;
-        File.WriteAllText(Path.Combine(Directory, "strongswan.conf"), StrongSwanConf(Directory));
+        File.WriteAllText(Path.Combine(Directory, "strongswan.conf"), StrongSwanConf(Directory, charonSettings));
         File.WriteAllText(Path.Combine(Directory, "swanctl.conf"), swanctlConf);
         prepare?.Invoke(Directory);
         var psi = new ProcessStartInfo("ip")
@@ -61,8 +62,9 @@ public sealed class StrongSwanPeer : IDisposable
 
     public string ListSas() => Swanctl("--list-sas");
 
-    private static string StrongSwanConf(string dir) => $$"""
+    private static string StrongSwanConf(string dir, string extra) => $$"""
         charon {
+          {{extra}}
           load_modular = no
           # openssl first: strongSwan at its best (TESTING.md §3); kdf is needed by 5.9.8 for prf+.
           load = random nonce openssl kdf aes sha1 sha2 hmac gcm chapoly curve25519 gmp pem pkcs1 x509 kernel-libipsec kernel-netlink socket-default vici updown
