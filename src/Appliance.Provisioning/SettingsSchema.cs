@@ -61,6 +61,9 @@ public static partial class SettingsSchema
         new(["Appliance", "Ike", "RekeyTime"], ValueKind.Duration),
         new(["Appliance", "Ike", "IkeRekeyTime"], ValueKind.Duration),
         new(["Appliance", "Ike", "Dpd"], ValueKind.Duration),
+        // IKE fragmentation (RFC 7383) for paths that drop IP fragments; the service checks the 576..65535 range.
+        new(["Appliance", "Ike", "Fragmentation"], ValueKind.Choice, ["true", "false"]),
+        new(["Appliance", "Ike", "FragmentSize"], ValueKind.Count),
     ];
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,32}$")]

@@ -24,11 +24,13 @@ public sealed class CliTests : IDisposable
             .Replace("\"10.99.0.2\"", "\"10.99.0.999\"")
             .Replace("\"192.168.2.0/24\"", "\"192.168.2.0/33\"")
             .Replace("aes256gcm16-prfsha256-curve25519", "aes256gcm16-prfsha256-curve99999");
-        var r = Shell.Run(ApplianceProcess.Binary, "run", "--config", Config(bad));
+        // A datagram size too small for any IKE message, given as an override like any other key.
+        var r = Shell.Run(ApplianceProcess.Binary, "run", "--config", Config(bad), "--Appliance:Ike:FragmentSize=100");
         Assert.Equal(78, r.ExitCode);
         Assert.Contains("Appliance:Tunnels:hq:RemoteAddress", r.StdErr);
         Assert.Contains("Appliance:Tunnels:hq:RemoteTs:0", r.StdErr);
         Assert.Contains("Appliance:Tunnels:hq:Ike:0", r.StdErr);
+        Assert.Contains("Appliance:Ike:FragmentSize", r.StdErr);
         Assert.DoesNotContain("s3cret", r.All);
     }
 
@@ -90,6 +92,8 @@ public sealed class CliTests : IDisposable
             ["Appliance:Ike:RekeyTime"] = "02:00:00",
             ["Appliance:Ike:IkeRekeyTime"] = "06:00:00",
             ["Appliance:Ike:Dpd"] = "00:00:20",
+            ["Appliance:Ike:Fragmentation"] = "true",
+            ["Appliance:Ike:FragmentSize"] = "1200",
             ["Appliance:Tunnels:hq:RemoteAddress"] = "10.99.0.2",
             ["Appliance:Tunnels:hq:LocalId"] = "branch1.example.com",
             ["Appliance:Tunnels:hq:RemoteId"] = "hq.example.com",
