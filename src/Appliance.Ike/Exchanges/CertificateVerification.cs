@@ -63,7 +63,12 @@ internal static class CertificateVerification
         if (chain.Build(leaf))
             return null;
         string status = string.Join(", ", chain.ChainStatus.Select(s => s.Status.ToString()).Distinct());
-        return $"the peer's certificate '{leaf.Subject}' is not valid under our trust anchors at {now:u} ({status})";
+        // A board without a real-time clock starts at its image's build date until NTP answers: say so, because
+        // "not yet valid" then points at the clock, not at the certificate.
+        string clock = chain.ChainStatus.Any(s => s.Status == X509ChainStatusFlags.NotTimeValid)
+            ? $"; valid {leaf.NotBefore.ToUniversalTime():u} to {leaf.NotAfter.ToUniversalTime():u} - if {now:u} is not the current time, the box's clock is not set (NTP)"
+            : "";
+        return $"the peer's certificate '{leaf.Subject}' is not valid under our trust anchors at {now:u} ({status}){clock}";
     }
 
     /// <summary>Whether the certificate names <paramref name="id"/>: subjectAltName dNSName/rfc822Name/iPAddress, or the subject DN.</summary>

@@ -177,6 +177,8 @@ public class CertificateAuthTests
         peers.A.Initiate("to-b");
         peers.Pump();
         AssertFailed(peers, verifierIsB: true, "NotTimeValid");
+        // The reason shows the validity period and points at the clock (a board without RTC before NTP).
+        Assert.Contains("the box's clock is not set", peers.Single<AuthenticationFailed>(peers.EventsB).Detail);
     }
 
     [Fact]
