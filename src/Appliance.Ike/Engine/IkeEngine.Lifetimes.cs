@@ -51,6 +51,27 @@ public sealed partial class IkeEngine
     }
 
     /// <summary>
+    /// Asks for a rekey of the tunnel's established IKE SA now (an operator's command); it starts at the next
+    /// <see cref="Tick"/> once no other exchange is outstanding. False when the tunnel has no established IKE SA
+    /// or it is already being rekeyed.
+    /// </summary>
+    public bool RequestIkeRekey(string tunnelName)
+    {
+        lock (_gate)
+        {
+            // The newest established one: an SA just replaced by a rekey lingers until its DELETE completes.
+            IkeSa? sa = _sas.Values
+                .Where(s => s.TunnelName == tunnelName && s.State == IkeSaState.Established && s.Config is not null && !s.Replaced)
+                .MaxBy(s => s.EstablishedAt);
+            if (sa is null || sa.Rekeying)
+                return false;
+            sa.RekeyAt = Now;
+            _log.LogDebug("IKE SA {Spi:x16}: rekey requested", sa.LocalSpi);
+            return true;
+        }
+    }
+
+    /// <summary>
     /// Ends SAs whose hard lifetime ran out; returns the next expiry. An expired Child SA is reported deleted at once
     /// (its keys must not be used any more) and its DELETE goes out when the request window is free.
     /// </summary>

@@ -9,8 +9,9 @@ using Microsoft.Extensions.Options;
 namespace Appliance.Control;
 
 /// <summary>
-/// The Unix socket `appliance status` talks to. One request line per connection:
-/// `status` answers the JSON status document; `reinitiate` re-initiates every tunnel.
+/// The Unix socket `appliance status` (and up/down/rekey) talks to. One request line per connection:
+/// `status` answers the JSON status document; `reinitiate` re-initiates every tunnel; `up NAME`, `down NAME`,
+/// `rekey NAME` and `rekey-ike NAME` act on one tunnel and answer {"ok":…,"message":…}.
 /// Local only and root/group-restricted (0660), so it needs no authentication of its own.
 /// </summary>
 public sealed class ControlSocketServer(
@@ -78,9 +79,34 @@ public sealed class ControlSocketServer(
             case "reinitiate":
                 commands.ReinitiateAll();
                 return "{\"ok\":true}\n"u8.ToArray();
-            default:
-                return Encoding.UTF8.GetBytes("{\"error\":\"unknown request\"}\n");
         }
+        string[] words = request.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (words.Length == 2 && commands.Tunnels is { } tunnels && words[0] is "up" or "down" or "rekey" or "rekey-ike")
+        {
+            logger.LogDebug("control: {Verb} {Tunnel}", words[0], words[1]);
+            TunnelControlResult result = words[0] switch
+            {
+                "up" => tunnels.Up(words[1]),
+                "down" => tunnels.Down(words[1]),
+                "rekey" => tunnels.Rekey(words[1], ikeSa: false),
+                _ => tunnels.Rekey(words[1], ikeSa: true),
+            };
+            return Reply(result.Ok, result.Message);
+        }
+        return Reply(false, "unknown request");
+    }
+
+    private static byte[] Reply(bool ok, string message)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteBoolean("ok", ok);
+            writer.WriteString(ok ? "message" : "error", message);
+            writer.WriteEndObject();
+        }
+        return [.. buffer.WrittenSpan, (byte)'\n'];
     }
 
     public byte[] StatusDocument()
@@ -113,9 +139,3 @@ public sealed class ControlSocketServer(
     }
 }
 
-/// <summary>Actions the control socket (and the reset button) can trigger; wired to the IKE service.</summary>
-public sealed class ControlCommands
-{
-    public event Action? Reinitiate;
-    public void ReinitiateAll() => Reinitiate?.Invoke();
-}

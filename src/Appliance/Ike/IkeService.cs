@@ -75,6 +75,7 @@ public sealed partial class IkeService : IHostedService, IDisposable
         if (_options.KeyLog is { } keyLogDirectory)
             _keyLog = new KeyLogWriter(keyLogDirectory, _logger);
         commands.Reinitiate += ReinitiateAll;
+        commands.Tunnels = this;
     }
 
     private static TimeSpan? OffIfZero(TimeSpan? t) => t is { } v && v > TimeSpan.Zero ? v : null;
@@ -160,6 +161,7 @@ public sealed partial class IkeService : IHostedService, IDisposable
     {
         lock (_gate)
         {
+            _adminDown.Clear(); // the button (or `reinitiate`) means every tunnel, the ones taken down included
             foreach (var (name, tunnel) in _options.Tunnels)
                 if (tunnel.RemoteAddress != "%any")
                     _engine.Initiate(name);
@@ -174,7 +176,7 @@ public sealed partial class IkeService : IHostedService, IDisposable
         lock (_gate)
         {
             // A scheduled restart (after a failure, with its back-off) is not hurried along by traffic.
-            if (_restartAt.ContainsKey(tunnel) || _stopping) return;
+            if (_restartAt.ContainsKey(tunnel) || _stopping || IsAdminDown(tunnel)) return;
             if (_idleClosed.Remove(tunnel))
                 _logger.LogInformation("{Tunnel}: traffic again after the inactivity close, re-opening", tunnel);
             _health.Set(tunnel, TunnelHealthState.Negotiating);
@@ -326,8 +328,10 @@ public sealed partial class IkeService : IHostedService, IDisposable
             {
                 _restartAt.Remove(name);
                 _engine.RemoveTunnel(name);
-                _health.Set(name, tunnel.Start == "always" && tunnel.RemoteAddress != "%any" ? TunnelHealthState.Negotiating : TunnelHealthState.Down);
-                _engine.AddTunnel(CreateTunnel(name, tunnel, address));
+                bool starts = tunnel.Start == "always" && tunnel.RemoteAddress != "%any" && !IsAdminDown(name);
+                _health.Set(name, starts ? TunnelHealthState.Negotiating : TunnelHealthState.Down);
+                var config = CreateTunnel(name, tunnel, address);
+                _engine.AddTunnel(IsAdminDown(name) ? config with { Start = StartAction.None } : config);
             }
             Flush();
         }
@@ -407,7 +411,7 @@ public sealed partial class IkeService : IHostedService, IDisposable
     /// </summary>
     private void ScheduleRestart(string tunnel, bool configurationFailure)
     {
-        if (_stopping || !_options.Tunnels.TryGetValue(tunnel, out var t) || t.RemoteAddress == "%any") return;
+        if (_stopping || IsAdminDown(tunnel) || !_options.Tunnels.TryGetValue(tunnel, out var t) || t.RemoteAddress == "%any") return;
         string action = t.DpdAction ?? (t.Start == "always" ? "restart" : "clear");
         if (action != "restart") return;
         TimeSpan delay = configurationFailure ? _options.Ike.AuthFailureRetry : _options.Ike.RestartDelay;

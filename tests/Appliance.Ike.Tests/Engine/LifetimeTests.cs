@@ -67,6 +67,31 @@ public class LifetimeTests
     }
 
     [Fact]
+    public void An_ike_sa_rekey_can_be_asked_for_and_keeps_the_child_sas()
+    {
+        TestPeers peers = Pair(null);
+        (ChildSaStatus childBefore, _) = OneMirroredChild(peers);
+        ulong before = peers.A.GetStatus().Tunnels[0].IkeSa!.InitiatorSpi;
+        Assert.False(peers.A.RequestIkeRekey("no-such-tunnel"));
+
+        Assert.True(peers.A.RequestIkeRekey(peers.A.GetStatus().Tunnels[0].Name));
+        peers.Advance(TimeSpan.Zero);
+
+        var ike = peers.A.GetStatus().Tunnels[0].IkeSa!;
+        Assert.NotEqual(before, ike.InitiatorSpi);
+        Assert.Equal(IkeSaState.Established, ike.State);
+        Assert.True(peers.Single<IkeSaDeleted>(peers.EventsA).Replaced);
+        Assert.True(peers.Single<IkeSaDeleted>(peers.EventsB).Replaced);
+        // §2.18: the Child SAs moved to the new IKE SA unchanged.
+        (ChildSaStatus childAfter, _) = OneMirroredChild(peers);
+        Assert.Equal(childBefore.InboundSpi, childAfter.InboundSpi);
+        // The responder may ask as well.
+        Assert.True(peers.B.RequestIkeRekey(peers.B.GetStatus().Tunnels[0].Name));
+        peers.Advance(TimeSpan.Zero);
+        Assert.Equal(2, peers.EventsA.OfType<IkeSaDeleted>().Count(d => d.Replaced));
+    }
+
+    [Fact]
     public void The_responder_can_ask_for_an_early_rekey_too()
     {
         TestPeers peers = Pair(null);
