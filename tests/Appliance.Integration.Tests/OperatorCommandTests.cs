@@ -41,6 +41,7 @@ public sealed class OperatorCommandTests(ITestOutputHelper output)
             Thread.Sleep(2000);
             Assert.DoesNotContain("ESTABLISHED", hq.ListSas());
             Assert.Equal("Down", IkeInteropTests.Health(box));
+            Assert.Contains("hq: Down, no IKE SA (taken down: `appliance up hq` opens it)", box.StatusText());
             Assert.DoesNotContain("re-initiating in", box.Log);
 
             var up = Cli(box, "up", "hq");

@@ -30,7 +30,8 @@ public static class StatusRenderer
         string name = Str(t, "name");
         if (!t.TryGetProperty("ikeSa", out var ike) || ike.ValueKind != JsonValueKind.Object)
         {
-            w.WriteLine($"{name}: {Str(t, "state")}, no IKE SA");
+            bool takenDown = t.TryGetProperty("takenDown", out var down) && down.ValueKind == JsonValueKind.True;
+            w.WriteLine($"{name}: {Str(t, "state")}, no IKE SA{(takenDown ? $" (taken down: `appliance up {name}` opens it)" : "")}");
             return;
         }
         string initiatorMark = Bool(ike, "initiator") ? "*" : "";

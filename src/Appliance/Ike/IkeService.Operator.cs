@@ -80,6 +80,12 @@ public sealed partial class IkeService : ITunnelControl
 
     private static TunnelControlResult Unknown(string tunnel) => TunnelControlResult.Fail($"no tunnel named '{tunnel}'");
 
+    /// <summary>Whether the operator took the tunnel down (`appliance down`), for the status.</summary>
+    public bool IsTakenDown(string tunnel)
+    {
+        lock (_gate) return _adminDown.Contains(tunnel);
+    }
+
     /// <summary>Whether the operator took the tunnel down (caller holds the lock).</summary>
     private bool IsAdminDown(string tunnel) => _adminDown.Contains(tunnel);
 }

@@ -20,6 +20,7 @@ public sealed class IkeStatusSection(IkeService ike, TunnelHealth health, IChild
             w.WriteStartObject();
             w.WriteString("name", name);
             w.WriteString("state", health.Get(name).ToString());
+            if (ike.IsTakenDown(name)) w.WriteBoolean("takenDown", true);
             w.WriteString("localId", config.LocalId);
             w.WriteString("remoteId", config.RemoteId);
             w.WriteString("remoteAddress", config.RemoteAddress);
