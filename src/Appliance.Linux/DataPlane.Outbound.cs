@@ -264,11 +264,12 @@ public sealed partial class DataPlane
 
     private unsafe void SendTooBig(ReadOnlySpan<byte> offending, int mtu)
     {
+        if (!_icmpLimit.TryTake()) { Counters.IcmpLimited(); return; }
         Span<byte> icmp = stackalloc byte[IcmpTooBig.MaxLength];
-        int length = IcmpTooBig.Write(offending, mtu, icmp);
+        bool v4 = offending[0] >> 4 == 4;
+        int length = IcmpTooBig.Write(offending, mtu, icmp, v4 ? default : _lanIpv6.Get());
         if (length == 0) return;
         Span<byte> name = stackalloc byte[32];
-        bool v4 = offending[0] >> 4 == 4;
         int nameLength = SockAddr.Write(name, v4 ? offending.Slice(12, 4) : offending.Slice(8, 16));
         fixed (byte* p = icmp)
         fixed (byte* a = name)

@@ -31,6 +31,8 @@ public sealed partial class DataPlane : IDisposable
     private readonly object _gate = new();
     private readonly long[] _lastTrap;
     private readonly HeldPackets _held;
+    private readonly Packets.LanIpv6Source _lanIpv6;
+    private readonly Packets.IcmpRateLimit _icmpLimit;
 
     private OutboundSa?[] _outbound;
     private Dictionary<uint, InboundSa> _inbound = new();
@@ -61,6 +63,8 @@ public sealed partial class DataPlane : IDisposable
         _outbound = new OutboundSa?[_spd.Count];
         _lastTrap = new long[_spd.Count];
         _held = new HeldPackets(_spd.Count, options.HoldPackets, options.HoldTime, time);
+        _lanIpv6 = new Packets.LanIpv6Source(options.LanInterface, time);
+        _icmpLimit = new Packets.IcmpRateLimit(time);
         for (int i = 0; i < _lastTrap.Length; i++) _lastTrap[i] = long.MinValue / 2;
     }
 

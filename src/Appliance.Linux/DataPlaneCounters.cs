@@ -64,6 +64,7 @@ public sealed class DataPlaneCounters
 {
     private readonly long[] _drops = new long[Enum.GetValues<DataPlaneDropReason>().Length];
     private readonly ConcurrentDictionary<(string Tunnel, uint InboundSpi, uint OutboundSpi), SaCounters> _sas = new();
+    private long _icmpRateLimited;
     private long _trapTriggers, _icmpSent, _mssClamped, _bypassed, _coalesced, _gsoSent, _groReceived;
 
     public long Drops(DataPlaneDropReason reason) => Interlocked.Read(ref _drops[(int)reason]);
@@ -77,6 +78,8 @@ public sealed class DataPlaneCounters
 
     public long TrapTriggers => Interlocked.Read(ref _trapTriggers);
     public long IcmpTooBigSent => Interlocked.Read(ref _icmpSent);
+    /// <summary>Packet-too-big errors not sent because the ICMP rate limit was reached.</summary>
+    public long IcmpRateLimited => Interlocked.Read(ref _icmpRateLimited);
     public long MssClamped => Interlocked.Read(ref _mssClamped);
     public long Bypassed => Interlocked.Read(ref _bypassed);
 
@@ -94,6 +97,7 @@ public sealed class DataPlaneCounters
     internal void Drop(DataPlaneDropReason reason) { if (reason != DataPlaneDropReason.None) Interlocked.Increment(ref _drops[(int)reason]); }
     internal void Trap() => Interlocked.Increment(ref _trapTriggers);
     internal void IcmpSent() => Interlocked.Increment(ref _icmpSent);
+    internal void IcmpLimited() => Interlocked.Increment(ref _icmpRateLimited);
     internal void Clamped() => Interlocked.Increment(ref _mssClamped);
     internal void Bypass() => Interlocked.Increment(ref _bypassed);
     internal void Coalesced(long segments) { if (segments != 0) Interlocked.Add(ref _coalesced, segments); }

@@ -35,6 +35,18 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Ipv6OnTheWan_IsAConfigurationError_NotASilentFailure()
+    {
+        // IKE binds the WAN's IPv4 address: an IPv6 peer would only ever see "send failed" in the log.
+        string v6 = ValidSection(Path.Combine(_dir, "state")).Replace("\"10.99.0.2\"", "\"2001:db8::2\"");
+        Assert.Contains("2001:db8::2", v6);
+        var r = Shell.Run(ApplianceProcess.Binary, "check", "--config", Config(v6), "--Appliance:Wan:Address=2001:db8::1");
+        Assert.Equal(78, r.ExitCode);
+        Assert.Contains("Appliance:Tunnels:hq:RemoteAddress: '2001:db8::2' is IPv6", r.StdErr);
+        Assert.Contains("Appliance:Wan:Address: '2001:db8::1' is IPv6", r.StdErr);
+    }
+
+    [Fact]
     public void EspAndAhTogether_AndAhOverUdp_AreConfigurationErrors_ByKey()
     {
         // A Child SA is ESP or AH (one protocol, as strongSwan); RFC 3948 UDP-encapsulates ESP only.

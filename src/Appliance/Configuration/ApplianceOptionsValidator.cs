@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Appliance.Ike;
 using Appliance.Ike.Crypto;
 
@@ -38,20 +39,33 @@ public static class ApplianceOptionsValidator
             errors.Add($"{root}:Ike:RekeyTime: at least 00:00:10, or 00:00:00 for off (got {rekey})");
         if (options.Ike.IkeRekeyTime is { } ikeRekey && ikeRekey != TimeSpan.Zero && ikeRekey < TimeSpan.FromSeconds(10))
             errors.Add($"{root}:Ike:IkeRekeyTime: at least 00:00:10, or 00:00:00 for off (got {ikeRekey})");
-        if (options.Wan.Address is { } wanAddress && !IPAddress.TryParse(wanAddress, out _))
-            errors.Add($"{root}:Wan:Address: '{wanAddress}' is not an IP address");
+        if (options.Wan.Address is { } wanAddress)
+        {
+            if (!IPAddress.TryParse(wanAddress, out var wanIp))
+                errors.Add($"{root}:Wan:Address: '{wanAddress}' is not an IP address");
+            else if (wanIp.AddressFamily == AddressFamily.InterNetworkV6)
+                errors.Add($"{root}:Wan:Address: '{wanAddress}' is IPv6; {WanIsIpv4}");
+        }
 
         foreach (var (name, tunnel) in options.Tunnels)
             ValidateTunnel(errors, $"{root}:Tunnels:{name}", tunnel, options.StateDirectory);
         return errors;
     }
 
+    // IPv6 inside the tunnel is carried; the outer side is not: IKE binds the WAN's IPv4 address and raw ESP is IPv4.
+    private const string WanIsIpv4 = "the box runs IKE and ESP over IPv4 on the WAN (IPv6 traffic inside the tunnel is fine)";
+
     private static void ValidateTunnel(List<string> errors, string key, TunnelOptions t, string stateDirectory)
     {
         if (string.IsNullOrWhiteSpace(t.RemoteAddress))
             errors.Add($"{key}:RemoteAddress: required (an IP address, or %any for a responder-only tunnel)");
-        else if (t.RemoteAddress != "%any" && !IPAddress.TryParse(t.RemoteAddress, out _))
-            errors.Add($"{key}:RemoteAddress: '{t.RemoteAddress}' is not an IP address or %any");
+        else if (t.RemoteAddress != "%any")
+        {
+            if (!IPAddress.TryParse(t.RemoteAddress, out var remote))
+                errors.Add($"{key}:RemoteAddress: '{t.RemoteAddress}' is not an IP address or %any");
+            else if (remote.AddressFamily == AddressFamily.InterNetworkV6)
+                errors.Add($"{key}:RemoteAddress: '{t.RemoteAddress}' is IPv6; {WanIsIpv4}");
+        }
         // With certificates LocalId may be left out: it defaults to the certificate's first dNSName (checked below).
         if (string.IsNullOrWhiteSpace(t.LocalId) && t.Auth != "cert") errors.Add($"{key}:LocalId: required");
         if (string.IsNullOrWhiteSpace(t.RemoteId)) errors.Add($"{key}:RemoteId: required");
