@@ -48,7 +48,9 @@ public sealed partial class DataPlane
         {
             int length = tx.Length[j];
             if (length == 0) continue;
-            uint destination = BinaryPrimitives.ReadUInt32BigEndian(tx.Name(j)[4..]);
+            var name = tx.Name(j);
+            if (BinaryPrimitives.ReadUInt16LittleEndian(name) != Native.Libc.AF_INET) continue; // raw ESP is IPv4; not ours to frame
+            uint destination = BinaryPrimitives.ReadUInt32BigEndian(name[4..]);
             var hop = NextHopFor(destination, now);
             // Too big for the path: the raw socket's kernel path fragments it (DF clear, as before).
             if (hop == null || tx.Offset[j] < WanFrameSender.HeaderLength || 20 + length > hop.Mtu) continue;
