@@ -187,6 +187,7 @@ public sealed partial class DataPlane
         {
             SealPending(tx);
             failed += SendEspInUdpBatch(tx);
+            failed += SendWanFrames(tx);
         }
         failed += tx.Send(socket.Fd, SockAddr.InetSize);
         for (int i = 0; i < failed; i++) Counters.Drop(DataPlaneDropReason.SendFailed);

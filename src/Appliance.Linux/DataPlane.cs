@@ -108,6 +108,7 @@ public sealed partial class DataPlane : IDisposable
         if (_options.CoalesceDelivery) _injector = new LanInjector(_options.LanInterface);
         _wan = new EspWanSocket(_options.WanInterface, (int)SaProtocol.Esp, PollInterval);
         _wanAh = new EspWanSocket(_options.WanInterface, (int)SaProtocol.Ah, PollInterval, headerIncluded: true);
+        StartWanFrames();
         _lanThread = new Thread(LanLoop) { IsBackground = true, Name = "dp-lan-out" };
         _wanThread = new Thread(() => WanLoop(_wan)) { IsBackground = true, Name = "dp-wan-esp" };
         _wanAhThread = new Thread(() => WanLoop(_wanAh)) { IsBackground = true, Name = "dp-wan-ah" };
@@ -357,6 +358,8 @@ public sealed partial class DataPlane : IDisposable
         _tun?.Dispose();
         _wan?.Dispose();
         _wanAh?.Dispose();
+        _frames?.Dispose();
+        _resolver?.Dispose();
         _killSwitch?.Dispose();
         lock (_gate)
         {

@@ -65,7 +65,7 @@ public sealed class DataPlaneCounters
     private readonly long[] _drops = new long[Enum.GetValues<DataPlaneDropReason>().Length];
     private readonly ConcurrentDictionary<(string Tunnel, uint InboundSpi, uint OutboundSpi), SaCounters> _sas = new();
     private long _icmpRateLimited;
-    private long _trapTriggers, _icmpSent, _mssClamped, _bypassed, _coalesced, _gsoSent, _groReceived;
+    private long _trapTriggers, _icmpSent, _mssClamped, _bypassed, _coalesced, _gsoSent, _groReceived, _framesSent;
 
     public long Drops(DataPlaneDropReason reason) => Interlocked.Read(ref _drops[(int)reason]);
 
@@ -92,6 +92,10 @@ public sealed class DataPlaneCounters
     /// <summary>ESP-in-UDP packets that arrived inside a UDP GRO train (one receive for the train).</summary>
     public long UdpGroSegmentsReceived => Interlocked.Read(ref _groReceived);
 
+    /// <summary>Raw ESP packets sent as whole Ethernet frames on the WAN AF_PACKET socket (the rest took the raw IP socket).</summary>
+    public long WanFramesSent => Interlocked.Read(ref _framesSent);
+
+    internal void FramesSent(int packets) { if (packets != 0) Interlocked.Add(ref _framesSent, packets); }
     internal void GsoSent(int segments) { if (segments != 0) Interlocked.Add(ref _gsoSent, segments); }
     internal void GroReceived(int segments) { if (segments != 0) Interlocked.Add(ref _groReceived, segments); }
     internal void Drop(DataPlaneDropReason reason) { if (reason != DataPlaneDropReason.None) Interlocked.Increment(ref _drops[(int)reason]); }

@@ -28,6 +28,13 @@ public sealed record DataPlaneOptions(string WanInterface, string LanInterface, 
     /// </summary>
     public int SealWorkers { get; init; } = Math.Max(1, Environment.ProcessorCount / 2);
 
+    /// <summary>
+    /// Send raw ESP as whole Ethernet frames on an AF_PACKET socket on the WAN NIC (outer IPv4 header and the
+    /// next hop's MAC, from the kernel's route and neighbour tables, written by the data plane) instead of
+    /// through the raw IP socket's per-packet routing; the raw socket remains the fallback. AH stays on it.
+    /// </summary>
+    public bool WanFrames { get; init; } = true;
+
     /// <summary>Clamp the MSS of TCP SYNs crossing the tunnel to the tunnel MTU.</summary>
     public bool ClampMss { get; init; } = true;
 

@@ -36,7 +36,7 @@ internal sealed unsafe class LanInjector : IDisposable
     public ulong Mac { get; }
 
     /// <summary>SIOCGIFHWADDR on this socket: /sys shows the mount namespace's view, the ioctl the socket's network namespace.</summary>
-    private static ulong ReadMac(int fd, string ifName)
+    internal static ulong ReadMac(int fd, string ifName)
     {
         const nuint SIOCGIFHWADDR = 0x8927;
         byte* ifreq = stackalloc byte[40]; // struct ifreq: name[16], then struct sockaddr (family, data[14])

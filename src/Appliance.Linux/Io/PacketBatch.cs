@@ -117,6 +117,36 @@ internal sealed unsafe class PacketBatch : IDisposable
         return failed;
     }
 
+    /// <summary>
+    /// Sends the slots marked in <paramref name="selected"/> (bound socket, no names) with one or a few sendmmsg
+    /// calls, then takes them out of the batch (length 0, mark cleared); the other slots stay for <see cref="Send"/>.
+    /// </summary>
+    /// <returns>How many packets the kernel refused.</returns>
+    public int SendSelected(int fd, bool[] selected)
+    {
+        int count = 0;
+        for (int i = 0; i < Count; i++)
+        {
+            if (!selected[i]) continue;
+            selected[i] = false;
+            _iov[count].Base = _data + (long)i * SlotSize + Offset[i];
+            _iov[count].Length = (nuint)Length[i];
+            _msgs[count].Header = new MsgHdr { Iov = &_iov[count], IovLength = 1 };
+            Length[i] = 0;
+            count++;
+        }
+        int sent = 0, failed = 0;
+        while (sent < count)
+        {
+            int n = Libc.sendmmsg(fd, _msgs + sent, (uint)(count - sent), 0);
+            if (n > 0) { sent += n; continue; }
+            if (n < 0 && Libc.Errno == Libc.EINTR) continue;
+            sent++;
+            failed++;
+        }
+        return failed;
+    }
+
     public void Dispose()
     {
         NativeMemory.AlignedFree(_data);

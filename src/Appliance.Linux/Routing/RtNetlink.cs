@@ -81,6 +81,33 @@ internal sealed unsafe class RtNetlink : IDisposable
 
     public delegate void SpanAction(ushort type, ReadOnlySpan<byte> body);
 
+    /// <summary>
+    /// Sends one get request (no dump, no ACK) and calls <paramref name="onMessage"/> with the answer's body;
+    /// returns the kernel's errno (0 = answered; e.g. ENOENT when there is no such neighbour).
+    /// </summary>
+    public int Get(ushort type, ReadOnlySpan<byte> body, SpanAction onMessage)
+    {
+        uint seq = Send(type, NLM_F_REQUEST, body);
+        while (true)
+        {
+            int n = Receive();
+            for (int off = 0; off + 16 <= n;)
+            {
+                var msg = _rx.AsSpan(off, n - off);
+                int len = (int)BinaryPrimitives.ReadUInt32LittleEndian(msg);
+                if (len < 16 || len > msg.Length) throw new IOException("netlink: truncated message");
+                ushort t = BinaryPrimitives.ReadUInt16LittleEndian(msg[4..]);
+                uint s = BinaryPrimitives.ReadUInt32LittleEndian(msg[8..]);
+                off += Align(len);
+                if (s != seq) continue;
+                if (t == NLMSG_ERROR) return len >= 20 ? -BinaryPrimitives.ReadInt32LittleEndian(msg[16..]) : Libc.EIO;
+                onMessage(t, msg[16..len]);
+                return 0;
+            }
+        }
+    }
+
+
     private uint Send(ushort type, ushort flags, ReadOnlySpan<byte> body)
     {
         uint seq = ++_seq;

@@ -166,6 +166,7 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
         w.WriteNumber("mssClamped", _dataPlane.Counters.MssClamped);
         w.WriteNumber("icmpTooBigSent", _dataPlane.Counters.IcmpTooBigSent);
         w.WriteNumber("icmpRateLimited", _dataPlane.Counters.IcmpRateLimited);
+        w.WriteNumber("wanFramesSent", _dataPlane.Counters.WanFramesSent);
         w.WriteNumber("trapTriggers", _dataPlane.Counters.TrapTriggers);
         w.WriteNumber("killSwitchRoutes", _dataPlane.KillSwitchRoutes.Count);
         // ESP-in-UDP on the data plane's own 4500 sockets (UDP GSO/GRO); 0 sockets with UDP SAs up: the host path.
