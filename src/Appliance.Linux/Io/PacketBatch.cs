@@ -103,6 +103,13 @@ internal sealed unsafe class PacketBatch : IDisposable
             };
             count++;
         }
+        Count = 0;
+        return SendMessages(fd, count);
+    }
+
+    /// <summary>sendmmsg over the first <paramref name="count"/> prepared messages; returns how many the kernel refused.</summary>
+    private int SendMessages(int fd, int count)
+    {
         int sent = 0, failed = 0;
         while (sent < count)
         {
@@ -113,7 +120,6 @@ internal sealed unsafe class PacketBatch : IDisposable
             sent++;
             failed++;
         }
-        Count = 0;
         return failed;
     }
 
@@ -135,16 +141,7 @@ internal sealed unsafe class PacketBatch : IDisposable
             Length[i] = 0;
             count++;
         }
-        int sent = 0, failed = 0;
-        while (sent < count)
-        {
-            int n = Libc.sendmmsg(fd, _msgs + sent, (uint)(count - sent), 0);
-            if (n > 0) { sent += n; continue; }
-            if (n < 0 && Libc.Errno == Libc.EINTR) continue;
-            sent++;
-            failed++;
-        }
-        return failed;
+        return SendMessages(fd, count);
     }
 
     public void Dispose()

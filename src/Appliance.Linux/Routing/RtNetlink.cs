@@ -55,6 +55,22 @@ internal sealed unsafe class RtNetlink : IDisposable
     public void Dump(ushort type, ReadOnlySpan<byte> body, SpanAction onMessage)
     {
         uint seq = Send(type, NLM_F_REQUEST | NLM_F_DUMP, body);
+        int err = ReceiveReplies(seq, (t, msg, len) =>
+        {
+            if (t == NLMSG_DONE) return 0;
+            if (t == NLMSG_ERROR) return len >= 20 ? -BinaryPrimitives.ReadInt32LittleEndian(msg[16..]) : 0;
+            onMessage(t, msg[16..len]);
+            return null;
+        });
+        if (err != 0) throw new IOException($"netlink dump {type} failed: errno {err}");
+    }
+
+    /// <summary>What to do with one reply: null reads on, a number ends the exchange with that result.</summary>
+    private delegate int? ReplyHandler(ushort type, ReadOnlySpan<byte> message, int length);
+
+    /// <summary>Reads replies to <paramref name="seq"/> (skipping others) until <paramref name="handle"/> returns a result.</summary>
+    private int ReceiveReplies(uint seq, ReplyHandler handle)
+    {
         while (true)
         {
             int n = Receive();
@@ -67,14 +83,7 @@ internal sealed unsafe class RtNetlink : IDisposable
                 uint s = BinaryPrimitives.ReadUInt32LittleEndian(msg[8..]);
                 off += Align(len);
                 if (s != seq) continue;
-                if (t == NLMSG_DONE) return;
-                if (t == NLMSG_ERROR)
-                {
-                    int err = len >= 20 ? -BinaryPrimitives.ReadInt32LittleEndian(msg[16..]) : 0;
-                    if (err != 0) throw new IOException($"netlink dump {type} failed: errno {err}");
-                    return;
-                }
-                onMessage(t, msg[16..len]);
+                if (handle(t, msg, len) is { } result) return result;
             }
         }
     }
@@ -88,23 +97,12 @@ internal sealed unsafe class RtNetlink : IDisposable
     public int Get(ushort type, ReadOnlySpan<byte> body, SpanAction onMessage)
     {
         uint seq = Send(type, NLM_F_REQUEST, body);
-        while (true)
+        return ReceiveReplies(seq, (t, msg, len) =>
         {
-            int n = Receive();
-            for (int off = 0; off + 16 <= n;)
-            {
-                var msg = _rx.AsSpan(off, n - off);
-                int len = (int)BinaryPrimitives.ReadUInt32LittleEndian(msg);
-                if (len < 16 || len > msg.Length) throw new IOException("netlink: truncated message");
-                ushort t = BinaryPrimitives.ReadUInt16LittleEndian(msg[4..]);
-                uint s = BinaryPrimitives.ReadUInt32LittleEndian(msg[8..]);
-                off += Align(len);
-                if (s != seq) continue;
-                if (t == NLMSG_ERROR) return len >= 20 ? -BinaryPrimitives.ReadInt32LittleEndian(msg[16..]) : Libc.EIO;
-                onMessage(t, msg[16..len]);
-                return 0;
-            }
-        }
+            if (t == NLMSG_ERROR) return len >= 20 ? -BinaryPrimitives.ReadInt32LittleEndian(msg[16..]) : Libc.EIO;
+            onMessage(t, msg[16..len]);
+            return 0;
+        });
     }
 
 
