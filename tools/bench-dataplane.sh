@@ -137,6 +137,10 @@ EOC
   local box=$!
   for _ in $(seq 100); do ip netns exec $HA ping -c 1 -W 1 10.2.0.2 >/dev/null 2>&1 && break; sleep 0.2; done
   local m; m=$(measure "box<->strongSwan AES-256-GCM (box: ESP-in-UDP to kernel-libipsec)")
+  # Memory of the two complete daemons (IKE + ESP each: charon with kernel-libipsec does ESP in user space too),
+  # peak and current resident set after the same traffic. `ip netns exec`, unshare and sh exec, so the PIDs are theirs.
+  local charon=${SWAN_PIDS[${#SWAN_PIDS[@]}-1]}
+  echo "$(rss $box VmHWM) $(rss $box VmRSS) $(rss "$charon" VmHWM) $(rss "$charon" VmRSS)" >"$WORK/memory"
   ip netns exec $BA "$bin" status --socket "$d/control.sock" 2>/dev/null | sed 's/^/    box /' >&2 || true
   kill -TERM $box 2>/dev/null || true
   wait $box 2>/dev/null || true
@@ -145,6 +149,7 @@ EOC
   echo "$m"
 }
 SWAN_PIDS=()
+rss() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; } # pid field -> KiB
 
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), kernel $(uname -r)" >&2
 [ -n "${PLAIN_MBPS:-}" ] && plain=$PLAIN_MBPS || plain=$(measure "plain routing")
@@ -195,3 +200,11 @@ printf '%-52s %10s %12s %12s\n' "row ($RUNS runs x $SECS s, medians)" "Mbit/s" "
 printf '%-52s %10s %12s %12s\n' "plain routing" "$plain" "1.000" "-"
 printf '%-52s %10s %12s %12s\n' "strongSwan<->strongSwan AES-256-GCM (kernel-libipsec)" "$swan" "-" "x1.00"
 for row in "${ROWS[@]}"; do echo "$row"; done
+if [ -s "$WORK/memory" ]; then
+  read -r box_peak box_now swan_peak swan_now <"$WORK/memory"
+  echo
+  printf '%-52s %10s %12s %12s\n' "memory after box<->strongSwan (KiB)" "peak RSS" "RSS now" "peak / charon"
+  printf '%-52s %10s %12s %12s\n' "strongSwan charon (kernel-libipsec)" "$swan_peak" "$swan_now" "x1.00"
+  printf '%-52s %10s %12s %12s\n' "box service (NativeAOT)" "$box_peak" "$box_now" \
+    "x$(awk -v a="$box_peak" -v b="$swan_peak" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')"
+fi

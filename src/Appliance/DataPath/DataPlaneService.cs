@@ -65,8 +65,8 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
         _dataPlane.NatTraversalIkeReceived = _ike.ReceiveFromDataPlane;
         _dataPlane.TrapTriggered += tunnel =>
         {
-            _logger.LogInformation("{Tunnel}: traffic for the tunnel, initiating (Start: trap)", tunnel);
-            _ike.Trigger(tunnel);
+            if (_ike.Trigger(tunnel))
+                _logger.LogInformation("{Tunnel}: traffic for the tunnel, initiating (Start: trap)", tunnel);
         };
         _dataPlane.Start();
         _table.EspInUdpHandler = (local, remote, packet) => _dataPlane.DeliverEspInUdp(local, remote, packet);

@@ -170,18 +170,20 @@ public sealed partial class IkeService : IHostedService, IDisposable
         _logger.LogInformation("re-initiating all tunnels on request");
     }
 
-    /// <summary>Called by the data plane when a packet needs a tunnel that has no SA (Start: trap).</summary>
-    public void Trigger(string tunnel)
+    /// <summary>Called by the data plane when a packet needs a tunnel that has no SA (Start: trap); false when it stays closed.</summary>
+    public bool Trigger(string tunnel)
     {
         lock (_gate)
         {
-            // A scheduled restart (after a failure, with its back-off) is not hurried along by traffic.
-            if (_restartAt.ContainsKey(tunnel) || _stopping || IsAdminDown(tunnel)) return;
+            // A scheduled restart (after a failure, with its back-off) is not hurried along by traffic, and a tunnel
+            // the operator took down stays down.
+            if (_restartAt.ContainsKey(tunnel) || _stopping || IsAdminDown(tunnel)) return false;
             if (_idleClosed.Remove(tunnel))
                 _logger.LogInformation("{Tunnel}: traffic again after the inactivity close, re-opening", tunnel);
             _health.Set(tunnel, TunnelHealthState.Negotiating);
             _engine.Initiate(tunnel);
             Flush();
+            return true;
         }
     }
 
