@@ -206,5 +206,5 @@ if [ -s "$WORK/memory" ]; then
   printf '%-52s %10s %12s %12s\n' "memory after box<->strongSwan (KiB)" "peak RSS" "RSS now" "peak / charon"
   printf '%-52s %10s %12s %12s\n' "strongSwan charon (kernel-libipsec)" "$swan_peak" "$swan_now" "x1.00"
   printf '%-52s %10s %12s %12s\n' "box service (NativeAOT)" "$box_peak" "$box_now" \
-    "x$(awk -v a="$box_peak" -v b="$swan_peak" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')"
+    "x$(awk -v a="$box_peak" -v b="$swan_peak" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
 fi
