@@ -145,7 +145,7 @@ public sealed partial class DataPlane
         if (_options.ClampMss)
         {
             var outbound = Volatile.Read(ref _outbound)[_spd.IndexOf(sa.Install.Tunnel)];
-            int mtu = outbound?.TunnelMtu ?? _options.WanMtu - 80;
+            int mtu = outbound?.TunnelMtu ?? _wanMtu - 80;
             if (TcpMssClamp.TryClamp(packet, TcpMssClamp.MssFor(mtu, ip.Version))) Counters.Clamped();
         }
         sa.Counters.CountIn(packet.Length);

@@ -31,6 +31,8 @@ public sealed partial class DataPlane : IDisposable
     private readonly object _gate = new();
     private readonly long[] _lastTrap;
     private readonly HeldPackets _held;
+    // The MTU tunnel MTUs are computed from: DataPlaneOptions.WanMtu, or the WAN NIC's as last read.
+    private volatile int _wanMtu;
     private readonly Packets.LanIpv6Source _lanIpv6;
     private readonly Packets.IcmpRateLimit _icmpLimit;
 
@@ -63,6 +65,7 @@ public sealed partial class DataPlane : IDisposable
         _outbound = new OutboundSa?[_spd.Count];
         _lastTrap = new long[_spd.Count];
         _held = new HeldPackets(_spd.Count, options.HoldPackets, options.HoldTime, time);
+        _wanMtu = options.WanMtu ?? 1500;
         _lanIpv6 = new Packets.LanIpv6Source(options.LanInterface, time);
         _icmpLimit = new Packets.IcmpRateLimit(time);
         for (int i = 0; i < _lastTrap.Length; i++) _lastTrap[i] = long.MinValue / 2;
@@ -109,6 +112,7 @@ public sealed partial class DataPlane : IDisposable
         _wan = new EspWanSocket(_options.WanInterface, (int)SaProtocol.Esp, PollInterval);
         _wanAh = new EspWanSocket(_options.WanInterface, (int)SaProtocol.Ah, PollInterval, headerIncluded: true);
         StartWanFrames();
+        RefreshWanMtu();
         _lanThread = new Thread(LanLoop) { IsBackground = true, Name = "dp-lan-out" };
         _wanThread = new Thread(() => WanLoop(_wan)) { IsBackground = true, Name = "dp-wan-esp" };
         _wanAhThread = new Thread(() => WanLoop(_wanAh)) { IsBackground = true, Name = "dp-wan-ah" };
@@ -118,7 +122,7 @@ public sealed partial class DataPlane : IDisposable
         StartUdpWorker();
         if (_options.EnableTransportMode)
         {
-            _tun = new TunDevice(_options.TransportInterface, _options.WanMtu - 80);
+            _tun = new TunDevice(_options.TransportInterface, _wanMtu - 80);
             _tunThread = new Thread(TunLoop) { IsBackground = true, Name = "dp-transport" };
             _tunThread.Start();
         }
@@ -139,7 +143,8 @@ public sealed partial class DataPlane : IDisposable
         if (index < 0) throw new ArgumentException($"unknown tunnel '{sa.Tunnel}'", nameof(sa));
 
         var counters = new SaCounters();
-        var outbound = new OutboundSa(sa, _options.WanMtu, counters);
+        RefreshWanMtu();
+        var outbound = new OutboundSa(sa, _wanMtu, counters);
         var inbound = new InboundSa(sa, counters);
         outbound.SoftLifetime.OnReached = inbound.SoftLifetime.OnReached = () => ReportSoftLifetime(sa.InboundSpi, sa.OutboundSpi);
         bool needsThrow;
@@ -245,6 +250,21 @@ public sealed partial class DataPlane : IDisposable
             _retireTimer.Change(RetireGrace, Timeout.InfiniteTimeSpan);
             _logger.LogDebug("removed SA in 0x{In:x8} out 0x{Out:x8}", inboundSpi, outboundSpi);
         }
+    }
+
+    /// <summary>Follows the WAN NIC's MTU unless the options fix it; SAs installed from now on use it.</summary>
+    private void RefreshWanMtu()
+    {
+        if (_options.WanMtu is not null || _wan is null) return;
+        int? mtu = Io.InterfaceMtu.Read(_wan.Fd, _options.WanInterface);
+        if (mtu is not { } now || now == _wanMtu) return;
+        if (now < 576)
+        {
+            _logger.LogWarning("WAN {Interface} reports MTU {Mtu}; keeping {Current} for the tunnel MTU", _options.WanInterface, now, _wanMtu);
+            return;
+        }
+        _logger.LogInformation("WAN {Interface} MTU {Mtu}: tunnel MTUs are computed from it", _options.WanInterface, now);
+        _wanMtu = now;
     }
 
     /// <summary>

@@ -10,8 +10,12 @@ namespace Appliance.Linux;
 /// <param name="Tunnels">Configured tunnels in SPD order (first match wins).</param>
 public sealed record DataPlaneOptions(string WanInterface, string LanInterface, IReadOnlyList<TunnelPolicy> Tunnels)
 {
-    /// <summary>MTU of the WAN path; the tunnel MTU is this minus the outer IP, UDP and ESP overhead.</summary>
-    public int WanMtu { get; init; } = 1500;
+    /// <summary>
+    /// MTU of the WAN path; the tunnel MTU is this minus the outer IP, UDP and ESP overhead. Null: the WAN NIC's own MTU,
+    /// read at start and again for every SA installed (a PPPoE link has 1492, not 1500). Set it when the path beyond the
+    /// NIC is narrower than the NIC (the box behind a router that does PPPoE).
+    /// </summary>
+    public int? WanMtu { get; init; }
 
     /// <summary>Routing table that holds the kill switch's blackhole and throw routes.</summary>
     public uint RouteTable { get; init; } = 161;

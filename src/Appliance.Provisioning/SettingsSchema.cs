@@ -26,6 +26,7 @@ public static partial class SettingsSchema
         new(["Appliance", "Board"], ValueKind.Token),
         new(["Appliance", "Wan", "Interface"], ValueKind.InterfaceName),
         new(["Appliance", "Lan", "Interface"], ValueKind.InterfaceName),
+        new(["Appliance", "Wan", "Mtu"], ValueKind.Count), // the service checks 576..9216
         new(["Appliance", "StateDirectory"], ValueKind.AbsolutePath),
         new(["Appliance", "KeyLog"], ValueKind.AbsolutePath),
         new(["Appliance", "Console", "Device"], ValueKind.AbsolutePath),

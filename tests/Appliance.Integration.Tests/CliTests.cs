@@ -25,12 +25,13 @@ public sealed class CliTests : IDisposable
             .Replace("\"192.168.2.0/24\"", "\"192.168.2.0/33\"")
             .Replace("aes256gcm16-prfsha256-curve25519", "aes256gcm16-prfsha256-curve99999");
         // A datagram size too small for any IKE message, given as an override like any other key.
-        var r = Shell.Run(ApplianceProcess.Binary, "run", "--config", Config(bad), "--Appliance:Ike:FragmentSize=100");
+        var r = Shell.Run(ApplianceProcess.Binary, "run", "--config", Config(bad), "--Appliance:Ike:FragmentSize=100", "--Appliance:Wan:Mtu=100");
         Assert.Equal(78, r.ExitCode);
         Assert.Contains("Appliance:Tunnels:hq:RemoteAddress", r.StdErr);
         Assert.Contains("Appliance:Tunnels:hq:RemoteTs:0", r.StdErr);
         Assert.Contains("Appliance:Tunnels:hq:Ike:0", r.StdErr);
         Assert.Contains("Appliance:Ike:FragmentSize", r.StdErr);
+        Assert.Contains("Appliance:Wan:Mtu: 100 is outside 576..9216", r.StdErr);
         Assert.DoesNotContain("s3cret", r.All);
     }
 
@@ -100,6 +101,7 @@ public sealed class CliTests : IDisposable
         {
             ["Appliance:Board"] = "simulated",
             ["Appliance:Wan:Interface"] = "wan0",
+            ["Appliance:Wan:Mtu"] = "1492",
             ["Appliance:Lan:Interface"] = "lan0",
             ["Appliance:Ike:RekeyTime"] = "02:00:00",
             ["Appliance:Ike:IkeRekeyTime"] = "06:00:00",

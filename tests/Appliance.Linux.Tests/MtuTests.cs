@@ -57,6 +57,41 @@ public sealed class MtuTests(BoxTopology topo)
         Assert.True(pair.A.Counters.Drops(DataPlaneDropReason.TooBig) >= 1);
     }
 
+    /// <summary>
+    /// A PPPoE WAN has 1492, a DS-Lite or tunnelled uplink less: the tunnel MTU follows the WAN NIC's MTU (read when the
+    /// SA is installed), so LAN hosts learn a size whose ESP packets fit the WAN unfragmented.
+    /// </summary>
+    [Fact]
+    public void Tunnel_mtu_follows_the_wan_interface_mtu_and_a_configured_path_mtu()
+    {
+        try
+        {
+            NetNs.ShOk($"ip -n {topo.BoxA} link set wan0 mtu 1400");
+            NetNs.ShOk($"ip -n {topo.BoxB} link set wan0 mtu 1400");
+            NetNs.Sh($"ip -n {topo.HostA} route flush cache");
+            using (var pair = new BoxPair(topo))
+            {
+                pair.Install(TestSas.Pair());
+                Assert.Equal(TunnelMtu - 100, pair.A.TunnelMtu("b"));
+                var (tooBig, output) = BoxPair.Ping(topo.HostA, "10.2.0.2", count: 1, extra: $"-M do -s {TunnelMtu - 100 - 28 + 1}");
+                Assert.False(tooBig);
+                Assert.Matches($"mtu ?= ?{TunnelMtu - 100}", output);
+                Assert.True(BoxPair.Ping(topo.HostA, "10.2.0.2", count: 1, extra: $"-M do -s {TunnelMtu - 100 - 28}").Ok);
+            }
+        }
+        finally
+        {
+            NetNs.Sh($"ip -n {topo.BoxA} link set wan0 mtu 1500");
+            NetNs.Sh($"ip -n {topo.BoxB} link set wan0 mtu 1500");
+            NetNs.Sh($"ip -n {topo.HostA} route flush cache");
+        }
+        // A narrower link beyond a 1500-byte NIC: the configured path MTU wins.
+        using var configured = new BoxPair(topo, BoxTopology.OptionsA() with { WanMtu = 1400 });
+        configured.Install(TestSas.Pair());
+        Assert.Equal(TunnelMtu - 100, configured.A.TunnelMtu("b"));
+        Assert.Equal(TunnelMtu, configured.B.TunnelMtu("a"));
+    }
+
     private string Iperf(string flags)
     {
         NetNs.ShOk($"ip netns exec {topo.HostB} iperf3 -s -1 -D");

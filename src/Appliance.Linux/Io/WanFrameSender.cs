@@ -60,17 +60,8 @@ internal sealed unsafe class WanFrameSender : IDisposable
         return BinaryPrimitives.ReadUInt16LittleEndian(span[16..]);
     }
 
-    /// <summary>The WAN NIC's current MTU (SIOCGIFMTU on this socket, so in its network namespace).</summary>
-    public int DeviceMtu()
-    {
-        const nuint SIOCGIFMTU = 0x8921;
-        byte* ifreq = stackalloc byte[40]; // struct ifreq: name[16], then int ifr_mtu
-        var span = new Span<byte>(ifreq, 40);
-        span.Clear();
-        System.Text.Encoding.ASCII.GetBytes(_ifName, span[..15]);
-        Libc.Check(Libc.ioctl(Fd, SIOCGIFMTU, ifreq), "SIOCGIFMTU " + _ifName);
-        return BinaryPrimitives.ReadInt32LittleEndian(span[16..]);
-    }
+    /// <summary>The WAN NIC's current MTU (asked on this socket, so in its network namespace).</summary>
+    public int DeviceMtu() => InterfaceMtu.Read(Fd, _ifName) ?? throw new IOException($"SIOCGIFMTU {_ifName} failed");
 
     /// <summary>
     /// Writes the Ethernet header and the outer IPv4 header (protocol 50) into the first <see cref="HeaderLength"/>

@@ -33,6 +33,12 @@ public sealed class InterfaceOptions
 
     /// <summary>Address to bind on that interface; default: its first IPv4 address.</summary>
     public string? Address { get; set; }
+
+    /// <summary>
+    /// WAN only: the path MTU tunnel MTUs are computed from; default: the interface's own MTU (1492 on PPPoE). Set it
+    /// when a narrower link lies beyond the interface, e.g. the box behind a router that does PPPoE.
+    /// </summary>
+    public int? Mtu { get; set; }
 }
 
 public sealed class ConsoleOptions

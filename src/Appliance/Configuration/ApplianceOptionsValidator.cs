@@ -47,6 +47,11 @@ public static class ApplianceOptionsValidator
                 errors.Add($"{root}:Wan:Address: '{wanAddress}' is IPv6; {WanIsIpv4}");
         }
 
+        if (options.Wan.Mtu is { } wanMtu && wanMtu is < 576 or > 9216)
+            errors.Add($"{root}:Wan:Mtu: {wanMtu} is outside 576..9216 (leave it out to follow the interface's MTU)");
+        if (options.Lan.Mtu is not null)
+            errors.Add($"{root}:Lan:Mtu: only the WAN has an MTU setting (the tunnel MTU comes from the WAN)");
+
         foreach (var (name, tunnel) in options.Tunnels)
             ValidateTunnel(errors, $"{root}:Tunnels:{name}", tunnel, options.StateDirectory);
         return errors;

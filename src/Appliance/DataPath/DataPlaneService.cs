@@ -55,6 +55,7 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
     {
         // Host-to-host tunnels need the data plane's TUN device, created in Start() inside our namespace.
         EnableTransportMode = o.Tunnels.Values.Any(t => t.Mode == "transport"),
+        WanMtu = o.Wan.Mtu,
     };
 
     public Task StartAsync(CancellationToken cancellationToken)
