@@ -256,7 +256,7 @@ public sealed partial class DataPlane : IDisposable
     private void RefreshWanMtu()
     {
         if (_options.WanMtu is not null || _wan is null) return;
-        int? mtu = Io.InterfaceMtu.Read(_wan.Fd, _options.WanInterface);
+        int? mtu = Io.InterfaceRequest.Mtu(_wan.Fd, _options.WanInterface);
         if (mtu is not { } now || now == _wanMtu) return;
         if (now < 576)
         {

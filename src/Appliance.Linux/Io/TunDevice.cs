@@ -20,22 +20,22 @@ internal sealed unsafe class TunDevice : IDisposable
         Fd = Libc.Check(Libc.open("/dev/net/tun", 2 /* O_RDWR */ | 0x80000 /* O_CLOEXEC */), "open /dev/net/tun");
         try
         {
-            byte* ifreq = stackalloc byte[40];
-            Request(ifreq, name);
-            BinaryPrimitives.WriteInt16LittleEndian(new Span<byte>(ifreq + 16, 2), IFF_TUN | IFF_NO_PI);
+            byte* ifreq = stackalloc byte[InterfaceRequest.Size];
+            InterfaceRequest.Prepare(ifreq, name);
+            BinaryPrimitives.WriteInt16LittleEndian(new Span<byte>(ifreq + InterfaceRequest.Data, 2), IFF_TUN | IFF_NO_PI);
             Libc.Check(Libc.ioctl(Fd, TUNSETIFF, ifreq), "TUNSETIFF " + name);
             IfIndex = Libc.InterfaceIndex(name);
             DisableIpv6(name);
             int sock = Libc.Check(Libc.socket(Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0), "socket");
             try
             {
-                Request(ifreq, name);
-                BinaryPrimitives.WriteInt32LittleEndian(new Span<byte>(ifreq + 16, 4), mtu);
+                InterfaceRequest.Prepare(ifreq, name);
+                BinaryPrimitives.WriteInt32LittleEndian(new Span<byte>(ifreq + InterfaceRequest.Data, 4), mtu);
                 Libc.Check(Libc.ioctl(sock, SIOCSIFMTU, ifreq), "SIOCSIFMTU " + name);
-                Request(ifreq, name);
+                InterfaceRequest.Prepare(ifreq, name);
                 Libc.Check(Libc.ioctl(sock, SIOCGIFFLAGS, ifreq), "SIOCGIFFLAGS " + name);
-                short flags = BinaryPrimitives.ReadInt16LittleEndian(new Span<byte>(ifreq + 16, 2));
-                BinaryPrimitives.WriteInt16LittleEndian(new Span<byte>(ifreq + 16, 2), (short)(flags | IFF_UP));
+                short flags = BinaryPrimitives.ReadInt16LittleEndian(new Span<byte>(ifreq + InterfaceRequest.Data, 2));
+                BinaryPrimitives.WriteInt16LittleEndian(new Span<byte>(ifreq + InterfaceRequest.Data, 2), (short)(flags | IFF_UP));
                 Libc.Check(Libc.ioctl(sock, SIOCSIFFLAGS, ifreq), "SIOCSIFFLAGS " + name);
             }
             finally
@@ -62,13 +62,6 @@ internal sealed unsafe class TunDevice : IDisposable
     {
         string path = $"/proc/sys/net/ipv6/conf/{name}/disable_ipv6";
         if (File.Exists(path)) File.WriteAllText(path, "1");
-    }
-
-    private static void Request(byte* ifreq, string name)
-    {
-        var span = new Span<byte>(ifreq, 40);
-        span.Clear();
-        System.Text.Encoding.ASCII.GetBytes(name, span[..15]);
     }
 
     /// <summary>Reads one packet, waiting at most <paramref name="timeoutMs"/>; 0 when nothing came.</summary>

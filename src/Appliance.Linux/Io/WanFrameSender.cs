@@ -20,21 +20,14 @@ internal sealed unsafe class WanFrameSender : IDisposable
     public WanFrameSender(string ifName)
     {
         IfIndex = Libc.InterfaceIndex(ifName);
-        Fd = Libc.Check(Libc.socket(Libc.AF_PACKET, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, 0), "socket(AF_PACKET wan tx)");
-        try
+        ulong mac = 0;
+        Fd = PacketSender.Open(ifName, IfIndex, "wan tx", fd =>
         {
             // Only Ethernet has the 14-byte header written here (PPP, tun and the like: the raw socket sends).
-            if (HardwareType(Fd, ifName) != ArphrdEther) throw new IOException($"{ifName} is not an Ethernet device");
-            Mac = LanInjector.ReadMac(Fd, ifName);
-            LanCapture.TrySetBuffer(Fd, Libc.SO_SNDBUFFORCE, Libc.SO_SNDBUF, 8 << 20);
-            var sll = new SockAddrLl { Family = Libc.AF_PACKET, Protocol = 0, IfIndex = IfIndex };
-            Libc.Check(Libc.bind(Fd, &sll, sizeof(SockAddrLl)), "bind(AF_PACKET wan tx " + ifName + ")");
-        }
-        catch
-        {
-            Libc.close(Fd);
-            throw;
-        }
+            (ushort type, mac) = InterfaceRequest.HardwareAddress(fd, ifName);
+            if (type != ArphrdEther) throw new IOException($"{ifName} is not an Ethernet device");
+        });
+        Mac = mac;
         _ifName = ifName;
     }
 
@@ -48,20 +41,8 @@ internal sealed unsafe class WanFrameSender : IDisposable
 
     private const ushort ArphrdEther = 1;
 
-    /// <summary>SIOCGIFHWADDR's sa_family: the device's ARPHRD_* type.</summary>
-    private static ushort HardwareType(int fd, string ifName)
-    {
-        const nuint SIOCGIFHWADDR = 0x8927;
-        byte* ifreq = stackalloc byte[40]; // struct ifreq: name[16], then struct sockaddr (family, data[14])
-        var span = new Span<byte>(ifreq, 40);
-        span.Clear();
-        System.Text.Encoding.ASCII.GetBytes(ifName, span[..15]);
-        Libc.Check(Libc.ioctl(fd, SIOCGIFHWADDR, ifreq), "SIOCGIFHWADDR " + ifName);
-        return BinaryPrimitives.ReadUInt16LittleEndian(span[16..]);
-    }
-
     /// <summary>The WAN NIC's current MTU (asked on this socket, so in its network namespace).</summary>
-    public int DeviceMtu() => InterfaceMtu.Read(Fd, _ifName) ?? throw new IOException($"SIOCGIFMTU {_ifName} failed");
+    public int DeviceMtu() => InterfaceRequest.Mtu(Fd, _ifName) ?? throw new IOException($"SIOCGIFMTU {_ifName} failed");
 
     /// <summary>
     /// Writes the Ethernet header and the outer IPv4 header (protocol 50) into the first <see cref="HeaderLength"/>
