@@ -14,16 +14,7 @@ public sealed class Ipv6InnerTests(BoxTopology topo)
     [Fact]
     public void Ipv6_ping_crosses_the_tunnel_and_ipv6_is_blackholed_too()
     {
-        AddV6(topo.HostA, "eth0", "fd01::2/64", gateway: "fd01::1");
-        AddV6(topo.BoxA, "lan0", "fd01::1/64");
-        AddV6(topo.BoxB, "lan0", "fd02::1/64");
-        AddV6(topo.HostB, "eth0", "fd02::2/64", gateway: "fd02::1");
-        var a = new DataPlaneOptions("wan0", "lan0", [new TunnelPolicy("b", [BoxTopology.LanA, LanA6], [BoxTopology.LanB, LanB6], [], false)]);
-        var b = new DataPlaneOptions("wan0", "lan0", [new TunnelPolicy("a", [BoxTopology.LanB, LanB6], [BoxTopology.LanA, LanA6], [], false)]);
-        using var pair = new BoxPair(topo, a, b);
-        var (sa, sb) = TestSas.Pair();
-        pair.Install((sa with { LocalTs = [BoxTopology.LanA, LanA6], RemoteTs = [BoxTopology.LanB, LanB6] },
-            sb with { LocalTs = [BoxTopology.LanB, LanB6], RemoteTs = [BoxTopology.LanA, LanA6] }));
+        using var pair = DualStackPair();
         using var wan = new WanCapture(topo.BoxA, "wan0");
 
         var (ok, output) = BoxPair.Ping(topo.HostA, "fd02::2");
@@ -47,16 +38,7 @@ public sealed class Ipv6InnerTests(BoxTopology topo)
     public void Too_big_ipv6_packet_gets_packet_too_big_from_the_box_and_path_mtu_discovery_works()
     {
         const int tunnelMtu = 1446; // AES-GCM-16 on a 1500-byte IPv4 WAN, as MtuTests
-        AddV6(topo.HostA, "eth0", "fd01::2/64", gateway: "fd01::1");
-        AddV6(topo.BoxA, "lan0", "fd01::1/64");
-        AddV6(topo.BoxB, "lan0", "fd02::1/64");
-        AddV6(topo.HostB, "eth0", "fd02::2/64", gateway: "fd02::1");
-        var a = new DataPlaneOptions("wan0", "lan0", [new TunnelPolicy("b", [BoxTopology.LanA, LanA6], [BoxTopology.LanB, LanB6], [], false)]);
-        var b = new DataPlaneOptions("wan0", "lan0", [new TunnelPolicy("a", [BoxTopology.LanB, LanB6], [BoxTopology.LanA, LanA6], [], false)]);
-        using var pair = new BoxPair(topo, a, b);
-        var (sa, sb) = TestSas.Pair();
-        pair.Install((sa with { LocalTs = [BoxTopology.LanA, LanA6], RemoteTs = [BoxTopology.LanB, LanB6] },
-            sb with { LocalTs = [BoxTopology.LanB, LanB6], RemoteTs = [BoxTopology.LanA, LanA6] }));
+        using var pair = DualStackPair();
         NetNs.Sh($"ip -n {topo.HostA} -6 route flush cache");
 
         var (tooBig, output) = BoxPair.Ping(topo.HostA, "fd02::2", count: 1, extra: $"-M do -s {tunnelMtu - 48 + 1}");
@@ -68,6 +50,30 @@ public sealed class Ipv6InnerTests(BoxTopology topo)
         var (large, largeOutput) = BoxPair.Ping(topo.HostA, "fd02::2", count: 2, extra: "-s 2000");
         Assert.True(large, largeOutput);
         Assert.True(BoxPair.Ping(topo.HostA, "fd02::2", count: 1, extra: $"-M do -s {tunnelMtu - 48}").Ok);
+    }
+
+    /// <summary>Both LANs dual-stack (fd01::/64, fd02::/64) and one tunnel whose selectors name both families.</summary>
+    private BoxPair DualStackPair()
+    {
+        AddV6(topo.HostA, "eth0", "fd01::2/64", gateway: "fd01::1");
+        AddV6(topo.BoxA, "lan0", "fd01::1/64");
+        AddV6(topo.BoxB, "lan0", "fd02::1/64");
+        AddV6(topo.HostB, "eth0", "fd02::2/64", gateway: "fd02::1");
+        var a = new DataPlaneOptions("wan0", "lan0", [new TunnelPolicy("b", [BoxTopology.LanA, LanA6], [BoxTopology.LanB, LanB6], [], false)]);
+        var b = new DataPlaneOptions("wan0", "lan0", [new TunnelPolicy("a", [BoxTopology.LanB, LanB6], [BoxTopology.LanA, LanA6], [], false)]);
+        var pair = new BoxPair(topo, a, b);
+        try
+        {
+            var (sa, sb) = TestSas.Pair();
+            pair.Install((sa with { LocalTs = [BoxTopology.LanA, LanA6], RemoteTs = [BoxTopology.LanB, LanB6] },
+                sb with { LocalTs = [BoxTopology.LanB, LanB6], RemoteTs = [BoxTopology.LanA, LanA6] }));
+            return pair;
+        }
+        catch
+        {
+            pair.Dispose();
+            throw;
+        }
     }
 
     private static void AddV6(string ns, string dev, string cidr, string? gateway = null)

@@ -83,7 +83,7 @@ public sealed partial class IkeService : ITunnelControl
     /// <summary>Whether the operator took the tunnel down (`appliance down`), for the status.</summary>
     public bool IsTakenDown(string tunnel)
     {
-        lock (_gate) return _adminDown.Contains(tunnel);
+        lock (_gate) return IsAdminDown(tunnel);
     }
 
     /// <summary>Whether the operator took the tunnel down (caller holds the lock).</summary>
