@@ -47,7 +47,10 @@ public sealed class WanFramesTests(BoxTopology topo)
             Assert.Equal(0, box.Counters.Drops(DataPlaneDropReason.SendFailed));
         }
         Assert.Equal(0, wan.Count("net 10.0.0.0/8"));
-        Assert.Equal(0, wan.Count("not esp and not arp"));
+        // Besides ESP only ARP, and the link-scope IPv6 a fresh veth sends on its own for its first ~15 s (DAD, MLD
+        // reports, router solicitations to ff02::/16), which carries nothing of the LANs.
+        const string Other = "not esp and not arp and not (ip6 and dst net ff02::/16)";
+        Assert.True(wan.Count(Other) == 0, wan.Dump(Other));
         Assert.Equal(0, wan.Count("icmp"));
         // The outer header as the raw socket writes it: DF clear, TTL 64, from the WAN address to the peer.
         string outer = wan.Dump("esp and src host 192.0.2.1");
