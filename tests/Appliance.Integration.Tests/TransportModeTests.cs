@@ -16,8 +16,7 @@ public sealed class TransportModeTests(ITestOutputHelper output)
         using var topo = new BoxPairTopology();
         string work = Directory.CreateTempSubdirectory("appliance-tr-").FullName;
         string capture = Path.Combine(work, "wan.pcap");
-        using var tcpdump = new BackgroundProcess("ip", "netns", "exec", topo.BoxB, "tcpdump", "-i", "wan0", "-U", "-w", capture);
-        Thread.Sleep(800);
+        using var tcpdump = BackgroundProcess.Tcpdump(topo.BoxB, "wan0", capture);
         using var b = new ApplianceProcess(topo.BoxB, BoxPairTopology.Config(sideA: false, "aes256gcm16", start: "none", mode: "transport"));
         // B listens for IKE before A initiates: otherwise B's kernel answers A's first IKE_SA_INIT with an ICMP port unreachable.
         Assert.True(b.WaitForControlSocket(TimeSpan.FromSeconds(15)), "box B did not start: " + b.Log);
