@@ -102,4 +102,6 @@ INSANE_SKIP:${PN} = "already-stripped"
 # found by the scan (libc.so.6, libm.so.6, ld-linux-aarch64.so.1); named so the intent is explicit.
 RDEPENDS:${PN} = "libssl libcrypto libgpiod glibc"
 # USB 3 Gigabit adapters used as the LAN port; recommended so a kernel with them built in still works.
-RRECOMMENDS:${PN} = "kernel-module-r8152 kernel-module-ax88179-178a"
+# sch_ingress (clsact) and cls_bpf: the data plane's tc ingress filter that takes the box's raw ESP ahead
+# of the kernel's IP receive path (without them ESP arrives through the slower raw socket).
+RRECOMMENDS:${PN} = "kernel-module-r8152 kernel-module-ax88179-178a kernel-module-sch-ingress kernel-module-cls-bpf"
