@@ -121,12 +121,12 @@ public sealed class SystemdUnitTests : IDisposable
     }
 
     [Fact]
-    public void Service_runs_unprivileged_with_exactly_the_three_network_capabilities()
+    public void Service_runs_unprivileged_with_exactly_the_network_capabilities_and_bpf()
     {
         var d = Directives(File.ReadAllText(Repo.Unit));
         Assert.Equal("appliance", Single(d, "User"));
         Assert.Equal("appliance", Single(d, "Group"));
-        string[] caps = ["CAP_NET_ADMIN", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW"];
+        string[] caps = ["CAP_BPF", "CAP_NET_ADMIN", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW"];
         Assert.Equal(caps, Single(d, "AmbientCapabilities").Split(' ').Order());
         Assert.Equal(caps, Single(d, "CapabilityBoundingSet").Split(' ').Order());
         Assert.Equal("yes", Single(d, "NoNewPrivileges"));
