@@ -39,7 +39,7 @@ public sealed partial class DataPlane
                 ?? throw new IOException($"{_options.WanInterface} has no IPv4 address");
             _framesIn = new WanFrameReceiver(_options.WanInterface, address, PollInterval);
             program = Bpf.LoadSchedCls(EspIngressPrograms.TcClassifier(address), "appliance_esp");
-            _ingressFilter!.Attach(program, "appliance_esp");
+            (_ingressFilter ?? throw new IOException("rtnetlink unavailable")).Attach(program, "appliance_esp");
             _logger.LogInformation("raw ESP to {Address} is received on {Wan} before the kernel's IP path (tc ingress filter prio {Priority})",
                 new System.Net.IPAddress(BinaryPrimitives.ReverseEndianness(address)), _options.WanInterface, TcIngressFilter.Priority);
         }
