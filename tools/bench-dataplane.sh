@@ -7,7 +7,9 @@
 # Not a test: prints numbers. Needs root, iproute2, iperf3, the .NET SDK.
 # Usage: tools/bench-dataplane.sh [RUNS] [SECS] [SUITES...]   suites as ENCR:KEYBITS:INTEG[:udp] (IANA ids;
 #   :udp = ESP-in-UDP on port 4500, RFC 3948, through the data plane's UDP GSO/GRO sockets; else raw ESP, sent as
-#   WAN frames on AF_PACKET; :rawsock = raw ESP through the raw IP socket only, the path before WAN frames)
+#   WAN frames on AF_PACKET and received on AF_PACKET ahead of the kernel's IP path (tc ingress filter); :rawrx = sent
+#   as WAN frames but received through the raw IP socket (the receive path before); :rawsock = raw ESP through the raw
+#   IP socket only both ways, the path before WAN frames)
 # ARTIFACTS=DIR builds with --artifacts-path DIR; SKIP_BOX_STRONGSWAN=1 leaves out that row (it needs
 # out/linux-x64/appliance, built with `make aot ARCH=x64` when missing). Ends with a table of every row.
 set -euo pipefail
@@ -15,7 +17,7 @@ cd "$(dirname "$0")/.."
 RUNS=${1:-3}
 SECS=${2:-10}
 shift $(( $# > 2 ? 2 : $# )) || true
-[ $# -gt 0 ] && SUITES=("$@") || SUITES=(20:256:0 20:256:0:rawsock 20:256:0:udp 28:256:0 12:128:12)
+[ $# -gt 0 ] && SUITES=("$@") || SUITES=(20:256:0 20:256:0:rawrx 20:256:0:rawsock 20:256:0:udp 28:256:0 12:128:12)
 P=${BENCH_PREFIX:-dpbench}  # BENCH_PREFIX: parallel runs (other worktrees) need their own namespaces
 HA=$P-ha BA=$P-ba BB=$P-bb HB=$P-hb
 
@@ -182,6 +184,7 @@ for suite in "${SUITES[@]}"; do
   label="box<->box ESP encr $encr/$bits integ $integ"
   [ "$encap" = udp ] && label="box<->box ESP-in-UDP encr $encr/$bits integ $integ"
   [ "$encap" = rawsock ] && label="box<->box ESP (raw IP socket) encr $encr/$bits integ $integ"
+  [ "$encap" = rawrx ] && label="box<->box ESP (rx raw socket) encr $encr/$bits integ $integ"
   start_box a $BA "$encr" "$bits" "$integ" $encap
   start_box b $BB "$encr" "$bits" "$integ" $encap
   ip netns exec $HA ping -c 1 -W 2 10.2.0.2 >/dev/null

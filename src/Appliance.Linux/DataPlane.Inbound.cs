@@ -18,7 +18,11 @@ public sealed partial class DataPlane
     private byte[]? _udpRx;
 
     /// <summary>WAN → LAN: one recvmmsg per batch of ESP, open, selector check, one sendmmsg per family to the LAN.</summary>
-    private void WanLoop(EspWanSocket socket)
+    private void WanLoop(EspWanSocket socket) => WanLoop(socket.Fd, socket.Protocol, fromFrames: false);
+
+    /// <param name="fd">The raw IP socket, or the WAN AF_PACKET socket when <paramref name="fromFrames"/>.</param>
+    /// <param name="fromFrames">Packets skipped the kernel's ip_rcv: their IPv4 header is checked here as it would have.</param>
+    private void WanLoop(int fd, int protocol, bool fromFrames)
     {
         using var rx = new PacketBatch(_options.BatchSize, WanSlotSize);
         using var deliver4 = new PacketBatch(_options.BatchSize, WanSlotSize);
@@ -31,24 +35,30 @@ public sealed partial class DataPlane
             {
                 // A few more batches without blocking before the flush: bigger batches mean longer
                 // runs of one flow to coalesce, and never hold a packet back waiting for traffic.
-                int n = rx.Receive(socket.Fd, 0);
+                int n = rx.Receive(fd, 0);
                 for (int round = 0; n > 0; round++)
                 {
                     for (int i = 0; i < n; i++)
                     {
                         var outer = rx.Packet(i);
-                        if (!IPv4Header.TryParse(outer, out int ihl, out int total) || outer[IPv4Header.ProtocolOffset] != socket.Protocol)
+                        int ihl, total;
+                        if (fromFrames)
+                        {
+                            if (!CheckFrameHeader(outer, out ihl, out total)) { Counters.Drop(DataPlaneDropReason.BadOuterHeader); continue; }
+                        }
+                        else if (!IPv4Header.TryParse(outer, out ihl, out total) || outer[IPv4Header.ProtocolOffset] != protocol)
                         {
                             Counters.Drop(DataPlaneDropReason.Malformed);
                             continue;
                         }
-                        if (socket.Protocol == IpProtocol.Esp) HandleEsp(outer[..total], ihl, deliver4, deliver6, coalescer);
+                        if (protocol == IpProtocol.Esp) HandleEsp(outer[..total], ihl, deliver4, deliver6, coalescer);
                         else HandleAh(outer[..total], ihl, deliver4, deliver6, coalescer);
                     }
+                    if (fromFrames) Counters.FramesReceived(n);
                     if (round >= MaxReceiveRounds) break;
                     // The peer's batch is usually still arriving: a moment's spin gathers more of it.
                     if (n < rx.Capacity) Thread.SpinWait(200);
-                    n = rx.Receive(socket.Fd, 0, wait: false);
+                    n = rx.Receive(fd, 0, wait: false);
                 }
                 FlushDeliveries(deliver4, deliver6, coalescer);
             }

@@ -112,6 +112,7 @@ public sealed partial class DataPlane : IDisposable
         _wan = new EspWanSocket(_options.WanInterface, (int)SaProtocol.Esp, PollInterval);
         _wanAh = new EspWanSocket(_options.WanInterface, (int)SaProtocol.Ah, PollInterval, headerIncluded: true);
         StartWanFrames();
+        StartWanFrameReceive();
         RefreshWanMtu();
         _lanThread = new Thread(LanLoop) { IsBackground = true, Name = "dp-lan-out" };
         _wanThread = new Thread(() => WanLoop(_wan)) { IsBackground = true, Name = "dp-wan-esp" };
@@ -367,6 +368,7 @@ public sealed partial class DataPlane : IDisposable
     {
         _stopping = true;
         _keepaliveTimer?.Dispose();
+        StopWanFrameReceive();
         _lanThread?.Join();
         _wanThread?.Join();
         _wanAhThread?.Join();

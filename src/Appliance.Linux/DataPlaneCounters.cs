@@ -43,6 +43,11 @@ public enum DataPlaneDropReason
     SendFailed,
     /// <summary>The buffer lacked headroom or tailroom for the transform.</summary>
     NoBufferSpace,
+    /// <summary>
+    /// Raw ESP taken off the WAN before the kernel's IP receive path whose IPv4 header fails ip_rcv's checks
+    /// (version, header length, total length against the frame, header checksum) or is not ours unfragmented.
+    /// </summary>
+    BadOuterHeader,
 }
 
 /// <summary>Traffic through one SA pair, bumped with Interlocked so any thread may read it.</summary>
@@ -65,7 +70,7 @@ public sealed class DataPlaneCounters
     private readonly long[] _drops = new long[Enum.GetValues<DataPlaneDropReason>().Length];
     private readonly ConcurrentDictionary<(string Tunnel, uint InboundSpi, uint OutboundSpi), SaCounters> _sas = new();
     private long _icmpRateLimited;
-    private long _trapTriggers, _icmpSent, _mssClamped, _bypassed, _coalesced, _gsoSent, _groReceived, _framesSent;
+    private long _trapTriggers, _icmpSent, _mssClamped, _bypassed, _coalesced, _gsoSent, _groReceived, _framesSent, _framesReceived;
 
     public long Drops(DataPlaneDropReason reason) => Interlocked.Read(ref _drops[(int)reason]);
 
@@ -95,6 +100,10 @@ public sealed class DataPlaneCounters
     /// <summary>Raw ESP packets sent as whole Ethernet frames on the WAN AF_PACKET socket (the rest took the raw IP socket).</summary>
     public long WanFramesSent => Interlocked.Read(ref _framesSent);
 
+    /// <summary>Raw ESP packets received on the WAN AF_PACKET socket (tc kept them from the kernel's IP receive path).</summary>
+    public long WanFramesReceived => Interlocked.Read(ref _framesReceived);
+
+    internal void FramesReceived(int packets) { if (packets != 0) Interlocked.Add(ref _framesReceived, packets); }
     internal void FramesSent(int packets) { if (packets != 0) Interlocked.Add(ref _framesSent, packets); }
     internal void GsoSent(int segments) { if (segments != 0) Interlocked.Add(ref _gsoSent, segments); }
     internal void GroReceived(int segments) { if (segments != 0) Interlocked.Add(ref _groReceived, segments); }

@@ -39,6 +39,14 @@ public sealed record DataPlaneOptions(string WanInterface, string LanInterface, 
     /// </summary>
     public bool WanFrames { get; init; } = true;
 
+    /// <summary>
+    /// Receive the box's own unfragmented raw ESP on an AF_PACKET socket on the WAN NIC, with a tc ingress filter
+    /// (eBPF, cls_bpf on clsact) dropping the same packets after the packet taps so the kernel's IP receive path
+    /// never runs for them. Off, or when the kernel lacks clsact/cls_bpf/bpf(2): everything arrives through the raw
+    /// IP socket, which stays open either way (IP fragments, reassembled by the kernel, always take it).
+    /// </summary>
+    public bool WanFrameReceive { get; init; } = true;
+
     /// <summary>Clamp the MSS of TCP SYNs crossing the tunnel to the tunnel MTU.</summary>
     public bool ClampMss { get; init; } = true;
 

@@ -14,7 +14,7 @@ internal static unsafe class InterfaceRequest
     /// <summary>Where the union (ifr_mtu, ifr_flags, ifr_hwaddr) starts.</summary>
     public const int Data = 16;
 
-    private const nuint SIOCGIFMTU = 0x8921, SIOCGIFHWADDR = 0x8927;
+    private const nuint SIOCGIFADDR = 0x8915, SIOCGIFMTU = 0x8921, SIOCGIFHWADDR = 0x8927;
 
     /// <summary>Clears <paramref name="ifreq"/> and writes the interface name (at most IFNAMSIZ - 1 bytes).</summary>
     public static void Prepare(byte* ifreq, string ifName)
@@ -42,5 +42,16 @@ internal static unsafe class InterfaceRequest
         Libc.Check(Libc.ioctl(socketFd, SIOCGIFHWADDR, ifreq), "SIOCGIFHWADDR " + ifName);
         var sockaddr = new ReadOnlySpan<byte>(ifreq + Data, 8);
         return (BinaryPrimitives.ReadUInt16LittleEndian(sockaddr), LanInjector.ReadMac(sockaddr[2..]));
+    }
+
+    /// <summary>SIOCGIFADDR: the NIC's primary IPv4 address (host order), or null when it has none.</summary>
+    public static uint? Ipv4Address(int socketFd, string ifName)
+    {
+        byte* ifreq = stackalloc byte[Size];
+        Prepare(ifreq, ifName);
+        BinaryPrimitives.WriteUInt16LittleEndian(new Span<byte>(ifreq + Data, 2), Libc.AF_INET);
+        if (Libc.ioctl(socketFd, SIOCGIFADDR, ifreq) < 0) return null;
+        // struct sockaddr_in: family, port, then the address in network order.
+        return BinaryPrimitives.ReadUInt32BigEndian(new ReadOnlySpan<byte>(ifreq + Data + 4, 4));
     }
 }

@@ -168,6 +168,8 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
         w.WriteNumber("icmpTooBigSent", _dataPlane.Counters.IcmpTooBigSent);
         w.WriteNumber("icmpRateLimited", _dataPlane.Counters.IcmpRateLimited);
         w.WriteNumber("wanFramesSent", _dataPlane.Counters.WanFramesSent);
+        // Raw ESP taken off the WAN ahead of the kernel's IP path (AF_PACKET + tc ingress filter); 0: the raw socket.
+        w.WriteNumber("wanFramesReceived", _dataPlane.Counters.WanFramesReceived);
         w.WriteNumber("trapTriggers", _dataPlane.Counters.TrapTriggers);
         w.WriteNumber("killSwitchRoutes", _dataPlane.KillSwitchRoutes.Count);
         // ESP-in-UDP on the data plane's own 4500 sockets (UDP GSO/GRO); 0 sockets with UDP SAs up: the host path.

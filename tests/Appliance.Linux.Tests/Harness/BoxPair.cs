@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Appliance.Linux.Tests.Harness;
@@ -5,20 +6,20 @@ namespace Appliance.Linux.Tests.Harness;
 /// <summary>Two running data planes, boxA's and boxB's, each started inside its own namespace.</summary>
 internal sealed class BoxPair : IDisposable
 {
-    public BoxPair(BoxTopology topo, DataPlaneOptions? a = null, DataPlaneOptions? b = null, TimeProvider? timeA = null)
+    public BoxPair(BoxTopology topo, DataPlaneOptions? a = null, DataPlaneOptions? b = null, TimeProvider? timeA = null, ILogger? loggerA = null)
     {
         Topology = topo;
-        A = NetNs.Run(topo.BoxA, () => Started(a ?? BoxTopology.OptionsA(), timeA ?? TimeProvider.System));
-        B = NetNs.Run(topo.BoxB, () => Started(b ?? BoxTopology.OptionsB(), TimeProvider.System));
+        A = NetNs.Run(topo.BoxA, () => Started(a ?? BoxTopology.OptionsA(), timeA ?? TimeProvider.System, loggerA ?? NullLogger.Instance));
+        B = NetNs.Run(topo.BoxB, () => Started(b ?? BoxTopology.OptionsB(), TimeProvider.System, NullLogger.Instance));
     }
 
     public BoxTopology Topology { get; }
     public DataPlane A { get; }
     public DataPlane B { get; }
 
-    private static DataPlane Started(DataPlaneOptions options, TimeProvider time)
+    private static DataPlane Started(DataPlaneOptions options, TimeProvider time, ILogger logger)
     {
-        var dp = new DataPlane(options, time, NullLogger.Instance);
+        var dp = new DataPlane(options, time, logger);
         dp.Start();
         return dp;
     }
