@@ -31,19 +31,7 @@ public sealed class EspInUdpGsoTests(BoxTopology topo)
         InstallAndWait(pair);
         using var wan = new WanCapture(topo.BoxA, "wan0");
 
-        var (aToB, outAB) = BoxPair.Ping(topo.HostA, "10.2.0.2");
-        var (bToA, outBA) = BoxPair.Ping(topo.HostB, "10.1.0.2");
-        NetNs.ShOk($"ip netns exec {topo.HostB} iperf3 -s -1 -D");
-        Thread.Sleep(300);
-        string forward = NetNs.ShOk($"ip netns exec {topo.HostA} iperf3 -c 10.2.0.2 -n 20M");
-        NetNs.ShOk($"ip netns exec {topo.HostB} iperf3 -s -1 -D");
-        Thread.Sleep(300);
-        string reverse = NetNs.ShOk($"ip netns exec {topo.HostA} iperf3 -c 10.2.0.2 -n 20M -R");
-
-        Assert.True(aToB, outAB);
-        Assert.True(bToA, outBA);
-        Assert.Contains("receiver", forward);
-        Assert.Contains("receiver", reverse);
+        BoxPair.PingAndTcpBothWays(topo, 20);
         var inB = pair.B.Counters.Sas.Values.Single();
         var inA = pair.A.Counters.Sas.Values.Single();
         Assert.True(inB.BytesIn > 15_000_000 && inA.BytesIn > 15_000_000, $"bytes in: B {inB.BytesIn}, A {inA.BytesIn}");

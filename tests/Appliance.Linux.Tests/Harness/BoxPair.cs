@@ -37,6 +37,26 @@ internal sealed class BoxPair : IDisposable
         return (exit == 0, output);
     }
 
+    /// <summary>
+    /// Pings hostA → hostB and back, then TCP (iperf3) of <paramref name="megabytes"/> each way; asserts every ping
+    /// came back and both transfers completed.
+    /// </summary>
+    public static void PingAndTcpBothWays(BoxTopology topo, int megabytes)
+    {
+        var (aToB, outAB) = Ping(topo.HostA, "10.2.0.2");
+        var (bToA, outBA) = Ping(topo.HostB, "10.1.0.2");
+        NetNs.ShOk($"ip netns exec {topo.HostB} iperf3 -s -1 -D");
+        Thread.Sleep(300);
+        string upload = NetNs.ShOk($"ip netns exec {topo.HostA} iperf3 -c 10.2.0.2 -n {megabytes}M");
+        NetNs.ShOk($"ip netns exec {topo.HostB} iperf3 -s -1 -D");
+        Thread.Sleep(300);
+        string download = NetNs.ShOk($"ip netns exec {topo.HostA} iperf3 -c 10.2.0.2 -n {megabytes}M -R");
+        Assert.True(aToB, outAB);
+        Assert.True(bToA, outBA);
+        Assert.Contains("receiver", upload);
+        Assert.Contains("receiver", download);
+    }
+
     public void Dispose()
     {
         A.Dispose();
