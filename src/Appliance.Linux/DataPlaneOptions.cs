@@ -43,7 +43,8 @@ public sealed record DataPlaneOptions(string WanInterface, string LanInterface, 
     /// Receive the box's own unfragmented raw ESP on an AF_PACKET socket on the WAN NIC, with a tc ingress filter
     /// (eBPF, cls_bpf on clsact) dropping the same packets after the packet taps so the kernel's IP receive path
     /// never runs for them. Off, or when the kernel lacks clsact/cls_bpf/bpf(2): everything arrives through the raw
-    /// IP socket, which stays open either way (IP fragments, reassembled by the kernel, always take it).
+    /// IP socket, which stays open either way (IP fragments, reassembled by the kernel, always take it). Needs
+    /// <see cref="WanFrames"/> too: the frame sender is where the WAN is found to be Ethernet, which the tc filter reads.
     /// </summary>
     public bool WanFrameReceive { get; init; } = true;
 

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Appliance.Linux.Native;
 
 namespace Appliance.Linux.Io;
@@ -14,27 +13,8 @@ internal sealed unsafe class LanCapture : IDisposable
     public LanCapture(string ifName, TimeSpan receiveTimeout)
     {
         IfIndex = Libc.InterfaceIndex(ifName);
-        Fd = Libc.Check(Libc.socket(Libc.AF_PACKET, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC,
-            BinaryPrimitives.ReverseEndianness(Libc.ETH_P_ALL)), "socket(AF_PACKET)");
-        try
-        {
-            Libc.SetInt(Fd, Libc.SOL_PACKET, Libc.PACKET_VNET_HDR, 1, "PACKET_VNET_HDR");
-            Libc.SetInt(Fd, Libc.SOL_PACKET, Libc.PACKET_IGNORE_OUTGOING, 1, "PACKET_IGNORE_OUTGOING");
-            TrySetBuffer(Fd, Libc.SO_RCVBUFFORCE, Libc.SO_RCVBUF, 8 << 20);
-            Libc.SetReceiveTimeout(Fd, receiveTimeout);
-            var sll = new SockAddrLl
-            {
-                Family = Libc.AF_PACKET,
-                Protocol = BinaryPrimitives.ReverseEndianness(Libc.ETH_P_ALL),
-                IfIndex = IfIndex,
-            };
-            Libc.Check(Libc.bind(Fd, &sll, sizeof(SockAddrLl)), "bind(AF_PACKET " + ifName + ")");
-        }
-        catch
-        {
-            Libc.close(Fd);
-            throw;
-        }
+        Fd = PacketSocket.OpenReceiver(ifName, IfIndex, "lan rx", Libc.SOCK_RAW, receiveTimeout,
+            fd => Libc.SetInt(fd, Libc.SOL_PACKET, Libc.PACKET_VNET_HDR, 1, "PACKET_VNET_HDR"));
     }
 
     public int Fd { get; }

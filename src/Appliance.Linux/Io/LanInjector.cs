@@ -14,7 +14,7 @@ internal sealed unsafe class LanInjector : IDisposable
     {
         IfIndex = Libc.InterfaceIndex(ifName);
         ulong mac = 0;
-        Fd = PacketSender.Open(ifName, IfIndex, "tx", fd =>
+        Fd = PacketSocket.OpenSender(ifName, IfIndex, "tx", fd =>
         {
             mac = InterfaceRequest.HardwareAddress(fd, ifName).Mac;
             Libc.SetInt(fd, Libc.SOL_PACKET, Libc.PACKET_VNET_HDR, 1, "PACKET_VNET_HDR");

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Appliance.Linux.Native;
 
 namespace Appliance.Linux.Io;
@@ -19,9 +18,7 @@ internal sealed unsafe class WanFrameReceiver : IDisposable
     {
         IfIndex = Libc.InterfaceIndex(ifName);
         Address = wanAddress;
-        // Protocol 0 until bound: the socket receives nothing before its filter is in place.
-        Fd = Libc.Check(Libc.socket(Libc.AF_PACKET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0), "socket(AF_PACKET wan rx)");
-        try
+        Fd = PacketSocket.OpenReceiver(ifName, IfIndex, "wan rx", Libc.SOCK_DGRAM, receiveTimeout, fd =>
         {
             byte[] program = EspIngressPrograms.SocketFilter(wanAddress);
             fixed (byte* p = program)
@@ -31,24 +28,9 @@ internal sealed unsafe class WanFrameReceiver : IDisposable
                 new Span<byte>(fprog, 16).Clear();
                 *(ushort*)fprog = (ushort)(program.Length / 8);
                 *(byte**)(fprog + 8) = p;
-                Libc.Check(Libc.setsockopt(Fd, Libc.SOL_SOCKET, SO_ATTACH_FILTER, fprog, 16), "SO_ATTACH_FILTER");
+                Libc.Check(Libc.setsockopt(fd, Libc.SOL_SOCKET, SO_ATTACH_FILTER, fprog, 16), "SO_ATTACH_FILTER");
             }
-            Libc.SetInt(Fd, Libc.SOL_PACKET, Libc.PACKET_IGNORE_OUTGOING, 1, "PACKET_IGNORE_OUTGOING");
-            LanCapture.TrySetBuffer(Fd, Libc.SO_RCVBUFFORCE, Libc.SO_RCVBUF, 8 << 20);
-            Libc.SetReceiveTimeout(Fd, receiveTimeout);
-            var sll = new SockAddrLl
-            {
-                Family = Libc.AF_PACKET,
-                Protocol = BinaryPrimitives.ReverseEndianness(Libc.ETH_P_ALL),
-                IfIndex = IfIndex,
-            };
-            Libc.Check(Libc.bind(Fd, &sll, sizeof(SockAddrLl)), "bind(AF_PACKET wan rx " + ifName + ")");
-        }
-        catch
-        {
-            Libc.close(Fd);
-            throw;
-        }
+        });
     }
 
     public int Fd { get; }

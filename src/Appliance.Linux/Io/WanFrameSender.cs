@@ -21,7 +21,7 @@ internal sealed unsafe class WanFrameSender : IDisposable
     {
         IfIndex = Libc.InterfaceIndex(ifName);
         ulong mac = 0;
-        Fd = PacketSender.Open(ifName, IfIndex, "wan tx", fd =>
+        Fd = PacketSocket.OpenSender(ifName, IfIndex, "wan tx", fd =>
         {
             // Only Ethernet has the 14-byte header written here (PPP, tun and the like: the raw socket sends).
             (ushort type, mac) = InterfaceRequest.HardwareAddress(fd, ifName);
