@@ -110,7 +110,6 @@ public sealed class WanFrameReceiveTests(BoxTopology topo)
     [Fact]
     public void The_tc_filter_is_there_while_running_and_gone_after_dispose()
     {
-        string Filters() => NetNs.ShOk($"tc -n {topo.BoxA} filter show dev wan0 ingress");
         var pair = new BoxPair(topo);
         try
         {
@@ -136,7 +135,7 @@ public sealed class WanFrameReceiveTests(BoxTopology topo)
         var b = BoxTopology.OptionsB() with { WanFrameReceive = false };
         using var pair = new BoxPair(topo, a, b);
         pair.Install(TestSas.Pair());
-        Assert.DoesNotContain("appliance_esp", NetNs.ShOk($"tc -n {topo.BoxA} filter show dev wan0 ingress"));
+        Assert.DoesNotContain("appliance_esp", Filters());
 
         Assert.True(BoxPair.Ping(topo.HostA, "10.2.0.2", count: 3).Ok);
         Assert.True(BoxPair.Ping(topo.HostB, "10.1.0.2", count: 3).Ok);
@@ -158,10 +157,10 @@ public sealed class WanFrameReceiveTests(BoxTopology topo)
         });
         try
         {
-            Assert.Contains("appliance_esp", NetNs.ShOk($"tc -n {topo.BoxA} filter show dev wan0 ingress"));
+            Assert.Contains("appliance_esp", Filters());
             var log = new ListLogger();
             using var pair = new BoxPair(topo, BoxTopology.OptionsA() with { WanFrameReceive = false }, loggerA: log);
-            Assert.DoesNotContain("appliance_esp", NetNs.ShOk($"tc -n {topo.BoxA} filter show dev wan0 ingress"));
+            Assert.DoesNotContain("appliance_esp", Filters());
             Assert.Contains("stale ESP ingress filter", log.ToString());
         }
         finally
@@ -169,4 +168,7 @@ public sealed class WanFrameReceiveTests(BoxTopology topo)
             crashed.Dispose();
         }
     }
+
+    /// <summary>boxA's tc filters on its WAN's ingress hook, as `tc filter show` prints them.</summary>
+    private string Filters() => NetNs.ShOk($"tc -n {topo.BoxA} filter show dev wan0 ingress");
 }
