@@ -111,7 +111,7 @@ public sealed class KasTests
     [Fact]
     public void The_kas_layers_include_every_layer_the_package_list_relies_on()
     {
-        var layers = KasConfig.MachineFiles().Select(KasConfig.Load)
+        var layers = KasConfig.MachineFiles().Select(f => KasConfig.Load(f))
             .SelectMany(k => k.Repos.SelectMany(r => r.Layers.Select(l => Path.GetFileName(l))))
             .ToHashSet(StringComparer.Ordinal);
         foreach (var p in PackageList.Load())
