@@ -46,7 +46,8 @@ def is_ours(text, layer_dirs, names, cache_root):
         return True
     # The cache directory's own name may contain "appliance": it is not a recipe.
     plain = text.replace(cache_root, "<cache>")
-    return any(re.search(rf"(?<![\w.+/-]){re.escape(n)}(?![\w.+-])", plain) for n in names)
+    # A name ends at a non-name character, or where a version follows (appliance-image-1.0-r0, appliance_0.1.0.bb).
+    return any(re.search(rf"(?<![\w.+/-]){re.escape(n)}(?=$|[^\w.+-]|[-_]\d)", plain) for n in names)
 
 
 def judge(code, output, layer_dirs, names, recipes, cache_root, buildlist):
