@@ -5,6 +5,8 @@ using Appliance.Configuration;
 using Appliance.Control;
 using Appliance.Ike;
 using Appliance.Provisioning;
+using Appliance.Systemd;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -26,6 +28,7 @@ public static class ServiceWiring
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ControlCommands>();
         services.AddSingleton<TunnelHealth>();
+        services.AddSingleton<WorkerHeartbeats>();
 
         // Board: profile, GPIO, state, LEDs, reset button.
         services.AddSingleton(profile);
@@ -79,6 +82,15 @@ public static class ServiceWiring
 
         services.AddHostedService<ControlSocketServer>();
         services.AddHostedService<StartupTasks>();
+
+        // systemd: WATCHDOG=1 while the IKE loop and the data-plane workers make progress; STATUS= with the LEDs.
+        services.AddHostedService(sp => new SystemdWatchdog(
+            sp.GetService<ISystemdNotifier>() ?? new SystemdNotifier(),
+            sp.GetRequiredService<WorkerHeartbeats>(),
+            () => LedStatusLine.Render(sp.GetRequiredService<LedService>().GetLeds()),
+            SystemdWatchdog.TimeoutFromEnvironment(Environment.GetEnvironmentVariable("WATCHDOG_USEC"),
+                Environment.GetEnvironmentVariable("WATCHDOG_PID"), Environment.ProcessId),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SystemdWatchdog>>()));
     }
 
     private static ResetButtonService CreateButton(IServiceProvider sp, BoardProfile profile, StateLayout layout)
