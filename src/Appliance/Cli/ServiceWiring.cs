@@ -20,7 +20,7 @@ public static class ServiceWiring
     /// <summary>Exit status after a factory reset: non-zero so systemd's Restart=on-failure restarts us clean.</summary>
     public const int ExitAfterFactoryReset = 75;
 
-    public static void Add(IServiceCollection services, ApplianceOptions options, BoardProfile profile)
+    public static void Add(IServiceCollection services, ApplianceOptions options, BoardProfile profile, ILayeredConfigurationCheck layeredCheck)
     {
         var layout = new StateLayout(options.StateDirectory);
         services.AddSingleton(Options.Create(options));
@@ -44,6 +44,10 @@ public static class ServiceWiring
         services.AddHostedService(sp => sp.GetRequiredService<ResetButtonService>());
         services.AddHostedService<WanLinkMonitor>();
         services.AddSingleton<IStatusSection, LedStatusSection>();
+
+        // The LAN address and forwarding, before IKE and the data plane read the interfaces.
+        if (options.Lan.Address is not null || options.Lan.Address6 is not null)
+            services.AddHostedService<Lan.LanAddressService>();
 
         // IKE and the Child SAs it negotiates.
         services.AddSingleton<ChildSaTable>();
@@ -77,6 +81,7 @@ public static class ServiceWiring
                 {
                     FirmwareVersion = Program.FirmwareVersion,
                     ProvisioningMode = File.Exists(ProvisioningGate.DefaultProvisioningModeFlag),
+                    LayeredCheck = layeredCheck,
                 });
         }
 
