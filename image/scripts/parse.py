@@ -207,7 +207,9 @@ def parse_release(args, overlays, machine_files, user):
         recipes = ours_recipes(ours)
         report = bitbake_log.judge(code, output, ours, recipes + [config["distro"]], recipes, args.cache, buildlist)
         outcome = "passed" if report.passed else "FAILED"
-        say(f"{outcome} {release} {label} in {seconds:.0f} s: {report.summary} (log {log_path})")
+        # The load says how much of the machine bitbake had: CI machines are shared.
+        load = os.getloadavg()[1]
+        say(f"{outcome} {release} {label} in {seconds:.0f} s (load {load:.1f}): {report.summary} (log {log_path})")
         # The other graph files are large and not needed to judge; a stale one must not be read next time.
         for stale in ("task-depends.dot", "pn-buildlist"):
             if os.path.exists(os.path.join(build, stale)):
