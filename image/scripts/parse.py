@@ -5,7 +5,8 @@ For every release (scarthgap from image/kas/common.yml, plus one per overlay in 
 and every machine file in image/kas/, it writes the bblayers.conf and local.conf that kas would
 write, then runs `bitbake -g <target>` (a parse of every recipe of the named layers, then the
 target's task graph) as an unprivileged user. A configuration passes when bitbake exits 0 with no
-ERROR, no WARNING comes from this project's layer, and the graph holds every recipe of that layer.
+ERROR, no WARNING comes from this project's layer, the graph holds every recipe of that layer, and
+the settings the image relies on hold in the recipes that read them (bb_settings.py).
 Other layers' warnings are listed, not counted.
 
 The layer sources are not fetched: they are bare git repositories in SOURCES, one per kas
@@ -21,6 +22,7 @@ import glob
 import os
 import pwd
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -142,9 +144,22 @@ def write(path, text, user):
         os.chown(path, user.pw_uid, user.pw_gid)
 
 
-def run_bitbake(oe_core, bitbake, build, target, user, log_path):
-    """`bitbake -g TARGET` in BUILD with oe-core's environment script, as USER, in en_US.UTF-8."""
-    script = f'. "{oe_core}/oe-init-build-env" "{build}" "{bitbake}" >/dev/null && exec bitbake -g "{target}"'
+# What the distro promises besides the kas files' own assignments: no console or getty on the UART
+# (provisioning owns it), the UART enabled in config.txt, classic interface names.
+DISTRO_SETTINGS = ["appliance:SERIAL_CONSOLES=", "rpi-config:ENABLE_UART=1",
+                   "rpi-cmdline:CMDLINE!~console=serial0,115200", "rpi-cmdline:CMDLINE~net.ifnames=0"]
+
+
+def settings_checks(config):
+    """bb_settings.py checks: every plain `VAR = "value"` of the kas local.conf holds in the service
+    recipe (APPLIANCE_BOARD, RPI_EXTRA_CONFIG), then DISTRO_SETTINGS."""
+    assignments = re.findall(r'^(\w+) = "([^"]*)"$', kasconf.local_conf(config), re.MULTILINE)
+    return [f"appliance:{name}={value}" for name, value in assignments] + DISTRO_SETTINGS
+
+
+def run_bitbake(oe_core, bitbake, build, command, user, log_path):
+    """COMMAND (bitbake -g, or a tinfoil script) in BUILD after oe-core's environment script, as USER, in en_US.UTF-8."""
+    script = f'. "{oe_core}/oe-init-build-env" "{build}" "{bitbake}" >/dev/null && exec {command}'
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "LANG": "en_US.UTF-8", "LC_ALL": "en_US.UTF-8",
            "HOME": os.path.dirname(build), "SHELL": "/bin/sh", "TERM": "dumb"}
     command = ["nice", "-n", "10", "bash", "-c", script]
@@ -197,15 +212,27 @@ def parse_release(args, overlays, machine_files, user):
         os.chown(top, user.pw_uid, user.pw_gid)
         chown_tree(build, user)
 
+    # The settings check runs as USER, who may not read the clone.
+    settings_script = os.path.join(top, "bb_settings.py")
+    shutil.copy(os.path.join(HERE, "bb_settings.py"), settings_script)
     results = []
     for label, config in configs:
         write(os.path.join(build, "conf", "bblayers.conf"), kasconf.bblayers_conf(config, layer_paths), user)
         write(os.path.join(build, "conf", "local.conf"), kasconf.local_conf(config) + PARSE_CONF, user)
         log_path = os.path.join(top, f"{label}.log")
-        code, output, seconds = run_bitbake(paths["openembedded-core"], paths["bitbake"], build, config["target"], user, log_path)
+        code, output, seconds = run_bitbake(paths["openembedded-core"], paths["bitbake"], build,
+                                            f'bitbake -g "{config["target"]}"', user, log_path)
         buildlist = read_buildlist(build, os.path.join(top, f"{label}.pn-buildlist"))
         recipes = ours_recipes(ours)
         report = bitbake_log.judge(code, output, ours, recipes + [config["distro"]], recipes, args.cache, buildlist)
+        if report.passed:
+            checks = " ".join(shlex.quote(c) for c in settings_checks(config))
+            code, output, _ = run_bitbake(paths["openembedded-core"], paths["bitbake"], build,
+                                          f"python3 {shlex.quote(settings_script)} {checks}", user, f"{log_path}.settings")
+            if code != 0:
+                report.passed = False
+                report.problems += [line for line in output.splitlines() if line.startswith("bb_settings:")] \
+                    or [f"the settings check exited with {code} (log {log_path}.settings)"]
         outcome = "passed" if report.passed else "FAILED"
         # The load says how much of the machine bitbake had: CI machines are shared.
         load = os.getloadavg()[1]
