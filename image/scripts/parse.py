@@ -28,8 +28,9 @@ import subprocess
 import sys
 import time
 
-import bitbake_log
-import kasconf
+sys.dont_write_bytecode = True  # no __pycache__ in the clone
+import bitbake_log  # noqa: E402
+import kasconf  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
