@@ -33,7 +33,7 @@ rm -f "$log"
 # a loud NOT RUN notice and counts nothing. IMAGE_PARSE_ARGS (e.g. "--release wrynose") narrows it.
 parse_log=$(mktemp)
 # shellcheck disable=SC2086 # IMAGE_PARSE_ARGS is a list of options
-python3 image/scripts/parse.py --if-present ${IMAGE_PARSE_SOURCES:+--sources "$IMAGE_PARSE_SOURCES"} \
+/usr/bin/python3 image/scripts/parse.py --if-present ${IMAGE_PARSE_SOURCES:+--sources "$IMAGE_PARSE_SOURCES"} \
   ${IMAGE_PARSE_CACHE:+--cache "$IMAGE_PARSE_CACHE"} ${IMAGE_PARSE_ARGS:-} 2>&1 | tee "$parse_log"
 if ! grep -q '^image-parse: NOT RUN' "$parse_log"; then
   counts=$(sed -nE 's/^image-parse: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$parse_log")
