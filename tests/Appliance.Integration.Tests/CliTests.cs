@@ -50,6 +50,21 @@ public sealed class CliTests : IDisposable
         Assert.Contains(message, r.StdErr);
     }
 
+    [Theory]
+    [InlineData("aes192gcm16", "AesGcm16 with 192-bit keys")]
+    [InlineData("aes256gcm16-aes192gcm16", "AesGcm16 with 192-bit keys")]
+    [InlineData("aes192-sha256", "AesCbc with 192-bit keys and HmacSha256_128")]
+    public void An_esp_proposal_the_data_plane_cannot_install_is_refused_at_start_not_after_ike(string esp, string message)
+    {
+        // IKE would negotiate it and the tunnel would come up carrying nothing (NotSupportedException at install).
+        string section = ValidSection(Path.Combine(_dir, "state")).Replace("\"Esp\": [ \"aes256gcm16\" ]", $"\"Esp\": [ \"{esp}\" ]");
+        Assert.Contains(esp, section);
+        var r = Shell.Run(ApplianceProcess.Binary, "check", "--config", Config(section));
+        Assert.Equal(78, r.ExitCode);
+        Assert.Contains("Appliance:Tunnels:hq:Esp:0", r.StdErr);
+        Assert.Contains(message, r.StdErr);
+    }
+
     [Fact]
     public void A_good_LAN_address_passes_the_check()
     {

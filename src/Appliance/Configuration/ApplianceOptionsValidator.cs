@@ -137,9 +137,9 @@ public static class ApplianceOptionsValidator
         if (t.Esp.Count > 0 && t.Ah.Count > 0)
             errors.Add($"{key}:Ah: set Esp or Ah, not both (a Child SA uses one protocol); for AH set \"Esp\": []");
         for (int i = 0; i < t.Esp.Count; i++)
-            Proposal(errors, $"{key}:Esp:{i}", t.Esp[i], ProposalParser.ParseEsp);
+            Installable(errors, $"{key}:Esp:{i}", t.Esp[i], Proposal(errors, $"{key}:Esp:{i}", t.Esp[i], ProposalParser.ParseEsp));
         for (int i = 0; i < t.Ah.Count; i++)
-            Proposal(errors, $"{key}:Ah:{i}", t.Ah[i], ProposalParser.ParseAh);
+            Installable(errors, $"{key}:Ah:{i}", t.Ah[i], Proposal(errors, $"{key}:Ah:{i}", t.Ah[i], ProposalParser.ParseAh));
         // RFC 3948 UDP-encapsulates ESP only, and AH's ICV covers the outer addresses a NAT rewrites.
         if (t.Ah.Count > 0 && t.Encapsulation == "udp")
             errors.Add($"{key}:Encapsulation: 'udp' applies to ESP only (RFC 3948); AH needs 'auto' and a path without NAT");
@@ -153,11 +153,34 @@ public static class ApplianceOptionsValidator
             errors.Add($"{key}:Start: 'always' needs a RemoteAddress to initiate to; use 'none' with %any");
     }
 
-    private static void Proposal(List<string> errors, string key, string text, Func<string, ProposalSpec> parse)
+    private static ProposalSpec? Proposal(List<string> errors, string key, string text, Func<string, ProposalSpec> parse)
     {
-        try { parse(text); }
+        try { return parse(text); }
         catch (FormatException e) { errors.Add($"{key}: {e.Message}"); }
         catch (ArgumentException e) { errors.Add($"{key}: {e.Message}"); }
+        return null;
+    }
+
+    /// <summary>
+    /// Every combination a Child SA proposal allows must be one the data plane installs: IKE may pick any of them,
+    /// and one it cannot install (aes192, say) would bring the tunnel up and carry nothing.
+    /// </summary>
+    private static void Installable(List<string> errors, string key, string text, ProposalSpec? spec)
+    {
+        if (spec is null) return;
+        IReadOnlyList<IntegrityAlgorithm> integrity = spec.Integrity.Count > 0 ? spec.Integrity : [IntegrityAlgorithm.None];
+        if (spec.Encryption.Count == 0)
+        {
+            foreach (var i in integrity)
+                if (!Linux.Sa.InstallableSuites.Ah((int)i))
+                    errors.Add($"{key}: '{text}': the data plane does not implement AH integrity {i}");
+            return;
+        }
+        foreach (var (alg, bits) in spec.Encryption)
+            foreach (var i in integrity)
+                if (!Linux.Sa.InstallableSuites.Esp((int)alg, bits, (int)i))
+                    errors.Add($"{key}: '{text}': the data plane does not implement {alg} with {bits}-bit keys" +
+                               (i == IntegrityAlgorithm.None ? "" : $" and {i}") + " (supported: aes128gcm16, aes256gcm16, chacha20poly1305, aes128/aes256 with sha256/sha384/sha512)");
     }
 
     private static void Selectors(List<string> errors, string key, List<string> values, bool allowEmpty = false)
