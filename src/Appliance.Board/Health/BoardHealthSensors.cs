@@ -49,38 +49,35 @@ public sealed class BoardHealthSensors
         return new HealthReading(temperature, alarm, word, errors);
     }
 
-    private double? ReadTemperature(List<SensorError> errors)
-    {
-        _zoneDir ??= SysfsClassDevice.Find(_root, "thermal", "thermal_zone", "type", _health.ThermalZone);
-        if (_zoneDir is null)
-        {
-            errors.Add(new SensorError("temperature", $"no thermal zone of type '{_health.ThermalZone}'"));
-            return null;
-        }
-        string? text = SysfsClassDevice.TryReadLine(Path.Combine(_zoneDir, "temp"));
-        string? error = $"{_zoneDir}/temp cannot be read";
-        if (text is not null && SysfsValues.TryParseMillidegrees(text, out double celsius, out error))
-            return celsius;
-        errors.Add(new SensorError("temperature", error ?? "unreadable"));
-        _zoneDir = null;
-        return null;
-    }
+    private double? ReadTemperature(List<SensorError> errors) =>
+        ReadDevice<double>(ref _zoneDir, "thermal", "thermal_zone", "type", _health.ThermalZone, "temp",
+            SysfsValues.TryParseMillidegrees, "temperature", $"no thermal zone of type '{_health.ThermalZone}'", errors);
 
-    private bool? ReadUnderVoltageAlarm(List<SensorError> errors)
+    private bool? ReadUnderVoltageAlarm(List<SensorError> errors) =>
+        _health.UnderVoltageHwmon is not { } name ? null
+        : ReadDevice<bool>(ref _hwmonDir, "hwmon", "hwmon", "name", name, "in0_lcrit_alarm",
+            SysfsValues.TryParseAlarm, "under-voltage alarm", $"no hwmon named '{name}' (raspberrypi-hwmon not loaded?)", errors);
+
+    private delegate bool Parser<T>(ReadOnlySpan<char> text, out T value, out string? error);
+
+    /// <summary>Finds the class device by name (or uses the remembered one) and parses one of its attributes.</summary>
+    private T? ReadDevice<T>(ref string? dir, string className, string prefix, string nameAttribute, string name,
+                             string attribute, Parser<T> parse, string sensor, string missing, List<SensorError> errors)
+        where T : struct
     {
-        if (_health.UnderVoltageHwmon is not { } name) return null;
-        _hwmonDir ??= SysfsClassDevice.Find(_root, "hwmon", "hwmon", "name", name);
-        if (_hwmonDir is null)
+        dir ??= SysfsClassDevice.Find(_root, className, prefix, nameAttribute, name);
+        if (dir is null)
         {
-            errors.Add(new SensorError("under-voltage alarm", $"no hwmon named '{name}' (raspberrypi-hwmon not loaded?)"));
+            errors.Add(new SensorError(sensor, missing));
             return null;
         }
-        string? text = SysfsClassDevice.TryReadLine(Path.Combine(_hwmonDir, "in0_lcrit_alarm"));
-        string? error = $"{_hwmonDir}/in0_lcrit_alarm cannot be read";
-        if (text is not null && SysfsValues.TryParseAlarm(text, out bool alarm, out error))
-            return alarm;
-        errors.Add(new SensorError("under-voltage alarm", error ?? "unreadable"));
-        _hwmonDir = null;
+        string path = Path.Combine(dir, attribute);
+        string? text = SysfsClassDevice.TryReadLine(path);
+        string? error = $"{path} cannot be read";
+        if (text is not null && parse(text, out T value, out error))
+            return value;
+        errors.Add(new SensorError(sensor, error ?? "unreadable"));
+        dir = null; // A driver reload renumbers devices: look again next time.
         return null;
     }
 
