@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: the box between a branch LAN host and the internet, a strongSwan HQ gateway with a host
 # behind it, all in network namespaces on this machine. Shows the tunnel coming up, the LEDs, a ping and
-# a short iperf3 from the LAN host to the HQ host, then cleans up (also on Ctrl-C).
+# a short iperf3 from the LAN host to the HQ host, the simulated board under-powered (the LEDs and the
+# health line), then cleans up (also on Ctrl-C).
 #
 #   lan-host 192.168.1.10 ─ lan0 [box] wan0 10.99.0.1 ─── 10.99.0.2 eth0 [hq: strongSwan] lan 192.168.2.1 ─ hq-host 192.168.2.10
 set -euo pipefail
@@ -127,6 +128,12 @@ ip netns exec $NS_HQHOST iperf3 -s -1 -D >/dev/null 2>&1
 sleep 0.5
 ip netns exec $NS_LAN iperf3 -c 192.168.2.10 -t 5 -f m | tail -4 || echo "(iperf3 failed)"
 echo "--- appliance status after traffic ---"; status || true
+echo "== the simulated board's power supply sags: appliance simulate under-voltage"
+"$BIN" simulate under-voltage --socket "$DIR/control.sock" || true
+status 2>/dev/null | grep -E '^(leds|health):' | sed 's/^/  /' || true
+echo "== and recovers: appliance simulate normal (FLT keeps flashing for 30 s after the last sag)"
+"$BIN" simulate normal --socket "$DIR/control.sock" || true
+status 2>/dev/null | grep -E '^(leds|health):' | sed 's/^/  /' || true
 echo "--- strongSwan counters ---"
 swanctl --list-sas --uri "unix://$DIR/vici.sock" | grep -E "bytes|packets" || true
 echo "--- LED changes the box showed (simulated board) ---"; grep 'LEDs:' "$DIR/appliance.log" || true
