@@ -59,6 +59,7 @@ public static class ServiceWiring
         {
             services.AddSingleton<IStatusSection>(sp => sp.GetRequiredService<ChildSaTable>());
         }
+        AddLanServices(services, options);
         services.AddSingleton(sp => new TunnelHealthBridge(sp.GetRequiredService<TunnelHealth>(),
             sp.GetRequiredService<ApplianceStateHolder>(), options.Tunnels.Keys));
 
@@ -79,6 +80,18 @@ public static class ServiceWiring
 
         services.AddHostedService<ControlSocketServer>();
         services.AddHostedService<StartupTasks>();
+    }
+
+    // DHCP and DNS sit beside the data plane on the LAN address, each optional.
+    private static void AddLanServices(IServiceCollection services, ApplianceOptions options)
+    {
+        if (options.Dhcp.Enabled)
+        {
+            services.AddSingleton<LanServices.DhcpService>();
+            services.AddHostedService(sp => sp.GetRequiredService<LanServices.DhcpService>());
+        }
+        services.AddSingleton<IStatusSection>(sp => new LanServices.LanStatusSection(sp.GetRequiredService<IOptions<ApplianceOptions>>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetService<LanServices.DhcpService>()));
     }
 
     private static ResetButtonService CreateButton(IServiceProvider sp, BoardProfile profile, StateLayout layout)

@@ -23,6 +23,8 @@ public sealed class ApplianceOptions
 
     public ConsoleOptions Console { get; set; } = new();
     public IkeOptions Ike { get; set; } = new();
+    public DhcpOptions Dhcp { get; set; } = new();
+    public DnsOptions Dns { get; set; } = new();
     public Dictionary<string, TunnelOptions> Tunnels { get; set; } = new(StringComparer.Ordinal);
 }
 
@@ -31,7 +33,10 @@ public sealed class InterfaceOptions
     /// <summary>Network interface name, e.g. eth0.</summary>
     public string? Interface { get; set; }
 
-    /// <summary>Address to bind on that interface; default: its first IPv4 address.</summary>
+    /// <summary>
+    /// WAN: address to bind on that interface (default: its first IPv4 address). LAN: the box's address on the office
+    /// network with its prefix, e.g. 192.168.1.1/24: the DHCP server's identity and the clients' router and DNS server.
+    /// </summary>
     public string? Address { get; set; }
 
     /// <summary>

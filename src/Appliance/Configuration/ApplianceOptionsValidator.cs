@@ -52,6 +52,8 @@ public static class ApplianceOptionsValidator
         if (options.Lan.Mtu is not null)
             errors.Add($"{root}:Lan:Mtu: only the WAN has an MTU setting (the tunnel MTU comes from the WAN)");
 
+        if (options.Dhcp.Enabled) LanServices.DhcpSettingsFactory.Build(options, errors);
+
         foreach (var (name, tunnel) in options.Tunnels)
             ValidateTunnel(errors, $"{root}:Tunnels:{name}", tunnel, options.StateDirectory);
         return errors;
