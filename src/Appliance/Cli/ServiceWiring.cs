@@ -90,8 +90,14 @@ public static class ServiceWiring
             services.AddSingleton<LanServices.DhcpService>();
             services.AddHostedService(sp => sp.GetRequiredService<LanServices.DhcpService>());
         }
+        services.AddSingleton<LanServices.HqDnsServers>();
+        if (options.Dns.Enabled)
+        {
+            services.AddSingleton<LanServices.DnsService>();
+            services.AddHostedService(sp => sp.GetRequiredService<LanServices.DnsService>());
+        }
         services.AddSingleton<IStatusSection>(sp => new LanServices.LanStatusSection(sp.GetRequiredService<IOptions<ApplianceOptions>>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetService<LanServices.DhcpService>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetService<LanServices.DhcpService>(), sp.GetService<LanServices.DnsService>()));
     }
 
     private static ResetButtonService CreateButton(IServiceProvider sp, BoardProfile profile, StateLayout layout)

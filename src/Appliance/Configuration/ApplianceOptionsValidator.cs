@@ -53,6 +53,7 @@ public static class ApplianceOptionsValidator
             errors.Add($"{root}:Lan:Mtu: only the WAN has an MTU setting (the tunnel MTU comes from the WAN)");
 
         if (options.Dhcp.Enabled) LanServices.DhcpSettingsFactory.Build(options, errors);
+        if (options.Dns.Enabled) LanServices.DnsSettingsFactory.Build(options, errors);
 
         foreach (var (name, tunnel) in options.Tunnels)
             ValidateTunnel(errors, $"{root}:Tunnels:{name}", tunnel, options.StateDirectory);

@@ -45,6 +45,9 @@ public sealed class DnsOptions
     /// <summary>Where "wan" finds the WAN's resolvers: a resolv.conf-format file (systemd-resolved's uplink view).</summary>
     public string WanResolvConf { get; set; } = "/run/systemd/resolve/resolv.conf";
 
+    /// <summary>CA certificates (PEM files) a DNS-over-TLS upstream's certificate must chain to; default the system's store.</summary>
+    public List<string> TlsCaCertificates { get; set; } = [];
+
     /// <summary>Port to serve on (53); tests may move it.</summary>
     public int Port { get; set; } = 53;
 }

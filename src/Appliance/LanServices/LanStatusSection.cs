@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace Appliance.LanServices;
 
 /// <summary>Writes "lan" into the status: the LAN address, the DHCP pool, leases and counters.</summary>
-public sealed class LanStatusSection(IOptions<ApplianceOptions> options, TimeProvider time, DhcpService? dhcp = null) : IStatusSection
+public sealed class LanStatusSection(IOptions<ApplianceOptions> options, TimeProvider time, DhcpService? dhcp = null, DnsService? dns = null) : IStatusSection
 {
     public void Write(Utf8JsonWriter w)
     {
@@ -16,6 +16,41 @@ public sealed class LanStatusSection(IOptions<ApplianceOptions> options, TimePro
         w.WriteString("interface", o.Lan.Interface);
         w.WriteString("address", o.Lan.Address);
         if (dhcp is not null) WriteDhcp(w, dhcp);
+        if (dns is not null) WriteDns(w, dns);
+        w.WriteEndObject();
+    }
+
+    private static void WriteDns(Utf8JsonWriter w, DnsService dns)
+    {
+        var f = dns.Forwarder;
+        w.WriteStartObject("dns");
+        w.WriteString("listen", dns.Listen.ToString());
+        w.WriteStartArray("routes");
+        foreach (var (domain, upstreams) in f.Routes.Domains.OrderBy(p => p.Key, StringComparer.Ordinal).Append(new("", f.Routes.Defaults)))
+        {
+            w.WriteStartObject();
+            w.WriteString("domain", domain.Length == 0 ? "." : domain);
+            w.WriteStartArray("upstreams");
+            foreach (var u in upstreams) w.WriteStringValue(u.ToString());
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        var c = f.Counters;
+        w.WriteStartObject("counters");
+        w.WriteNumber("queries", c.Queries);
+        w.WriteNumber("cacheHits", c.CacheHits);
+        w.WriteNumber("forwarded", c.Forwarded);
+        w.WriteNumber("servFail", c.ServFail);
+        w.WriteNumber("upstreamFailures", c.UpstreamFailures);
+        w.WriteNumber("tunnelDown", c.TunnelDown);
+        w.WriteNumber("truncated", c.Truncated);
+        w.WriteNumber("cached", f.Cache.Count);
+        w.WriteEndObject();
+        w.WriteStartObject("drops");
+        foreach (var reason in Enum.GetValues<Appliance.Lan.Dns.DnsDrop>())
+            w.WriteNumber(char.ToLowerInvariant(reason.ToString()[0]) + reason.ToString()[1..], c.Dropped(reason));
+        w.WriteEndObject();
         w.WriteEndObject();
     }
 
