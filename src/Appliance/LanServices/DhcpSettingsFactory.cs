@@ -62,8 +62,7 @@ public static class DhcpSettingsFactory
             DomainName = domain,
             SearchDomains = search,
         };
-        if (errors.Count == before)
-            foreach (var (setting, problem) in settings.Problems())
+        foreach (var (setting, problem) in settings.Problems())
                 errors.Add(setting == "Address" ? $"Appliance:Lan:Address: {problem}" : $"{Key}:{setting}: {problem}");
         return errors.Count == before ? settings : null;
     }
