@@ -43,7 +43,9 @@ for ns in $NS_LAN $NS_BOX $NS_HQ $NS_HQHOST; do ip netns add "$ns"; ip -n "$ns" 
 link $NS_LAN eth0 192.168.1.10/24 $NS_BOX lan0 ""
 link $NS_BOX wan0 10.99.0.1/24 $NS_HQ eth0 10.99.0.2/24
 link $NS_HQ lan0 192.168.2.1/24 $NS_HQHOST eth0 192.168.2.10/24
-ip -n $NS_LAN route add default via 192.168.1.1
+# The LAN host starts without an address: the box's DHCP server gives it 192.168.1.10 (a static lease by MAC).
+ip -n $NS_LAN addr flush dev eth0
+ip -n $NS_LAN link set eth0 address 52:54:00:00:01:10
 ip -n $NS_HQHOST route add default via 192.168.2.1
 ip netns exec $NS_HQ sysctl -qw net.ipv4.ip_forward=1
 
@@ -91,6 +93,7 @@ cat > "$DIR/appliance.json" <<EOC
     "Board": "simulated",
     "Wan": { "Interface": "wan0" },
     "Lan": { "Interface": "lan0", "Address": "192.168.1.1/24" },
+    "Dhcp": { "Enabled": true, "StaticLeases": [ "52:54:00:00:01:10=192.168.1.10" ], "SearchDomains": [ "corp.example.com" ] },
     "StateDirectory": "$DIR/state",
     "ControlSocket": "$DIR/control.sock",
     "Tunnels": {
@@ -120,6 +123,23 @@ echo "--- appliance status ---"; status || true
 echo "--- strongSwan: swanctl --list-sas ---"
 swanctl --list-sas --uri "unix://$DIR/vici.sock"
 if [ $up = 0 ]; then echo "the tunnel did not come up; appliance log:"; tail -30 "$DIR/appliance.log"; exit 1; fi
+
+echo "== the LAN host gets its address, router and search list by DHCP (ISC dhclient)"
+# Our own dhclient script: it sets the address and route and prints the options, never touching /etc/resolv.conf.
+cat > "$DIR/dhclient-script" <<'EOC'
+#!/bin/sh
+case "$reason" in
+  PREINIT) ip link set "$interface" up ;;
+  BOUND|RENEW|REBIND|REBOOT)
+    ip addr replace "$new_ip_address/$new_subnet_mask" dev "$interface"
+    ip route replace default via "${new_routers%% *}" dev "$interface"
+    echo "  $reason: $new_ip_address/$new_subnet_mask router $new_routers search $new_domain_search lease ${new_dhcp_lease_time}s" ;;
+esac
+EOC
+chmod 700 "$DIR/dhclient-script"
+ip netns exec $NS_LAN dhclient -1 -sf "$DIR/dhclient-script" -lf "$DIR/dhclient.leases" -pf "$DIR/dhclient.pid" eth0 \
+  || echo "(no DHCP lease)"
+echo "--- appliance status (lan) ---"; status | sed -n '/^lan:/,$p' || true
 
 echo "== ping from the LAN host (192.168.1.10) to the HQ host (192.168.2.10)"
 ip netns exec $NS_LAN ping -c 4 -i 0.3 192.168.2.10 || echo "(ping failed)"

@@ -48,7 +48,7 @@ public static class ServiceWiring
 
         // The LAN address and forwarding, before IKE and the data plane read the interfaces.
         if (options.Lan.Address is not null || options.Lan.Address6 is not null)
-            services.AddHostedService<Lan.LanAddressService>();
+            services.AddHostedService<LanServices.LanAddressService>();
 
         // IKE and the Child SAs it negotiates.
         services.AddSingleton<ChildSaTable>();
@@ -67,6 +67,7 @@ public static class ServiceWiring
         {
             services.AddSingleton<IStatusSection>(sp => sp.GetRequiredService<ChildSaTable>());
         }
+        AddLanServices(services, options);
         services.AddSingleton(sp => new TunnelHealthBridge(sp.GetRequiredService<TunnelHealth>(),
             sp.GetRequiredService<ApplianceStateHolder>(), options.Tunnels.Keys));
 
@@ -117,6 +118,24 @@ public static class ServiceWiring
             sp.GetRequiredService<ILogger<BoardHealthService>>()));
         services.AddHostedService(sp => sp.GetRequiredService<BoardHealthService>());
         services.AddSingleton<IStatusSection, HealthStatusSection>();
+    }
+
+    // DHCP and DNS sit beside the data plane on the LAN address, each optional.
+    private static void AddLanServices(IServiceCollection services, ApplianceOptions options)
+    {
+        if (options.Dhcp.Enabled)
+        {
+            services.AddSingleton<LanServices.DhcpService>();
+            services.AddHostedService(sp => sp.GetRequiredService<LanServices.DhcpService>());
+        }
+        services.AddSingleton<LanServices.HqDnsServers>();
+        if (options.Dns.Enabled)
+        {
+            services.AddSingleton<LanServices.DnsService>();
+            services.AddHostedService(sp => sp.GetRequiredService<LanServices.DnsService>());
+        }
+        services.AddSingleton<IStatusSection>(sp => new LanServices.LanStatusSection(sp.GetRequiredService<IOptions<ApplianceOptions>>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetService<LanServices.DhcpService>(), sp.GetService<LanServices.DnsService>()));
     }
 
     private static ResetButtonService CreateButton(IServiceProvider sp, BoardProfile profile, StateLayout layout)
