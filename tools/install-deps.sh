@@ -18,6 +18,8 @@ packages=(
   isc-dhcp-client bind9-dnsutils dnsmasq-base
   # board and image checks
   libgpiod2 systemd binutils kas
+  # the offline bitbake parse of the layer (make image-parse): oe-core's sanity check wants these host tools
+  chrpath diffstat gawk lz4 zstd file cpio locales
 )
 
 # The arm64 self-test runs the cross-compiled binary under qemu-user; NSec's RNG needs the arm64 OpenSSL.
@@ -36,4 +38,11 @@ if ((${#missing[@]})); then
   echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# bitbake refuses to start without the en_US.UTF-8 locale (oe-core's sanity check).
+if ! locale -a 2>/dev/null | grep -qix 'en_US.utf-\?8'; then
+  sed -i 's/^# *\(en_US.UTF-8 UTF-8\)/\1/' /etc/locale.gen
+  grep -q '^en_US.UTF-8 UTF-8' /etc/locale.gen || echo 'en_US.UTF-8 UTF-8' >> /etc/locale.gen
+  locale-gen >/dev/null
 fi

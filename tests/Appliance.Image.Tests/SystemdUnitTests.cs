@@ -142,7 +142,7 @@ public sealed class SystemdUnitTests : IDisposable
         Assert.Equal(StateLayout.DefaultStateDirectory, Single(d, "ReadWritePaths"));
         Assert.Equal(StateLayout.DefaultStateDirectory, Single(d, "RequiresMountsFor"));
         // The data partition of the .wks is mounted exactly there.
-        string wks = File.ReadAllText(Path.Combine(Repo.Layer, "wic", "appliance-rpi.wks"));
+        string wks = File.ReadAllText(Path.Combine(Path.GetDirectoryName(Repo.ImageRecipe)!, "appliance-rpi.wks"));
         Assert.Matches(new Regex($@"^part {Regex.Escape(StateLayout.DefaultStateDirectory)} .*--fstype=ext4", RegexOptions.Multiline), wks);
         // /run/appliance holds the control socket and the provisioning-mode flag.
         Assert.Equal("appliance", Single(d, "RuntimeDirectory"));
