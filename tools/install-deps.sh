@@ -14,6 +14,8 @@ packages=(
   strongswan-charon strongswan-swanctl libcharon-extra-plugins
   libstrongswan-standard-plugins libstrongswan-extra-plugins
   python3 python3-scapy python3-cryptography
+  # LAN services: a real DHCP client, dig, and dnsmasq as the upstream/HQ resolvers
+  isc-dhcp-client bind9-dnsutils dnsmasq-base
   # board and image checks
   libgpiod2 systemd binutils kas
   # the offline bitbake parse of the layer (make image-parse): oe-core's sanity check wants these host tools

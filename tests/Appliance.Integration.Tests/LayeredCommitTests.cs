@@ -118,8 +118,9 @@ public sealed class LayeredCommitTests : IDisposable
         var set = await session.HandleLineAsync("SET Appliance:Tunnels:hq:Start sometimes");
         Assert.StartsWith("ERR", set[^1]);
         Assert.Contains("Appliance:Tunnels:hq:Start", set[^1]);
-        // Each value is fine alone; with the image's Start "always" a responder-only peer cannot work.
-        var reply = await Send(session, "SET Appliance:Tunnels:hq:Psk " + Psk, "SET Appliance:Tunnels:hq:RemoteAddress %any", "COMMIT");
-        Assert.StartsWith("ERR 422 Appliance:Tunnels:hq:Start: 'always' needs a RemoteAddress", reply[^1]);
+        // Each value is fine alone; with the image's ESP proposal the Child SA would be ESP and AH at once.
+        var reply = await Send(session, "SET Appliance:Tunnels:hq:Psk " + Psk, "SET Appliance:Tunnels:hq:Ah sha256", "COMMIT");
+        Assert.StartsWith("ERR 422 Appliance:Tunnels:hq:Ah: set Esp or Ah, not both", reply[^1]);
+        Assert.False(File.Exists(new StateLayout(_state).FactoryConfig));
     }
 }
