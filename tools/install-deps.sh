@@ -16,6 +16,8 @@ packages=(
   python3 python3-scapy python3-cryptography
   # board and image checks
   libgpiod2 systemd binutils kas
+  # `make fuzz`: AFL++ drives the SharpFuzz harnesses of tests/Appliance.Fuzz
+  afl++
 )
 
 # The arm64 self-test runs the cross-compiled binary under qemu-user; NSec's RNG needs the arm64 OpenSSL.

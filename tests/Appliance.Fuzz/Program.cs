@@ -7,10 +7,14 @@ return Cli.Run(args);
 
 internal static class Cli
 {
-    public static int Run(string[] args)
+    public static unsafe int Run(string[] args)
     {
         if (args.Length == 0)
             return Usage();
+        // Instrumented product code writes every branch into AFL's edge map. Outside `run` (seed, replay, list in a
+        // fuzz build) there is no AFL map: give it a scratch one, as SharpFuzz does when no afl-fuzz is attached.
+        if (args[0] != "run")
+            SharpFuzz.Common.Trace.SharedMem = (byte*)System.Runtime.InteropServices.NativeMemory.AllocZeroed(1 << 16);
         switch (args[0])
         {
             case "list":
