@@ -35,8 +35,15 @@ for name in $names; do
   rm -rf "$findings" && mkdir -p "$out/findings"
   echo "::: fuzzing $name for ${FUZZ_SECONDS}s"
   # -t: generous per-input timeout (ms); a hang past it is saved like a crash.
-  nice -n 19 afl-fuzz -V "$FUZZ_SECONDS" -i "$corpus" -o "$findings" -t 2000 -m none \
-    -- "$dotnet" "$out/bin/Appliance.Fuzz.dll" run "$name" > "$out/$name.log" 2>&1 || { echo "afl-fuzz failed for $name:"; tail -30 "$out/$name.log"; exit 1; }
+  # Under heavy load AFL++ now and then sees an empty map on its first dry run ("No instrumentation detected")
+  # though the same input shows edges a moment later: try again before giving up.
+  for attempt in 1 2 3; do
+    rm -rf "$findings"
+    nice -n 19 afl-fuzz -V "$FUZZ_SECONDS" -i "$corpus" -o "$findings" -t 2000 -m none \
+      -- "$dotnet" "$out/bin/Appliance.Fuzz.dll" run "$name" > "$out/$name.log" 2>&1 && break
+    [ "$attempt" = 3 ] && { echo "afl-fuzz failed for $name:"; tail -30 "$out/$name.log"; exit 1; }
+    echo "afl-fuzz attempt $attempt for $name failed: $(grep -a 'PROGRAM ABORT' "$out/$name.log" | sed 's/\x1b\[[0-9;]*m//g')"
+  done
   stats=$findings/default/fuzzer_stats
   stat() { sed -nE "s/^$1 +: (.*)/\1/p" "$stats"; }
   mkdir -p "$src/crashes/$name"
