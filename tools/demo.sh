@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: the box between a branch LAN host and the internet, a strongSwan HQ gateway with a host
 # behind it, all in network namespaces on this machine. Shows the tunnel coming up, the LEDs, a ping and
-# a short iperf3 from the LAN host to the HQ host, then cleans up (also on Ctrl-C).
+# a short iperf3 from the LAN host to the HQ host, the simulated board under-powered (the LEDs and the
+# health line), then cleans up (also on Ctrl-C).
 #
 #   lan-host 192.168.1.10 ─ lan0 [box] wan0 10.99.0.1 ─── 10.99.0.2 eth0 [hq: strongSwan] lan 192.168.2.1 ─ hq-host 192.168.2.10
 set -euo pipefail
@@ -42,7 +43,9 @@ for ns in $NS_LAN $NS_BOX $NS_HQ $NS_HQHOST; do ip netns add "$ns"; ip -n "$ns" 
 link $NS_LAN eth0 192.168.1.10/24 $NS_BOX lan0 ""
 link $NS_BOX wan0 10.99.0.1/24 $NS_HQ eth0 10.99.0.2/24
 link $NS_HQ lan0 192.168.2.1/24 $NS_HQHOST eth0 192.168.2.10/24
-ip -n $NS_LAN route add default via 192.168.1.1
+# The LAN host starts without an address: the box's DHCP server gives it 192.168.1.10 (a static lease by MAC).
+ip -n $NS_LAN addr flush dev eth0
+ip -n $NS_LAN link set eth0 address 52:54:00:00:01:10
 ip -n $NS_HQHOST route add default via 192.168.2.1
 ip netns exec $NS_HQ sysctl -qw net.ipv4.ip_forward=1
 
@@ -90,6 +93,7 @@ cat > "$DIR/appliance.json" <<EOC
     "Board": "simulated",
     "Wan": { "Interface": "wan0" },
     "Lan": { "Interface": "lan0", "Address": "192.168.1.1/24" },
+    "Dhcp": { "Enabled": true, "StaticLeases": [ "52:54:00:00:01:10=192.168.1.10" ], "SearchDomains": [ "corp.example.com" ] },
     "StateDirectory": "$DIR/state",
     "ControlSocket": "$DIR/control.sock",
     "Tunnels": {
@@ -120,6 +124,23 @@ echo "--- strongSwan: swanctl --list-sas ---"
 swanctl --list-sas --uri "unix://$DIR/vici.sock"
 if [ $up = 0 ]; then echo "the tunnel did not come up; appliance log:"; tail -30 "$DIR/appliance.log"; exit 1; fi
 
+echo "== the LAN host gets its address, router and search list by DHCP (ISC dhclient)"
+# Our own dhclient script: it sets the address and route and prints the options, never touching /etc/resolv.conf.
+cat > "$DIR/dhclient-script" <<'EOC'
+#!/bin/sh
+case "$reason" in
+  PREINIT) ip link set "$interface" up ;;
+  BOUND|RENEW|REBIND|REBOOT)
+    ip addr replace "$new_ip_address/$new_subnet_mask" dev "$interface"
+    ip route replace default via "${new_routers%% *}" dev "$interface"
+    echo "  $reason: $new_ip_address/$new_subnet_mask router $new_routers search $new_domain_search lease ${new_dhcp_lease_time}s" ;;
+esac
+EOC
+chmod 700 "$DIR/dhclient-script"
+ip netns exec $NS_LAN dhclient -1 -sf "$DIR/dhclient-script" -lf "$DIR/dhclient.leases" -pf "$DIR/dhclient.pid" eth0 \
+  || echo "(no DHCP lease)"
+echo "--- appliance status (lan) ---"; status | sed -n '/^lan:/,$p' || true
+
 echo "== ping from the LAN host (192.168.1.10) to the HQ host (192.168.2.10)"
 ip netns exec $NS_LAN ping -c 4 -i 0.3 192.168.2.10 || echo "(ping failed)"
 echo "== iperf3, 5 s, LAN host -> HQ host through the tunnel"
@@ -127,6 +148,12 @@ ip netns exec $NS_HQHOST iperf3 -s -1 -D >/dev/null 2>&1
 sleep 0.5
 ip netns exec $NS_LAN iperf3 -c 192.168.2.10 -t 5 -f m | tail -4 || echo "(iperf3 failed)"
 echo "--- appliance status after traffic ---"; status || true
+echo "== the simulated board's power supply sags: appliance simulate under-voltage"
+"$BIN" simulate under-voltage --socket "$DIR/control.sock" || true
+status 2>/dev/null | grep -E '^(leds|health):' | sed 's/^/  /' || true
+echo "== and recovers: appliance simulate normal (FLT keeps flashing for 30 s after the last sag)"
+"$BIN" simulate normal --socket "$DIR/control.sock" || true
+status 2>/dev/null | grep -E '^(leds|health):' | sed 's/^/  /' || true
 echo "--- strongSwan counters ---"
 swanctl --list-sas --uri "unix://$DIR/vici.sock" | grep -E "bytes|packets" || true
 echo "--- LED changes the box showed (simulated board) ---"; grep 'LEDs:' "$DIR/appliance.log" || true

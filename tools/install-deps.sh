@@ -14,8 +14,12 @@ packages=(
   strongswan-charon strongswan-swanctl libcharon-extra-plugins
   libstrongswan-standard-plugins libstrongswan-extra-plugins
   python3 python3-scapy python3-cryptography
+  # LAN services: a real DHCP client, dig, and dnsmasq as the upstream/HQ resolvers
+  isc-dhcp-client bind9-dnsutils dnsmasq-base
   # board and image checks
   libgpiod2 systemd binutils kas
+  # the offline bitbake parse of the layer (make image-parse): oe-core's sanity check wants these host tools
+  chrpath diffstat gawk lz4 zstd file cpio locales
   # `make fuzz`: AFL++ drives the SharpFuzz harnesses of tests/Appliance.Fuzz
   afl++
 )
@@ -36,4 +40,11 @@ if ((${#missing[@]})); then
   echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# bitbake refuses to start without the en_US.UTF-8 locale (oe-core's sanity check).
+if ! locale -a 2>/dev/null | grep -qix 'en_US.utf-\?8'; then
+  sed -i 's/^# *\(en_US.UTF-8 UTF-8\)/\1/' /etc/locale.gen
+  grep -q '^en_US.UTF-8 UTF-8' /etc/locale.gen || echo 'en_US.UTF-8 UTF-8' >> /etc/locale.gen
+  locale-gen >/dev/null
 fi

@@ -27,6 +27,25 @@ mkdir -p out
 # The names of failed tests, so the last lines of a long CI log say which one it was.
 grep -E '^\s+Failed [A-Za-z_][A-Za-z0-9_.]+' "$log" | sed -E 's/^\s+Failed ([^ ]+).*/\1/' | sort -u > out/test-failures
 rm -f "$log"
+
+# The offline bitbake parse of the Yocto layer, one result per release and machine (image/README.md).
+# It needs the layers' git mirrors (IMAGE_PARSE_SOURCES, default /work/.mirror); without them it prints
+# a loud NOT RUN notice and counts nothing. IMAGE_PARSE_ARGS (e.g. "--release wrynose") narrows it.
+parse_log=$(mktemp)
+# shellcheck disable=SC2086 # IMAGE_PARSE_ARGS is a list of options
+/usr/bin/python3 image/scripts/parse.py --if-present ${IMAGE_PARSE_SOURCES:+--sources "$IMAGE_PARSE_SOURCES"} \
+  ${IMAGE_PARSE_CACHE:+--cache "$IMAGE_PARSE_CACHE"} ${IMAGE_PARSE_ARGS:-} 2>&1 | tee "$parse_log"
+if ! grep -q '^image-parse: NOT RUN' "$parse_log"; then
+  counts=$(sed -nE 's/^image-parse: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$parse_log")
+  if [ -z "$counts" ]; then
+    echo "run-tests: image/scripts/parse.py stopped before its summary" >&2
+    counts="0 1"; echo "image-parse" >> out/test-failures
+  fi
+  read -r p f <<< "$counts"
+  passed=$((passed + p)); failed=$((failed + f))
+  sed -nE 's/^image-parse: FAILED ([^ ]+) ([^ ]+) .*/image-parse \1 \2/p' "$parse_log" >> out/test-failures
+fi
+rm -f "$parse_log"
 if [ -s out/test-failures ]; then
   echo "failed tests:"; sed 's/^/  /' out/test-failures
 fi

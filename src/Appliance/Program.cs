@@ -20,6 +20,7 @@ public static class Program
                 "check" => CheckCommand.Run(rest),
                 "status" => await StatusCommand.RunAsync(rest),
                 "up" or "down" or "rekey" => await TunnelCommand.RunAsync(args[0], rest),
+                "simulate" => await SimulateCommand.RunAsync(rest),
                 "selftest" => SelfTestCommand.Run(rest),
                 "provision" => await ProvisionCommand.RunAsync(rest),
                 "console-select" => ConsoleSelectCommand.Run(rest),
@@ -55,10 +56,12 @@ public static class Program
         w.WriteLine("usage: appliance <command> [options]");
         w.WriteLine("  run [--config PATH] [--Appliance:Key=value ...]   run the service (default config /etc/appliance/appliance.json)");
         w.WriteLine("  check [--config PATH] [--Appliance:Key=value ...] validate the layered configuration as run would; exit 78 naming bad keys");
-        w.WriteLine("  status [--json] [--socket PATH]                    show tunnels, SAs, counters and LEDs of the running service");
+        w.WriteLine("  status [--json] [--socket PATH]                    show tunnels, SAs, counters, LEDs and board health");
         w.WriteLine("  up TUNNEL [--socket PATH]                          initiate the tunnel now");
         w.WriteLine("  down TUNNEL [--socket PATH]                        close the tunnel (DELETE) and keep it down until `up`");
         w.WriteLine("  rekey [--ike] TUNNEL [--socket PATH]               rekey its Child SAs now, or with --ike its IKE SA");
+        w.WriteLine("  simulate normal|under-voltage|overheat [--socket PATH]");
+        w.WriteLine("                                                     simulated board only: switch its health sensors (demo, tests)");
         w.WriteLine("  selftest                                           crypto known-answer tests; exit 1 on any mismatch");
         w.WriteLine("  provision --port DEV --profile FILE [--csr-out DIR] [--cert FILE] [--lock]");
         w.WriteLine("                                                     drive factory provisioning of a box over its serial console");

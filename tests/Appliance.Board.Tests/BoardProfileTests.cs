@@ -145,7 +145,7 @@ public class BoardProfileTests
     public void Missing_sections_are_named()
     {
         var e = Parse("""{ "Name": "x" }""");
-        foreach (string field in new[] { "YoctoMachine", "Gpio", "Leds", "ResetButton", "Console", "Network" })
+        foreach (string field in new[] { "YoctoMachine", "Gpio", "Leds", "ResetButton", "Console", "Network", "Health" })
             Assert.Contains($"\"{field}\" is missing", e.Message);
     }
 
@@ -164,6 +164,36 @@ public class BoardProfileTests
     {
         var e = Parse(Rpi4Json().Replace("\"Driver\": \"libgpiod\"", "\"Driver\": \"simulated\""));
         Assert.Contains("does not fit chip 'pinctrl-bcm2711'", e.Message);
+    }
+
+    [Theory]
+    [InlineData("\"ThermalZone\": \"cpu-thermal\"", "\"ThermalZone\": \"../../etc\"", "\"Health.ThermalZone\" must name a thermal zone type")]
+    [InlineData("\"ThermalZone\": \"cpu-thermal\", ", "", "\"Health.ThermalZone\" must name a thermal zone type such as \"cpu-thermal\" (found nothing)")]
+    [InlineData("\"UnderVoltageHwmon\": \"rpi_volt\"", "\"UnderVoltageHwmon\": \"rpi volt\"", "\"Health.UnderVoltageHwmon\" must be a hwmon name")]
+    [InlineData("\"Source\": \"mailbox\"", "\"Source\": \"vcgencmd\"", "\"Health.Throttled.Source\" must be \"mailbox\" or \"file\" (found 'vcgencmd')")]
+    [InlineData("\"Path\": \"/dev/vcio\"", "\"Path\": \"/sys/vcio\"", "\"Health.Throttled.Path\" must be a path under /dev/ for source 'mailbox'")]
+    [InlineData("\"Source\": \"mailbox\", \"Path\": \"/dev/vcio\"", "\"Source\": \"file\", \"Path\": \"/dev/vcio\"", "must be a path under /sys/ for source 'file'")]
+    [InlineData("\"Path\": \"/dev/vcio\"", "\"Path\": \"/dev/../etc/passwd\"", "\"Health.Throttled.Path\" must be a path under /dev/")]
+    [InlineData("\"HotCelsius\": 80", "\"HotCelsius\": 30", "\"Health.HotCelsius\" 30 is out of range (50..110 °C)")]
+    [InlineData(", \"HotCelsius\": 80", "", "\"Health.HotCelsius\" is missing")]
+    [InlineData("\"HotCelsius\": 80", "\"HotCelsius\": 80, \"Hot\": 1", "not a valid board profile")]
+    public void Health_section_mistakes_are_named(string find, string replace, string message)
+    {
+        string json = Rpi4Json();
+        Assert.Contains(find, json);
+        var e = Parse(json.Replace(find, replace));
+        Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public void A_board_without_hwmon_or_firmware_word_is_valid()
+    {
+        string json = Rpi4Json().Replace("\"UnderVoltageHwmon\": \"rpi_volt\",", "")
+            .Replace("\"Throttled\": { \"Source\": \"mailbox\", \"Path\": \"/dev/vcio\" }, ", "");
+        BoardProfile profile = BoardProfile.Parse(Encoding.UTF8.GetBytes(json), "test.json");
+        Assert.Null(profile.Health.UnderVoltageHwmon);
+        Assert.Null(profile.Health.Throttled);
+        Assert.Equal("cpu-thermal", profile.Health.ThermalZone);
     }
 
     private static string Rpi4Json() => File.ReadAllText(Path.Combine(RepoPaths.BoardRoot, "rpi4", "board.json"));

@@ -46,6 +46,19 @@ public class LedLanguageTests
           new(LedPattern.DoubleFlash, LedPattern.Off, LedPattern.Off, LedPattern.Off) },
         { "armed while booting", ApplianceState.Initial with { ResetArmed = true }, true, ApplianceCondition.FactoryResetArmed,
           new(LedPattern.SlowBlink, LedPattern.Off, LedPattern.Off, LedPattern.FastBlink) },
+        { "under-voltage", WithTunnels(Online, TunnelState.Up) with { Health = BoardHealthFlags.UnderVoltage | BoardHealthFlags.Throttled }, true, ApplianceCondition.UnderVoltage,
+          new(LedPattern.Heartbeat, LedPattern.On, LedPattern.On, LedPattern.TripleFlash) },
+        { "overheating", WithTunnels(Online, TunnelState.Up) with { Health = BoardHealthFlags.Hot | BoardHealthFlags.SoftTemperatureLimit }, true, ApplianceCondition.Overheating,
+          new(LedPattern.Heartbeat, LedPattern.On, LedPattern.On, LedPattern.TripleFlash) },
+        { "under-voltage outranks a fault and an authentication failure", WithTunnels(Online, TunnelState.AuthFailed) with
+            { Health = BoardHealthFlags.UnderVoltage, Faults = ImmutableSortedDictionary<string, string>.Empty.Add("ike", "socket closed") }, true,
+          ApplianceCondition.UnderVoltage, new(LedPattern.Heartbeat, LedPattern.On, LedPattern.SlowBlink, LedPattern.TripleFlash) },
+        { "hung outranks under-voltage", WithTunnels(Online, TunnelState.Up) with { Health = BoardHealthFlags.UnderVoltage }, false, ApplianceCondition.ServiceHung,
+          new(LedPattern.On, LedPattern.On, LedPattern.On, LedPattern.On) },
+        { "factory reset armed outranks overheating", WithTunnels(Online, TunnelState.Up) with { ResetArmed = true, Health = BoardHealthFlags.Throttled }, true,
+          ApplianceCondition.FactoryResetArmed, new(LedPattern.Heartbeat, LedPattern.Off, LedPattern.Off, LedPattern.FastBlink) },
+        { "under-voltage while booting", ApplianceState.Initial with { Health = BoardHealthFlags.UnderVoltage }, true, ApplianceCondition.UnderVoltage,
+          new(LedPattern.SlowBlink, LedPattern.Off, LedPattern.Off, LedPattern.TripleFlash) },
         { "WAN down hides stale tunnel states", WithTunnels(new ApplianceState(), TunnelState.Up, TunnelState.PeerUnreachable), true, ApplianceCondition.NoWanLink,
           new(LedPattern.Heartbeat, LedPattern.Off, LedPattern.Off, LedPattern.Off) },
     };
@@ -65,7 +78,10 @@ public class LedLanguageTests
         // A technician must tell them apart from the LEDs alone.
         var pictures = Table.Select(row => (string)row[0]).Zip(Table.Select(row => (LedPatterns)row[4]))
             .Where(p => p.First is not ("all tunnels down" or "WAN down hides stale tunnel states" or "booting with a stuck button"
-                                         or "held at power-up: provisioning while booting" or "armed while booting"))
+                                         or "held at power-up: provisioning while booting" or "armed while booting"
+                                         // Same light, told apart by `appliance status`: both are "power/thermal problem".
+                                         or "overheating" or "under-voltage outranks a fault and an authentication failure"
+                                         or "hung outranks under-voltage" or "factory reset armed outranks overheating" or "under-voltage while booting"))
             .ToList();
         Assert.Equal(pictures.Count, pictures.Select(p => p.Second).Distinct().Count());
     }

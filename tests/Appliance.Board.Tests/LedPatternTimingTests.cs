@@ -11,6 +11,7 @@ public class LedPatternTimingTests
     [InlineData(LedPattern.FastBlink, "1100110011001100110011001100110011001100")]
     [InlineData(LedPattern.DoubleFlash, "1111000011110000000000000000000000000000")]
     [InlineData(LedPattern.Heartbeat, "1100011000000000000011000110000000000000")]
+    [InlineData(LedPattern.TripleFlash, "1111000011110000111100000000000000000000")]
     public void Pattern_over_two_seconds(LedPattern pattern, string expected)
     {
         string sampled = string.Concat(Enumerable.Range(0, 40)

@@ -47,6 +47,7 @@ public class LedServiceTests
     private const string Fast = "1100110011001100110011001100110011001100";
     private const string Double = "1111000011110000000000000000000000000000";
     private const string Beat = "1100011000000000000011000110000000000000";
+    private const string Triple = "1111000011110000111100000000000000000000";
 
     public static TheoryData<string, string, string, string, string> States => new()
     {
@@ -62,6 +63,7 @@ public class LedServiceTests
         { "provisioning mode",          Double, Off, Off,  Off },
         { "factory reset armed",        Beat,   Off, Off,  Fast },
         { "fault",                      Beat,   On,  On,   On },
+        { "under-voltage",              Beat,   On,  On,   Triple },
     };
 
     private static void Enter(ApplianceStateHolder s, string state)
@@ -81,6 +83,7 @@ public class LedServiceTests
             case "peer unreachable": s.SetTunnel("hq", TunnelState.PeerUnreachable); break;
             case "factory reset armed": s.SetTunnel("hq", TunnelState.Up); s.SetResetArmed(true); break;
             case "fault": s.SetTunnel("hq", TunnelState.Up); s.RaiseFault("ike", "UDP 500 socket closed"); break;
+            case "under-voltage": s.SetTunnel("hq", TunnelState.Up); s.SetHealth(BoardHealthFlags.UnderVoltage); break;
             default: throw new ArgumentOutOfRangeException(nameof(state), state, null);
         }
     }

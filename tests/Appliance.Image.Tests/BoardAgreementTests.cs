@@ -7,7 +7,7 @@ namespace Appliance.Image.Tests;
 public sealed class BoardAgreementTests
 {
     private static BitbakeFile Recipe => BitbakeFile.Load(Repo.ServiceRecipe);
-    private static BitbakeFile Distro => BitbakeFile.Load(Path.Combine(Repo.Layer, "conf", "distro", "appliance.conf"));
+    private static BitbakeFile Distro => BitbakeFile.Load(Repo.DistroConf);
 
     // Machines of meta-raspberrypi (scarthgap and wrynose) and poky that the profiles may name.
     private static readonly string[] KnownMachines = ["raspberrypi4-64", "raspberrypi5", "qemuarm64"];

@@ -28,8 +28,8 @@ public sealed class ImageRecipeTests
     public void The_wks_file_exists_and_has_boot_root_and_data_partitions()
     {
         string wks = Image.Value("WKS_FILE")!;
-        string path = Path.Combine(Repo.Layer, "wic", wks);
-        Assert.True(File.Exists(path), $"WKS_FILE {wks} is not in the layer's wic/ folder");
+        string path = WksPath;
+        Assert.True(File.Exists(path), $"WKS_FILE {wks} is not next to the image recipe");
         var parts = File.ReadAllLines(path).Where(l => l.StartsWith("part ", StringComparison.Ordinal))
             .Select(l => l.Split(' ')[1]).ToList();
         Assert.Equal(["/boot", "/", Appliance.Common.StateLayout.DefaultStateDirectory], parts);
@@ -40,6 +40,32 @@ public sealed class ImageRecipeTests
         Assert.Contains("x-systemd.makefs", data, StringComparison.Ordinal);
         Assert.Contains("data=journal", data, StringComparison.Ordinal);
         Assert.Contains("wic.bz2", Image.Words("IMAGE_FSTYPES"));
+    }
+
+    // wic searches the image recipe's own folder first (WKS_SEARCH_PATH starts with THISDIR) on scarthgap and
+    // wrynose alike; a layer's top-level wic/ folder is only searched by scarthgap, and wrynose's sanity check
+    // refuses a layer that has one ("wic/wks files ... need to be moved to files/wic").
+    private static string WksPath => Path.Combine(Path.GetDirectoryName(Repo.ImageRecipe)!, Image.Value("WKS_FILE")!);
+
+    [Fact]
+    public void The_layer_has_no_top_level_wic_folder_which_wrynose_refuses()
+    {
+        Assert.False(Directory.Exists(Path.Combine(Repo.Layer, "wic")), "meta-appliance/wic: wrynose's sanity check fails the parse");
+    }
+
+    [Fact]
+    public void The_distro_is_not_named_like_a_recipe_of_the_layer()
+    {
+        // DISTRO is in OVERRIDES: a distro named like a recipe's PN turns that recipe's :${PN} overrides
+        // into global ones (oe-core's pn-overrides and pkgvarcheck QA stop the parse).
+        var distro = BitbakeFile.Load(Repo.DistroConf).Value("DISTRO")!;
+        Assert.Equal(Path.GetFileNameWithoutExtension(Repo.DistroConf), distro);
+        var pns = Directory.GetFiles(Repo.Layer, "*.bb", SearchOption.AllDirectories)
+            .Select(f => Path.GetFileNameWithoutExtension(f).Split('_')[0]).ToList();
+        Assert.Contains("appliance", pns);
+        Assert.DoesNotContain(distro, pns);
+        foreach (string kas in KasConfig.MachineFiles())
+            Assert.Equal(distro, KasConfig.Load(kas).Distro);
     }
 
     // wic's `part` options (openembedded-core scripts/lib/wic/ksparser.py, argparse: a misspelt one is a wic error).
@@ -55,7 +81,7 @@ public sealed class ImageRecipeTests
     [Fact]
     public void Wks_parts_use_only_wic_options_and_put_root_second_where_meta_raspberrypi_cmdline_expects_it()
     {
-        string path = Path.Combine(Repo.Layer, "wic", Image.Value("WKS_FILE")!);
+        string path = WksPath;
         var parts = File.ReadAllLines(path).Where(l => l.StartsWith("part ", StringComparison.Ordinal)).ToList();
         foreach (string part in parts)
         {

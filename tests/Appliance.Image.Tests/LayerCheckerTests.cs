@@ -43,7 +43,7 @@ public sealed class LayerCheckerTests : IDisposable
         var checker = new LayerChecker(Repo.Layer);
         var names = checker.Files.Select(f => Path.GetRelativePath(Repo.Layer, f.Path)).ToList();
         Assert.Contains("conf/layer.conf", names);
-        Assert.Contains("conf/distro/appliance.conf", names);
+        Assert.Contains("conf/distro/appliance-os.conf", names);
         Assert.Contains(Path.GetRelativePath(Repo.Layer, Repo.ServiceRecipe), names);
         Assert.Contains("recipes-core/images/appliance-image.bb", names);
         foreach (var f in checker.Files) Assert.True(f.Errors.Count == 0, $"{f.Path}: {string.Join('\n', f.Errors)}");

@@ -142,7 +142,7 @@ public sealed class SystemdUnitTests : IDisposable
         Assert.Equal(StateLayout.DefaultStateDirectory, Single(d, "ReadWritePaths"));
         Assert.Equal(StateLayout.DefaultStateDirectory, Single(d, "RequiresMountsFor"));
         // The data partition of the .wks is mounted exactly there.
-        string wks = File.ReadAllText(Path.Combine(Repo.Layer, "wic", "appliance-rpi.wks"));
+        string wks = File.ReadAllText(Path.Combine(Path.GetDirectoryName(Repo.ImageRecipe)!, "appliance-rpi.wks"));
         Assert.Matches(new Regex($@"^part {Regex.Escape(StateLayout.DefaultStateDirectory)} .*--fstype=ext4", RegexOptions.Multiline), wks);
         // /run/appliance holds the control socket and the provisioning-mode flag.
         Assert.Equal("appliance", Single(d, "RuntimeDirectory"));
@@ -153,18 +153,19 @@ public sealed class SystemdUnitTests : IDisposable
     {
         var d = Directives(File.ReadAllText(Repo.Unit));
         var groups = Single(d, "SupplementaryGroups").Split(' ');
-        Assert.Equal(["dialout", "gpio"], groups.Order());
+        Assert.Equal(["dialout", "gpio", "video"], groups.Order());
         var recipe = BitbakeFile.Load(Repo.ServiceRecipe);
         string groupadd = recipe.Value("GROUPADD_PARAM:${PN}")!;
         string useradd = recipe.Value("USERADD_PARAM:${PN}")!;
-        Assert.Contains("gpio", groupadd, StringComparison.Ordinal); // dialout is a base-passwd group
-        Assert.Matches(@"--groups gpio,dialout appliance\s*$", useradd);
+        Assert.Contains("gpio", groupadd, StringComparison.Ordinal); // dialout and video are base-passwd groups
+        Assert.Matches(@"--groups gpio,dialout,video appliance\s*$", useradd);
         string rules = File.ReadAllText(Repo.UdevRules);
         Assert.Matches(@"KERNEL==""gpiochip\[0-9\]\*"", GROUP=""gpio"", MODE=""0660""", rules);
         Assert.Contains("GROUP=\"dialout\"", rules, StringComparison.Ordinal);
-        // DevicePolicy=closed: only the GPIO chips and the UART drivers the boards use.
+        Assert.Matches(@"KERNEL==""vcio"", GROUP=""video"", MODE=""0660""", rules);
+        // DevicePolicy=closed: only the GPIO chips, the UART drivers the boards use and the firmware mailbox (read).
         Assert.Equal("closed", Single(d, "DevicePolicy"));
-        Assert.Equal(["char-gpiochip rw", "char-ttyAMA rw", "char-ttyS rw"], d["DeviceAllow"].Order());
+        Assert.Equal(["/dev/vcio r", "char-gpiochip rw", "char-ttyAMA rw", "char-ttyS rw"], d["DeviceAllow"].Order(StringComparer.Ordinal));
     }
 
     /// <summary>console-select and the provisioning target, verified together with the service they order against.</summary>

@@ -141,6 +141,20 @@ public sealed class CliTests : IDisposable
             ["Appliance:Wan:Interface"] = "wan0",
             ["Appliance:Wan:Mtu"] = "1492",
             ["Appliance:Lan:Interface"] = "lan0",
+            ["Appliance:Lan:Address"] = "192.168.1.1/24",
+            ["Appliance:Dhcp:Enabled"] = "true",
+            ["Appliance:Dhcp:PoolStart"] = "192.168.1.100",
+            ["Appliance:Dhcp:PoolEnd"] = "192.168.1.199",
+            ["Appliance:Dhcp:LeaseTime"] = "08:00:00",
+            ["Appliance:Dhcp:StaticLeases:0"] = "52:54:00:12:34:56=192.168.1.20",
+            ["Appliance:Dhcp:DomainName"] = "branch1.example.com",
+            ["Appliance:Dhcp:SearchDomains:0"] = "corp.example.com",
+            ["Appliance:Dhcp:DnsServers:0"] = "192.168.1.1",
+            ["Appliance:Dns:Enabled"] = "true",
+            ["Appliance:Dns:Upstreams:0"] = "tls://9.9.9.9#dns.quad9.net",
+            ["Appliance:Dns:Upstreams:1"] = "wan",
+            ["Appliance:Dns:Domains:corp.example.com"] = "hq,10.0.0.53",
+            ["Appliance:Dns:CacheSize"] = "500",
             ["Appliance:Ike:RekeyTime"] = "02:00:00",
             ["Appliance:Ike:IkeRekeyTime"] = "06:00:00",
             ["Appliance:Ike:Dpd"] = "00:00:20",
@@ -187,6 +201,29 @@ public sealed class CliTests : IDisposable
             "--Appliance:Tunnels:hq:LifeTime=00:10:00");
         Assert.Equal(78, bad.ExitCode);
         Assert.Contains("Appliance:Tunnels:hq:LifeTime", bad.StdErr);
+    }
+
+    [Fact]
+    public void BadLanServiceSettings_AreNamedByKey()
+    {
+        string state = Path.Combine(_dir, "state");
+        var r = Shell.Run(ApplianceProcess.Binary, "check", "--config", Config(ValidSection(state)),
+            "--Appliance:Lan:Address=192.168.1.1/24", "--Appliance:Dhcp:Enabled=true", "--Appliance:Dhcp:PoolStart=10.0.0.5",
+            "--Appliance:Dhcp:LeaseTime=00:00:10", "--Appliance:Dhcp:StaticLeases:0=52:54:00:12:34=192.168.1.20",
+            "--Appliance:Dns:Enabled=true", "--Appliance:Dns:Upstreams:0=tls://9.9.9.9", "--Appliance:Dns:Domains:corp.example.com=bogus");
+        Assert.Equal(78, r.ExitCode);
+        Assert.Contains("Appliance:Dhcp:PoolStart", r.StdErr);
+        Assert.Contains("Appliance:Dhcp:StaticLeases:0", r.StdErr);
+        Assert.Contains("Appliance:Dns:Upstreams:0", r.StdErr);
+        Assert.Contains("Appliance:Dns:Domains:corp.example.com", r.StdErr);
+        // Alone, a lease time outside 2 minutes..365 days.
+        var lease = Shell.Run(ApplianceProcess.Binary, "check", "--config", Config(ValidSection(state)),
+            "--Appliance:Lan:Address=192.168.1.1/24", "--Appliance:Dhcp:Enabled=true", "--Appliance:Dhcp:LeaseTime=00:00:10");
+        Assert.Equal(78, lease.ExitCode);
+        Assert.Contains("Appliance:Dhcp:LeaseTime", lease.StdErr);
+        var noAddress = Shell.Run(ApplianceProcess.Binary, "check", "--config", Config(ValidSection(state)), "--Appliance:Dhcp:Enabled=true");
+        Assert.Equal(78, noAddress.ExitCode);
+        Assert.Contains("Appliance:Lan:Address", noAddress.StdErr);
     }
 
     [Fact]

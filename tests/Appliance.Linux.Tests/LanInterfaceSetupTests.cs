@@ -1,3 +1,4 @@
+using Appliance.Common;
 using Appliance.Linux.Routing;
 using Appliance.Linux.Tests.Harness;
 

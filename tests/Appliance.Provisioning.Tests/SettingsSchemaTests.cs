@@ -73,6 +73,20 @@ public class SettingsSchemaTests
     [InlineData("Appliance:Tunnels:hq:Certificate", "/var/lib/appliance/identity/device.crt", true)]
     [InlineData("Appliance:Tunnels:hq:CaCertificates:0", "ca.crt", false)]
     [InlineData("Appliance:Ike:Dpd", "00:00:30", true)]
+    // LAN services: the box's address keeps its host bits; static leases are MAC=IPv4; upstreams as the service spells them.
+    [InlineData("Appliance:Lan:Address", "192.168.1.1/24", true)]
+    [InlineData("Appliance:Lan:Address", "192.168.1.1", false)]
+    [InlineData("Appliance:Dhcp:Enabled", "true", true)]
+    [InlineData("Appliance:Dhcp:LeaseTime", "12:00:00", true)]
+    [InlineData("Appliance:Dhcp:StaticLeases:0", "52:54:00:12:34:56=192.168.1.20", true)]
+    [InlineData("Appliance:Dhcp:StaticLeases:0", "52:54:00:12:34=192.168.1.20", false)]
+    [InlineData("Appliance:Dhcp:SearchDomains:0", "corp.example.com", true)]
+    [InlineData("Appliance:Dhcp:SearchDomains:0", "corp example", false)]
+    [InlineData("Appliance:Dns:Upstreams:0", "tls://9.9.9.9#dns.quad9.net", true)]
+    [InlineData("Appliance:Dns:Upstreams:0", "wan", true)]
+    [InlineData("Appliance:Dns:Upstreams:0", "9.9.9.9 8.8.8.8", false)]
+    [InlineData("Appliance:Dns:Domains:corp.example.com", "hq", true)]
+    [InlineData("Appliance:Dns:Domains:corp.example.com", "hq,10.0.0.53", true)]
     public void Values_AreCheckedByKind(string key, string value, bool valid) =>
         Assert.Equal(valid, SettingsSchema.ValidateValue(key, value) is null);
 }

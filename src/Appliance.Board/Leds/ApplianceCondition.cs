@@ -9,6 +9,10 @@ public enum ApplianceCondition
     Booting,
     ServiceHung,
     FactoryResetArmed,
+    /// <summary>The supply sags (firmware under-voltage): USB NICs and SD writes misbehave.</summary>
+    UnderVoltage,
+    /// <summary>The SoC is throttling or at its temperature limit.</summary>
+    Overheating,
     ProvisioningMode,
     Fault,
     AuthenticationFailed,

@@ -19,7 +19,8 @@ public static class LedLanguage
 
         LedPattern power = hung ? LedPattern.On : PowerPattern(state);
         if (state.Booting)
-            return new LedPatterns(power, LedPattern.Off, LedPattern.Off, state.Fault ? LedPattern.On : LedPattern.Off);
+            return new LedPatterns(power, LedPattern.Off, LedPattern.Off,
+                state.HealthProblem ? LedPattern.TripleFlash : state.Fault ? LedPattern.On : LedPattern.Off);
 
         LedPattern wan = state.WanLinkUp ? LedPattern.On : LedPattern.Off;
         TunnelCounts tunnels = TunnelCounts.Of(state);
@@ -32,6 +33,8 @@ public static class LedLanguage
         ArgumentNullException.ThrowIfNull(state);
         if (state.ResetArmed) return ApplianceCondition.FactoryResetArmed;
         if (!alive && !state.Booting) return ApplianceCondition.ServiceHung;
+        if (state.HealthProblem)
+            return BoardHealthFlagNames.IsPowerProblem(state.Health) ? ApplianceCondition.UnderVoltage : ApplianceCondition.Overheating;
         if (state.Fault) return ApplianceCondition.Fault;
         if (state.ProvisioningMode) return ApplianceCondition.ProvisioningMode;
         if (state.Booting) return ApplianceCondition.Booting;
@@ -54,6 +57,8 @@ public static class LedLanguage
         ApplianceCondition.Booting => "starting up",
         ApplianceCondition.ServiceHung => "service not responding: power-cycle the box",
         ApplianceCondition.FactoryResetArmed => "factory reset armed: release the button to erase settings",
+        ApplianceCondition.UnderVoltage => "under-voltage: the power supply is too weak; use the specified supply and cable",
+        ApplianceCondition.Overheating => "overheating: the box is throttling; give it air, check the fan and the room",
         ApplianceCondition.ProvisioningMode => "provisioning mode: connect to the serial console",
         ApplianceCondition.Fault => "service fault: see the log or 'appliance status'",
         ApplianceCondition.AuthenticationFailed => "authentication failed: check the pre-shared key or certificates",
@@ -117,7 +122,11 @@ public static class LedLanguage
 
     private static LedPattern FaultPattern(ApplianceState state, TunnelCounts tunnels, bool hung)
     {
-        if (hung || state.Fault) return LedPattern.On;
+        if (hung) return LedPattern.On;
+        // Power and heat come before a service fault: a sagging supply or a throttled SoC is often
+        // the cause of the fault (USB NICs reset, SD writes fail), and it is what a person can fix.
+        if (state.HealthProblem) return LedPattern.TripleFlash;
+        if (state.Fault) return LedPattern.On;
         // Authentication failures outrank reachability: they will not fix themselves.
         if (tunnels.AuthFailed > 0) return LedPattern.DoubleFlash;
         if (state.WanLinkUp && tunnels.Unreachable > 0) return LedPattern.SlowBlink;

@@ -13,6 +13,8 @@ public enum LedPattern
     DoubleFlash,
     /// <summary>A short "lub-dub" every second: 100 on, 150 off, 100 on, 650 off.</summary>
     Heartbeat,
+    /// <summary>Three 200 ms flashes, then 1 s dark (2 s period): power or thermal trouble.</summary>
+    TripleFlash,
 }
 
 /// <summary>
@@ -29,6 +31,7 @@ public static class LedPatternTiming
     private static readonly int[] Fast = [100, 100];
     private static readonly int[] Double = [200, 200, 200, 1400];
     private static readonly int[] Beat = [100, 150, 100, 650];
+    private static readonly int[] Triple = [200, 200, 200, 200, 200, 1000];
 
     public static bool IsOn(LedPattern pattern, TimeSpan sinceStart) => pattern switch
     {
@@ -38,6 +41,7 @@ public static class LedPatternTiming
         LedPattern.FastBlink => PhaseIsOn(Fast, sinceStart),
         LedPattern.DoubleFlash => PhaseIsOn(Double, sinceStart),
         LedPattern.Heartbeat => PhaseIsOn(Beat, sinceStart),
+        LedPattern.TripleFlash => PhaseIsOn(Triple, sinceStart),
         _ => false,
     };
 
@@ -48,6 +52,7 @@ public static class LedPatternTiming
         LedPattern.FastBlink => TimeSpan.FromMilliseconds(Fast.Sum()),
         LedPattern.DoubleFlash => TimeSpan.FromMilliseconds(Double.Sum()),
         LedPattern.Heartbeat => TimeSpan.FromMilliseconds(Beat.Sum()),
+        LedPattern.TripleFlash => TimeSpan.FromMilliseconds(Triple.Sum()),
         _ => TimeSpan.Zero,
     };
 

@@ -88,6 +88,7 @@ public sealed class TerminalLedRenderer
         LedPattern.FastBlink => "fast blink",
         LedPattern.DoubleFlash => "double flash",
         LedPattern.Heartbeat => "heartbeat",
+        LedPattern.TripleFlash => "triple flash",
         _ => pattern.ToString(),
     };
 

@@ -16,7 +16,7 @@ public sealed partial record BoardProfile
     internal BoardProfile(
         string name, string description, string yoctoMachine, GpioChipProfile gpio,
         ImmutableArray<LedDefinition> leds, ResetButtonDefinition resetButton,
-        ConsoleDefinition console, NetworkDefinition network)
+        ConsoleDefinition console, NetworkDefinition network, HealthDefinition health)
     {
         Name = name;
         Description = description;
@@ -26,6 +26,7 @@ public sealed partial record BoardProfile
         ResetButton = resetButton;
         Console = console;
         Network = network;
+        Health = health;
     }
 
     public string Name { get; }
@@ -38,6 +39,8 @@ public sealed partial record BoardProfile
     public ResetButtonDefinition ResetButton { get; }
     public ConsoleDefinition Console { get; }
     public NetworkDefinition Network { get; }
+    /// <summary>Where the SoC temperature and the firmware's power/throttling flags are read.</summary>
+    public HealthDefinition Health { get; }
 
     public bool IsSimulated => Gpio.Driver == GpioDriverKind.Simulated;
 
@@ -127,3 +130,22 @@ public sealed record ConsoleDefinition(string Device, string? Fallback, int Baud
 
 /// <summary>Default interface names; configuration may override them.</summary>
 public sealed record NetworkDefinition(string Wan, string Lan);
+
+public enum ThrottleSourceKind
+{
+    /// <summary>The firmware mailbox device (/dev/vcio), asked with GET_THROTTLED.</summary>
+    Mailbox,
+    /// <summary>A file holding the word in hex (the legacy get_throttled attribute; the simulated board).</summary>
+    File,
+}
+
+/// <param name="Path">The device or file; absolute, under /dev/ or /sys/.</param>
+public sealed record ThrottleSourceDefinition(ThrottleSourceKind Kind, string Path);
+
+/// <summary>The board's health sensors (see board/README.md, "Health").</summary>
+/// <param name="ThermalZone">The <c>type</c> of the /sys/class/thermal/thermal_zone* that is the SoC.</param>
+/// <param name="UnderVoltageHwmon">The <c>name</c> of the /sys/class/hwmon/hwmon* whose <c>in0_lcrit_alarm</c>
+/// is the under-voltage alarm ("rpi_volt"), or null.</param>
+/// <param name="Throttled">Where the firmware's throttled word is read, or null when the board has none.</param>
+/// <param name="HotCelsius">At or above this SoC temperature the box reports "hot" itself.</param>
+public sealed record HealthDefinition(string ThermalZone, string? UnderVoltageHwmon, ThrottleSourceDefinition? Throttled, double HotCelsius);

@@ -15,6 +15,7 @@ internal sealed class BoardProfileDocument
     public ResetButtonDocument? ResetButton { get; set; }
     public ConsoleDocument? Console { get; set; }
     public NetworkDocument? Network { get; set; }
+    public HealthDocument? Health { get; set; }
     /// <summary>Free text for people (wiring notes); ignored by the service.</summary>
     public string? Notes { get; set; }
 }
@@ -52,6 +53,20 @@ internal sealed class NetworkDocument
 {
     public string? Wan { get; set; }
     public string? Lan { get; set; }
+}
+
+internal sealed class HealthDocument
+{
+    public string? ThermalZone { get; set; }
+    public string? UnderVoltageHwmon { get; set; }
+    public ThrottleSourceDocument? Throttled { get; set; }
+    public double? HotCelsius { get; set; }
+}
+
+internal sealed class ThrottleSourceDocument
+{
+    public string? Source { get; set; }
+    public string? Path { get; set; }
 }
 
 // Source generation keeps parsing AOT- and trim-safe. Unknown members are errors so a typo such as

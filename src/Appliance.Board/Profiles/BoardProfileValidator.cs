@@ -23,15 +23,16 @@ internal static class BoardProfileValidator
         ResetButtonDefinition? button = ValidateButton(doc.ResetButton, errors);
         ConsoleDefinition? console = ValidateConsole(doc.Console, errors);
         NetworkDefinition? network = ValidateNetwork(doc.Network, errors);
+        HealthDefinition? health = HealthProfileValidator.Validate(doc.Health, errors);
 
         if (chip is not null)
             ValidatePins(chip, leds, button, errors);
 
-        if (errors.Count > 0 || gpio is null || button is null || console is null || network is null)
+        if (errors.Count > 0 || gpio is null || button is null || console is null || network is null || health is null)
             throw new BoardProfileException($"{source}: invalid board profile:{Environment.NewLine}  - " +
                                             string.Join(Environment.NewLine + "  - ", errors));
 
-        return new BoardProfile(name, description, machine, gpio, leds, button, console, network);
+        return new BoardProfile(name, description, machine, gpio, leds, button, console, network, health);
     }
 
     private static string Required(string? value, string field, List<string> errors)

@@ -21,15 +21,21 @@ public sealed record ApplianceState
     public ImmutableSortedDictionary<string, string> Faults { get; init; } =
         ImmutableSortedDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal);
 
+    /// <summary>Power or thermal trouble the board reports (held flags from <see cref="BoardHealthService"/>).</summary>
+    public BoardHealthFlags Health { get; init; }
+
     public bool Fault => !Faults.IsEmpty;
+
+    /// <summary>The board is under-powered or too hot: the LEDs show it like a fault.</summary>
+    public bool HealthProblem => Health != BoardHealthFlags.None;
 
     /// <summary>Tunnels that exist in configuration (NotConfigured entries are placeholders).</summary>
     public IEnumerable<TunnelState> ConfiguredTunnels => Tunnels.Values.Where(t => t != TunnelState.NotConfigured);
 
     public bool Equals(ApplianceState? other) =>
         other is not null && Booting == other.Booting && WanLinkUp == other.WanLinkUp &&
-        ProvisioningMode == other.ProvisioningMode && ResetArmed == other.ResetArmed &&
+        ProvisioningMode == other.ProvisioningMode && ResetArmed == other.ResetArmed && Health == other.Health &&
         Tunnels.SequenceEqual(other.Tunnels) && Faults.SequenceEqual(other.Faults);
 
-    public override int GetHashCode() => HashCode.Combine(Booting, WanLinkUp, ProvisioningMode, ResetArmed, Tunnels.Count, Faults.Count);
+    public override int GetHashCode() => HashCode.Combine(Booting, WanLinkUp, ProvisioningMode, ResetArmed, Health, Tunnels.Count, Faults.Count);
 }

@@ -39,5 +39,6 @@ public sealed class ApplianceStateHolder : IApplianceStateSource
     public void SetProvisioningMode(bool on) => Update(s => s with { ProvisioningMode = on });
     public void SetResetArmed(bool armed) => Update(s => s with { ResetArmed = armed });
     public void RaiseFault(string source, string reason) => Update(s => s with { Faults = s.Faults.SetItem(source, reason) });
+    public void SetHealth(BoardHealthFlags flags) => Update(s => s with { Health = flags });
     public void ClearFault(string source) => Update(s => s with { Faults = s.Faults.Remove(source) });
 }

@@ -1,41 +1,10 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using Appliance.Common;
 using Appliance.Linux.Native;
 
 namespace Appliance.Linux.Routing;
-
-/// <summary>An address on an interface with its prefix length; unlike <see cref="IPNetwork"/>, host bits are the point.</summary>
-public readonly record struct InterfaceAddress(IPAddress Address, int PrefixLength)
-{
-    public static bool TryParse(string? text, out InterfaceAddress value)
-    {
-        value = default;
-        int slash = text?.IndexOf('/') ?? -1;
-        if (slash <= 0 || !IPAddress.TryParse(text.AsSpan(0, slash), out var address)
-            || !int.TryParse(text.AsSpan(slash + 1), System.Globalization.NumberStyles.None, null, out int length))
-            return false;
-        int max = address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
-        if (length < 1 || length > max) return false;
-        value = new InterfaceAddress(address, length);
-        return true;
-    }
-
-    public IPNetwork Network => new(Mask(Address, PrefixLength), PrefixLength);
-
-    private static IPAddress Mask(IPAddress address, int length)
-    {
-        byte[] bytes = address.GetAddressBytes();
-        for (int i = 0; i < bytes.Length; i++)
-        {
-            int keep = Math.Clamp(length - i * 8, 0, 8);
-            bytes[i] &= (byte)(0xFF << (8 - keep));
-        }
-        return new IPAddress(bytes);
-    }
-
-    public override string ToString() => $"{Address}/{PrefixLength}";
-}
 
 /// <summary>
 /// Makes the LAN interface what the configuration says, over rtnetlink so the service needs CAP_NET_ADMIN only

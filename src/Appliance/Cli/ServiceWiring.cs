@@ -44,10 +44,11 @@ public static class ServiceWiring
         services.AddHostedService(sp => sp.GetRequiredService<ResetButtonService>());
         services.AddHostedService<WanLinkMonitor>();
         services.AddSingleton<IStatusSection, LedStatusSection>();
+        AddHealth(services, profile, layout);
 
         // The LAN address and forwarding, before IKE and the data plane read the interfaces.
         if (options.Lan.Address is not null || options.Lan.Address6 is not null)
-            services.AddHostedService<Lan.LanAddressService>();
+            services.AddHostedService<LanServices.LanAddressService>();
 
         // IKE and the Child SAs it negotiates.
         services.AddSingleton<ChildSaTable>();
@@ -66,6 +67,7 @@ public static class ServiceWiring
         {
             services.AddSingleton<IStatusSection>(sp => sp.GetRequiredService<ChildSaTable>());
         }
+        AddLanServices(services, options);
         services.AddSingleton(sp => new TunnelHealthBridge(sp.GetRequiredService<TunnelHealth>(),
             sp.GetRequiredService<ApplianceStateHolder>(), options.Tunnels.Keys));
 
@@ -98,6 +100,44 @@ public static class ServiceWiring
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SystemdWatchdog>>()));
     }
 
+    // Board health: the profile's sensors on hardware; on the simulated board a fake tree under runtime/
+    // that `appliance simulate` switches.
+    private static void AddHealth(IServiceCollection services, BoardProfile profile, StateLayout layout)
+    {
+        if (profile.IsSimulated)
+        {
+            services.AddSingleton(_ => new SimulatedHealthSensors(Path.Combine(layout.RuntimeDirectory, "simulated-board"), profile.Health));
+            services.AddSingleton(sp => new BoardHealthSensors(profile.Health, sp.GetRequiredService<SimulatedHealthSensors>().Root));
+        }
+        else
+        {
+            services.AddSingleton(_ => new BoardHealthSensors(profile.Health));
+        }
+        services.AddSingleton(sp => new BoardHealthService(sp.GetRequiredService<BoardHealthSensors>(),
+            sp.GetRequiredService<ApplianceStateHolder>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<BoardHealthService>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<BoardHealthService>());
+        services.AddSingleton<IStatusSection, HealthStatusSection>();
+    }
+
+    // DHCP and DNS sit beside the data plane on the LAN address, each optional.
+    private static void AddLanServices(IServiceCollection services, ApplianceOptions options)
+    {
+        if (options.Dhcp.Enabled)
+        {
+            services.AddSingleton<LanServices.DhcpService>();
+            services.AddHostedService(sp => sp.GetRequiredService<LanServices.DhcpService>());
+        }
+        services.AddSingleton<LanServices.HqDnsServers>();
+        if (options.Dns.Enabled)
+        {
+            services.AddSingleton<LanServices.DnsService>();
+            services.AddHostedService(sp => sp.GetRequiredService<LanServices.DnsService>());
+        }
+        services.AddSingleton<IStatusSection>(sp => new LanServices.LanStatusSection(sp.GetRequiredService<IOptions<ApplianceOptions>>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetService<LanServices.DhcpService>(), sp.GetService<LanServices.DnsService>()));
+    }
+
     private static ResetButtonService CreateButton(IServiceProvider sp, BoardProfile profile, StateLayout layout)
     {
         var button = new ResetButtonService(profile, sp.GetRequiredService<BoardGpio>(),
@@ -124,7 +164,12 @@ internal sealed class StartupTasks(IServiceProvider services, IHostApplicationLi
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _ = services.GetRequiredService<TunnelHealthBridge>();
-        if (profile.IsSimulated) _ = new SimulatedBoardConsole(services.GetRequiredService<LedService>());
+        if (profile.IsSimulated)
+        {
+            _ = new SimulatedBoardConsole(services.GetRequiredService<LedService>());
+            services.GetRequiredService<ControlCommands>().Simulation = new SimulatedBoardControl(
+                services.GetRequiredService<SimulatedHealthSensors>(), services.GetRequiredService<BoardHealthService>());
+        }
         lifetime.ApplicationStarted.Register(() => services.GetRequiredService<ApplianceStateHolder>().MarkBooted());
         return Task.CompletedTask;
     }

@@ -15,14 +15,38 @@ public static class StatusRenderer
                 w.Write($" {Str(led, "name")}={Str(led, "pattern")}");
             w.WriteLine($"  ({Str(root, "conditionText")})");
         }
+        if (root.TryGetProperty("health", out var health) && health.ValueKind == JsonValueKind.Object)
+            RenderHealth(health, w);
         if (root.TryGetProperty("tunnels", out var tunnels) && tunnels.ValueKind == JsonValueKind.Array)
             foreach (var t in tunnels.EnumerateArray())
                 RenderTunnel(t, w);
+        if (root.TryGetProperty("lan", out var lan) && lan.ValueKind == JsonValueKind.Object && lan.TryGetProperty("dhcp", out _) | lan.TryGetProperty("dns", out _))
+            LanStatusRenderer.Render(lan, w);
         if (root.TryGetProperty("drops", out var drops) && drops.ValueKind == JsonValueKind.Object)
         {
             var nonZero = drops.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Number && p.Value.GetInt64() > 0).ToList();
             w.WriteLine(nonZero.Count == 0 ? "drops: none" : "drops: " + string.Join(", ", nonZero.Select(p => $"{p.Name} {p.Value.GetInt64()}")));
         }
+    }
+
+    /// <summary>E.g. <c>health: SoC 52.1 °C; now: under-voltage, throttled; since start: under-voltage, throttled; firmware 0x50005</c>.</summary>
+    private static void RenderHealth(JsonElement h, TextWriter w)
+    {
+        string temperature = h.TryGetProperty("temperatureCelsius", out var t) && t.ValueKind == JsonValueKind.Number
+            ? $"SoC {t.GetDouble().ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)} °C"
+            : "SoC temperature unknown";
+        string line = $"health: {temperature}; now: {Flags(h, "now")}; since start: {Flags(h, "sinceStart")}";
+        string firmware = Str(h, "firmwareThrottled");
+        w.WriteLine(firmware.Length > 0 ? $"{line}; firmware {firmware}" : line);
+        if (!h.TryGetProperty("errors", out var errors) || errors.ValueKind != JsonValueKind.Array) return;
+        foreach (var e in errors.EnumerateArray())
+            w.WriteLine($"health: cannot read the {Str(e, "sensor")}: {Str(e, "message")}");
+    }
+
+    private static string Flags(JsonElement e, string name)
+    {
+        string list = Join(e, name).Replace(" ", ", ", StringComparison.Ordinal);
+        return list.Length > 0 ? list : "ok";
     }
 
     private static void RenderTunnel(JsonElement t, TextWriter w)

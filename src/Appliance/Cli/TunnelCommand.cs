@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-using System.Text.Json;
 using Appliance.Control;
 
 namespace Appliance.Cli;
@@ -23,21 +21,6 @@ public static class TunnelCommand
         if (tunnel.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) || tunnel.Length > 64)
             throw new UsageException($"'{tunnel}' is not a tunnel name");
 
-        string reply;
-        try
-        {
-            reply = await StatusCommand.RequestAsync(path, $"{(ike ? "rekey-ike" : verb)} {tunnel}");
-        }
-        catch (SocketException e)
-        {
-            Console.Error.WriteLine($"appliance {verb}: cannot reach the service at {path}: {e.Message}");
-            return 1;
-        }
-        using var parsed = JsonDocument.Parse(reply);
-        var root = parsed.RootElement;
-        bool ok = root.TryGetProperty("ok", out var okElement) && okElement.ValueKind == JsonValueKind.True;
-        string message = root.TryGetProperty(ok ? "message" : "error", out var m) ? m.GetString() ?? "" : reply.Trim();
-        (ok ? Console.Out : Console.Error).WriteLine(ok ? message : $"appliance {verb}: {message}");
-        return ok ? 0 : 1;
+        return await ControlReply.SendAsync(verb, path, $"{(ike ? "rekey-ike" : verb)} {tunnel}");
     }
 }

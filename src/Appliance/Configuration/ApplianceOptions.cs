@@ -23,6 +23,8 @@ public sealed class ApplianceOptions
 
     public ConsoleOptions Console { get; set; } = new();
     public IkeOptions Ike { get; set; } = new();
+    public DhcpOptions Dhcp { get; set; } = new();
+    public DnsOptions Dns { get; set; } = new();
     public Dictionary<string, TunnelOptions> Tunnels { get; set; } = new(StringComparer.Ordinal);
 }
 
@@ -35,7 +37,8 @@ public sealed class InterfaceOptions
     /// WAN: the IPv4 address IKE binds; default: the interface's first IPv4 address.
     /// LAN: the box's address on the office LAN in CIDR form (e.g. 192.168.1.1/24), which the service sets on the
     /// interface itself (it owns the LAN address; other IPv4 addresses there are removed) with IPv4 forwarding on.
-    /// Null on the LAN: the service leaves the interface's addresses alone.
+    /// It is the DHCP server's identity and the clients' router and DNS server. Null on the LAN: the service leaves the
+    /// interface's addresses alone.
     /// </summary>
     public string? Address { get; set; }
 

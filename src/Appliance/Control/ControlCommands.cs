@@ -8,6 +8,15 @@ public sealed class ControlCommands
 
     /// <summary>Per-tunnel operations (`appliance up|down|rekey`); set by the IKE service.</summary>
     public ITunnelControl? Tunnels { get; set; }
+
+    /// <summary>`appliance simulate`: set only on the simulated board.</summary>
+    public IBoardSimulation? Simulation { get; set; }
+}
+
+/// <summary>Switches the simulated board's sensors to a scenario ("under-voltage", "overheat", "normal").</summary>
+public interface IBoardSimulation
+{
+    TunnelControlResult Apply(string scenario);
 }
 
 /// <summary>An operator's per-tunnel commands, as swanctl --initiate, --terminate and --rekey.</summary>

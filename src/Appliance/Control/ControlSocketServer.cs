@@ -11,7 +11,8 @@ namespace Appliance.Control;
 /// <summary>
 /// The Unix socket `appliance status` (and up/down/rekey) talks to. One request line per connection:
 /// `status` answers the JSON status document; `reinitiate` re-initiates every tunnel; `up NAME`, `down NAME`,
-/// `rekey NAME` and `rekey-ike NAME` act on one tunnel and answer {"ok":…,"message":…}.
+/// `rekey NAME` and `rekey-ike NAME` act on one tunnel and answer {"ok":…,"message":…}; `simulate SCENARIO`
+/// switches the simulated board's sensors (refused on hardware).
 /// Local only and root/group-restricted (0660), so it needs no authentication of its own.
 /// </summary>
 public sealed class ControlSocketServer(
@@ -91,6 +92,14 @@ public sealed class ControlSocketServer(
                 "rekey" => tunnels.Rekey(words[1], ikeSa: false),
                 _ => tunnels.Rekey(words[1], ikeSa: true),
             };
+            return Reply(result.Ok, result.Message);
+        }
+        if (words.Length == 2 && words[0] == "simulate")
+        {
+            if (commands.Simulation is not { } simulation)
+                return Reply(false, "only the simulated board can simulate sensors");
+            logger.LogInformation("control: simulate {Scenario}", words[1]);
+            TunnelControlResult result = simulation.Apply(words[1]);
             return Reply(result.Ok, result.Message);
         }
         return Reply(false, "unknown request");

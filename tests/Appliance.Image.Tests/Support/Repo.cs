@@ -9,6 +9,7 @@ public static class Repo
     public static string ServiceRecipeDir => Path.Combine(Layer, "recipes-appliance", "appliance");
     public static string ServiceRecipe => Directory.GetFiles(ServiceRecipeDir, "appliance_*.bb").Single();
     public static string ImageRecipe => Path.Combine(Layer, "recipes-core", "images", "appliance-image.bb");
+    public static string DistroConf => Path.Combine(Layer, "conf", "distro", "appliance-os.conf");
     public static string Unit => Path.Combine(ServiceRecipeDir, "files", "appliance.service");
     public static string UdevRules => Path.Combine(ServiceRecipeDir, "files", "90-appliance.rules");
     public static string StagedTarball => Path.Combine(ServiceRecipeDir, "files", "appliance-dist.tar.gz");

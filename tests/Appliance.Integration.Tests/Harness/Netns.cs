@@ -9,9 +9,10 @@ public sealed class Netns : IDisposable
     private readonly List<string> _namespaces = [];
     private static int _counter;
 
-    public Netns()
+    /// <param name="owner">Start of every name (e.g. "ln-" for the LAN services' tests), so a test's leftovers say whose they are.</param>
+    public Netns(string owner = "at")
     {
-        Prefix = $"at{Environment.ProcessId % 10000}x{Interlocked.Increment(ref _counter)}";
+        Prefix = $"{owner}{Environment.ProcessId % 10000}x{Interlocked.Increment(ref _counter)}";
     }
 
     public string Prefix { get; }
@@ -29,6 +30,16 @@ public sealed class Netns : IDisposable
     /// <summary>Connects two namespaces with a veth pair and gives each end an address (CIDR).</summary>
     public void Link(string nsA, string ifA, string cidrA, string nsB, string ifB, string cidrB)
     {
+        Link(nsA, ifA, nsB, ifB, up: false);
+        Shell.Check("ip", "-n", nsA, "addr", "add", cidrA, "dev", ifA);
+        Shell.Check("ip", "-n", nsB, "addr", "add", cidrB, "dev", ifB);
+        Shell.Check("ip", "-n", nsA, "link", "set", ifA, "up");
+        Shell.Check("ip", "-n", nsB, "link", "set", ifB, "up");
+    }
+
+    /// <summary>A veth pair without addresses (a switch port, or a host that gets its address by DHCP).</summary>
+    public void Link(string nsA, string ifA, string nsB, string ifB, bool up = true)
+    {
         // Temporary names in the root namespace must be unique and at most 15 characters.
         int n = Interlocked.Increment(ref _counter);
         string tmpA = $"v{Environment.ProcessId % 100000}n{n}a", tmpB = $"v{Environment.ProcessId % 100000}n{n}b";
@@ -37,8 +48,7 @@ public sealed class Netns : IDisposable
         Shell.Check("ip", "link", "set", tmpB, "netns", nsB);
         Shell.Check("ip", "-n", nsA, "link", "set", tmpA, "name", ifA);
         Shell.Check("ip", "-n", nsB, "link", "set", tmpB, "name", ifB);
-        Shell.Check("ip", "-n", nsA, "addr", "add", cidrA, "dev", ifA);
-        Shell.Check("ip", "-n", nsB, "addr", "add", cidrB, "dev", ifB);
+        if (!up) return;
         Shell.Check("ip", "-n", nsA, "link", "set", ifA, "up");
         Shell.Check("ip", "-n", nsB, "link", "set", ifB, "up");
     }

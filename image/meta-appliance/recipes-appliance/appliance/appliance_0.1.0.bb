@@ -50,9 +50,9 @@ inherit systemd useradd
 
 USERADD_PACKAGES = "${PN}"
 GROUPADD_PARAM:${PN} = "--system gpio"
-# dialout (the console UART) comes from base-passwd; gpio is created above.
+# dialout (the console UART) and video (/dev/vcio, the firmware mailbox) come from base-passwd; gpio is created above.
 USERADD_PARAM:${PN} = "--system --user-group --no-create-home --home-dir ${localstatedir}/lib/appliance \
-                       --shell ${base_sbindir}/nologin --groups gpio,dialout appliance"
+                       --shell ${base_sbindir}/nologin --groups gpio,dialout,video appliance"
 
 # The target is started by console-select when provisioning owns the console; it is never enabled.
 SYSTEMD_SERVICE:${PN} = "appliance.service appliance-console-select.service"

@@ -1,10 +1,11 @@
+using Appliance.Common;
 using Appliance.Configuration;
 using Appliance.Linux.Routing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Appliance.Lan;
+namespace Appliance.LanServices;
 
 /// <summary>
 /// The one owner of the box's LAN address and of IPv4 forwarding: applied at start over rtnetlink from

@@ -1,0 +1,116 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using Appliance.Lan.Dns;
+
+namespace Appliance.Lan.Io;
+
+/// <summary>
+/// Upstream queries over real sockets: UDP from a fresh random port (connected, so only the server's datagrams
+/// arrive), TCP and TLS with RFC 1035's length prefix, one connection per query, each bounded by a timeout.
+/// </summary>
+public sealed class SocketDnsTransport(TimeSpan timeout, X509Certificate2Collection? tlsTrust = null) : IDnsTransport
+{
+    public async Task<byte[]?> UdpAsync(IPEndPoint server, byte[] query, CancellationToken cancel)
+    {
+        using var s = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        using var deadline = Deadline(cancel);
+        try
+        {
+            await s.ConnectAsync(server, deadline.Token);
+            await s.SendAsync(query, SocketFlags.None, deadline.Token);
+            var buffer = new byte[65535];
+            int n = await s.ReceiveAsync(buffer, SocketFlags.None, deadline.Token);
+            return buffer[..n];
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException && !cancel.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    public async Task<byte[]?> TcpAsync(IPEndPoint server, byte[] query, CancellationToken cancel)
+    {
+        using var deadline = Deadline(cancel);
+        try
+        {
+            using var client = new TcpClient(server.AddressFamily);
+            await client.ConnectAsync(server, deadline.Token);
+            return await ExchangeAsync(client.GetStream(), query, deadline.Token);
+        }
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException && !cancel.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    public async Task<byte[]?> TlsAsync(IPEndPoint server, string name, byte[] query, CancellationToken cancel)
+    {
+        using var deadline = Deadline(cancel);
+        try
+        {
+            using var client = new TcpClient(server.AddressFamily);
+            await client.ConnectAsync(server, deadline.Token);
+            await using var tls = new SslStream(client.GetStream());
+            var options = new SslClientAuthenticationOptions
+            {
+                // The name is checked against the certificate's subjectAltName by the default validation.
+                TargetHost = name,
+                EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
+            };
+            if (tlsTrust is { Count: > 0 })
+            {
+                // The operator's own CA (e.g. a filtering resolver on the company's PKI) replaces the system store.
+                var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
+                policy.CustomTrustStore.AddRange(tlsTrust);
+                options.CertificateChainPolicy = policy;
+            }
+            await tls.AuthenticateAsClientAsync(options, deadline.Token);
+            return await ExchangeAsync(tls, query, deadline.Token);
+        }
+        catch (Exception e) when (e is SocketException or IOException or System.Security.Authentication.AuthenticationException
+                                      or OperationCanceledException && !cancel.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Writes one length-prefixed message and reads one back.</summary>
+    public static async Task<byte[]?> ExchangeAsync(Stream stream, byte[] query, CancellationToken cancel)
+    {
+        var framed = new byte[2 + query.Length];
+        BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)query.Length);
+        query.CopyTo(framed, 2);
+        await stream.WriteAsync(framed, cancel);
+        await stream.FlushAsync(cancel);
+        return await ReadFramedAsync(stream, cancel);
+    }
+
+    /// <summary>One two-byte-length-prefixed DNS message from a stream; null at end of stream.</summary>
+    public static async Task<byte[]?> ReadFramedAsync(Stream stream, CancellationToken cancel)
+    {
+        var length = new byte[2];
+        if (!await ReadExactlyOrEndAsync(stream, length, cancel)) return null;
+        var message = new byte[BinaryPrimitives.ReadUInt16BigEndian(length)];
+        return await ReadExactlyOrEndAsync(stream, message, cancel) ? message : null;
+    }
+
+    private static async Task<bool> ReadExactlyOrEndAsync(Stream stream, byte[] buffer, CancellationToken cancel)
+    {
+        try
+        {
+            await stream.ReadExactlyAsync(buffer, cancel);
+            return true;
+        }
+        catch (EndOfStreamException) { return false; }
+    }
+
+    private CancellationTokenSource Deadline(CancellationToken cancel)
+    {
+        var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        cts.CancelAfter(timeout);
+        return cts;
+    }
+}
