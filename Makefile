@@ -11,7 +11,7 @@ DOTNET ?= dotnet
 AOT_FLAGS_arm64 := -p:ObjCopyName=aarch64-linux-gnu-objcopy
 AOT_FLAGS_x64 :=
 
-.PHONY: help deps restore build test aot aot-x64 aot-arm64 selftest demo bench clean
+.PHONY: help deps restore build test aot aot-x64 aot-arm64 selftest demo bench fuzz clean
 
 help:
 	@echo "make demo                 run the box against strongSwan in network namespaces (root)"
@@ -19,6 +19,7 @@ help:
 	@echo "make aot ARCH=x64|arm64   NativeAOT publish to out/linux-ARCH/appliance"
 	@echo "make selftest             crypto known-answer tests inside both published binaries"
 	@echo "make bench                BenchmarkDotNet: ESP seal/open against the raw AEAD"
+	@echo "make fuzz                 AFL++ on every fuzz harness, FUZZ_SECONDS each (HARNESSES=... to pick)"
 	@echo "make image MACHINE=...    Yocto image (needs network); make image-check: offline checks"
 
 deps:
@@ -61,6 +62,11 @@ demo: deps aot-x64
 
 bench: restore
 	$(DOTNET) run -c Release --project tests/Appliance.Benchmarks -- --filter '*'
+
+# Coverage-guided fuzzing (tests/Appliance.Fuzz): FUZZ_SECONDS per harness; crashes land in the repo's crashes/ folder.
+FUZZ_SECONDS ?= 180
+fuzz: deps restore
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash tools/fuzz.sh
 
 clean:
 	rm -rf $(OUT) artifacts

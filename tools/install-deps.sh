@@ -20,6 +20,8 @@ packages=(
   libgpiod2 systemd binutils kas
   # the offline bitbake parse of the layer (make image-parse): oe-core's sanity check wants these host tools
   chrpath diffstat gawk lz4 zstd file cpio locales
+  # `make fuzz`: AFL++ drives the SharpFuzz harnesses of tests/Appliance.Fuzz
+  afl++
 )
 
 # The arm64 self-test runs the cross-compiled binary under qemu-user; NSec's RNG needs the arm64 OpenSSL.
