@@ -35,6 +35,44 @@ public sealed class CliTests : IDisposable
         Assert.DoesNotContain("s3cret", r.All);
     }
 
+    [Theory]
+    [InlineData("--Appliance:Lan:Address=192.168.1.0/24", "Appliance:Lan:Address: '192.168.1.0/24' is the network or broadcast address")]
+    [InlineData("--Appliance:Lan:Address=192.168.1.255/24", "Appliance:Lan:Address: '192.168.1.255/24' is the network or broadcast address")]
+    [InlineData("--Appliance:Lan:Address=192.168.1.1", "Appliance:Lan:Address: '192.168.1.1' is not an IPv4 address with a prefix length")]
+    [InlineData("--Appliance:Lan:Address=fd00::1/64", "Appliance:Lan:Address: 'fd00::1/64' is not an IPv4 address")]
+    [InlineData("--Appliance:Lan:Address6=192.168.1.1/24", "Appliance:Lan:Address6: '192.168.1.1/24' is not a global or unique-local IPv6 address")]
+    [InlineData("--Appliance:Lan:Address6=fe80::1/64", "Appliance:Lan:Address6: 'fe80::1/64' is not a global or unique-local IPv6 address")]
+    [InlineData("--Appliance:Wan:Address6=2001:db8::1/64", "Appliance:Wan:Address6: only the LAN has an IPv6 address setting")]
+    public void A_bad_LAN_address_is_named_by_its_key(string setting, string message)
+    {
+        var r = Shell.Run(ApplianceProcess.Binary, "check", "--config", Config(ValidSection(Path.Combine(_dir, "state"))), setting);
+        Assert.Equal(78, r.ExitCode);
+        Assert.Contains(message, r.StdErr);
+    }
+
+    [Theory]
+    [InlineData("aes192gcm16", "AesGcm16 with 192-bit keys")]
+    [InlineData("aes256gcm16-aes192gcm16", "AesGcm16 with 192-bit keys")]
+    [InlineData("aes192-sha256", "AesCbc with 192-bit keys and HmacSha256_128")]
+    public void An_esp_proposal_the_data_plane_cannot_install_is_refused_at_start_not_after_ike(string esp, string message)
+    {
+        // IKE would negotiate it and the tunnel would come up carrying nothing (NotSupportedException at install).
+        string section = ValidSection(Path.Combine(_dir, "state")).Replace("\"Esp\": [ \"aes256gcm16\" ]", $"\"Esp\": [ \"{esp}\" ]");
+        Assert.Contains(esp, section);
+        var r = Shell.Run(ApplianceProcess.Binary, "check", "--config", Config(section));
+        Assert.Equal(78, r.ExitCode);
+        Assert.Contains("Appliance:Tunnels:hq:Esp:0", r.StdErr);
+        Assert.Contains(message, r.StdErr);
+    }
+
+    [Fact]
+    public void A_good_LAN_address_passes_the_check()
+    {
+        var r = Shell.Run(ApplianceProcess.Binary, "check", "--config", Config(ValidSection(Path.Combine(_dir, "state"))),
+            "--Appliance:Lan:Address=192.168.1.1/24", "--Appliance:Lan:Address6=fd00:1::1/64");
+        Assert.True(r.ExitCode == 0, r.All);
+    }
+
     [Fact]
     public void Ipv6OnTheWan_IsAConfigurationError_NotASilentFailure()
     {

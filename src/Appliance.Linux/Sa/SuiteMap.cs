@@ -6,7 +6,14 @@ namespace Appliance.Linux.Sa;
 /// <summary>IANA IKEv2 transform ids (as IKE negotiated them) to the packet core's suites, and its drop reasons to ours.</summary>
 internal static class SuiteMap
 {
-    public static EspSuite Esp(int encryptionId, int keyBits, int integrityId) => (encryptionId, keyBits, integrityId) switch
+    public static EspSuite Esp(int encryptionId, int keyBits, int integrityId) =>
+        TryEsp(encryptionId, keyBits, integrityId)
+        ?? throw new NotSupportedException($"ESP suite encr {encryptionId}/{keyBits} integ {integrityId} is not supported");
+
+    public static IntegrityAlgorithm Ah(int integrityId) =>
+        TryAh(integrityId) ?? throw new NotSupportedException($"AH integrity transform {integrityId} is not supported");
+
+    public static EspSuite? TryEsp(int encryptionId, int keyBits, int integrityId) => (encryptionId, keyBits, integrityId) switch
     {
         (20, 128, 0) => EspSuite.AesGcm128,
         (20, 256, 0) => EspSuite.AesGcm256,
@@ -17,15 +24,15 @@ internal static class SuiteMap
         (12, 256, 13) => EspSuite.AesCbc256HmacSha384,
         (12, 128, 14) => EspSuite.AesCbc128HmacSha512,
         (12, 256, 14) => EspSuite.AesCbc256HmacSha512,
-        _ => throw new NotSupportedException($"ESP suite encr {encryptionId}/{keyBits} integ {integrityId} is not supported"),
+        _ => null,
     };
 
-    public static IntegrityAlgorithm Ah(int integrityId) => integrityId switch
+    public static IntegrityAlgorithm? TryAh(int integrityId) => integrityId switch
     {
         12 => IntegrityAlgorithm.HmacSha256_128,
         13 => IntegrityAlgorithm.HmacSha384_192,
         14 => IntegrityAlgorithm.HmacSha512_256,
-        _ => throw new NotSupportedException($"AH integrity transform {integrityId} is not supported"),
+        _ => null,
     };
 
     public static DataPlaneDropReason Drop(DropReason reason) => reason switch

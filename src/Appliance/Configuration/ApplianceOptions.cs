@@ -34,10 +34,16 @@ public sealed class InterfaceOptions
     public string? Interface { get; set; }
 
     /// <summary>
-    /// WAN: address to bind on that interface (default: its first IPv4 address). LAN: the box's address on the office
-    /// network with its prefix, e.g. 192.168.1.1/24: the DHCP server's identity and the clients' router and DNS server.
+    /// WAN: the IPv4 address IKE binds; default: the interface's first IPv4 address.
+    /// LAN: the box's address on the office LAN in CIDR form (e.g. 192.168.1.1/24), which the service sets on the
+    /// interface itself (it owns the LAN address; other IPv4 addresses there are removed) with IPv4 forwarding on.
+    /// Null on the LAN: the service leaves the interface's addresses alone.
+    /// DHCP and DNS serve from that LAN address (it is the clients' router and DNS server).
     /// </summary>
     public string? Address { get; set; }
+
+    /// <summary>LAN only: the box's IPv6 address on the office LAN in CIDR form (e.g. fd00:1::1/64); optional.</summary>
+    public string? Address6 { get; set; }
 
     /// <summary>
     /// WAN only: the path MTU tunnel MTUs are computed from; default: the interface's own MTU (1492 on PPPoE). Set it

@@ -49,6 +49,7 @@ public static class ApplianceOptionsValidator
 
         if (options.Wan.Mtu is { } wanMtu && wanMtu is < 576 or > 9216)
             errors.Add($"{root}:Wan:Mtu: {wanMtu} is outside 576..9216 (leave it out to follow the interface's MTU)");
+        ValidateLanAddresses(errors, root, options);
         if (options.Lan.Mtu is not null)
             errors.Add($"{root}:Lan:Mtu: only the WAN has an MTU setting (the tunnel MTU comes from the WAN)");
 
@@ -58,6 +59,32 @@ public static class ApplianceOptionsValidator
         foreach (var (name, tunnel) in options.Tunnels)
             ValidateTunnel(errors, $"{root}:Tunnels:{name}", tunnel, options.StateDirectory);
         return errors;
+    }
+
+    private static void ValidateLanAddresses(List<string> errors, string root, ApplianceOptions options)
+    {
+        if (options.Wan.Address6 is not null)
+            errors.Add($"{root}:Wan:Address6: only the LAN has an IPv6 address setting ({WanIsIpv4})");
+        if (options.Lan.Address is { } lan)
+        {
+            if (!Linux.Routing.InterfaceAddress.TryParse(lan, out var a) || a.Address.AddressFamily != AddressFamily.InterNetwork || a.PrefixLength > 30)
+                errors.Add($"{root}:Lan:Address: '{lan}' is not an IPv4 address with a prefix length of 1-30, e.g. 192.168.1.1/24");
+            else if (a.Address.Equals(a.Network.BaseAddress) || IsBroadcast(a))
+                errors.Add($"{root}:Lan:Address: '{lan}' is the network or broadcast address of its subnet; use a host address, e.g. 192.168.1.1/24");
+            else if (options.Lan.Interface is null)
+                errors.Add($"{root}:Lan:Address: set Appliance:Lan:Interface too (the address goes on that interface)");
+        }
+        if (options.Lan.Address6 is { } lan6
+            && (!Linux.Routing.InterfaceAddress.TryParse(lan6, out var b) || b.Address.AddressFamily != AddressFamily.InterNetworkV6
+                || b.Address.IsIPv6LinkLocal || b.Address.IsIPv6Multicast))
+            errors.Add($"{root}:Lan:Address6: '{lan6}' is not a global or unique-local IPv6 address with a prefix length, e.g. fd00:1::1/64");
+    }
+
+    private static bool IsBroadcast(Linux.Routing.InterfaceAddress a)
+    {
+        uint host = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(a.Address.GetAddressBytes());
+        uint hostMask = uint.MaxValue >> a.PrefixLength;
+        return (host & hostMask) == hostMask;
     }
 
     // IPv6 inside the tunnel is carried; the outer side is not: IKE binds the WAN's IPv4 address and raw ESP is IPv4.
@@ -113,9 +140,9 @@ public static class ApplianceOptionsValidator
         if (t.Esp.Count > 0 && t.Ah.Count > 0)
             errors.Add($"{key}:Ah: set Esp or Ah, not both (a Child SA uses one protocol); for AH set \"Esp\": []");
         for (int i = 0; i < t.Esp.Count; i++)
-            Proposal(errors, $"{key}:Esp:{i}", t.Esp[i], ProposalParser.ParseEsp);
+            Installable(errors, $"{key}:Esp:{i}", t.Esp[i], Proposal(errors, $"{key}:Esp:{i}", t.Esp[i], ProposalParser.ParseEsp));
         for (int i = 0; i < t.Ah.Count; i++)
-            Proposal(errors, $"{key}:Ah:{i}", t.Ah[i], ProposalParser.ParseAh);
+            Installable(errors, $"{key}:Ah:{i}", t.Ah[i], Proposal(errors, $"{key}:Ah:{i}", t.Ah[i], ProposalParser.ParseAh));
         // RFC 3948 UDP-encapsulates ESP only, and AH's ICV covers the outer addresses a NAT rewrites.
         if (t.Ah.Count > 0 && t.Encapsulation == "udp")
             errors.Add($"{key}:Encapsulation: 'udp' applies to ESP only (RFC 3948); AH needs 'auto' and a path without NAT");
@@ -129,11 +156,34 @@ public static class ApplianceOptionsValidator
             errors.Add($"{key}:Start: 'always' needs a RemoteAddress to initiate to; use 'none' with %any");
     }
 
-    private static void Proposal(List<string> errors, string key, string text, Func<string, ProposalSpec> parse)
+    private static ProposalSpec? Proposal(List<string> errors, string key, string text, Func<string, ProposalSpec> parse)
     {
-        try { parse(text); }
+        try { return parse(text); }
         catch (FormatException e) { errors.Add($"{key}: {e.Message}"); }
         catch (ArgumentException e) { errors.Add($"{key}: {e.Message}"); }
+        return null;
+    }
+
+    /// <summary>
+    /// Every combination a Child SA proposal allows must be one the data plane installs: IKE may pick any of them,
+    /// and one it cannot install (aes192, say) would bring the tunnel up and carry nothing.
+    /// </summary>
+    private static void Installable(List<string> errors, string key, string text, ProposalSpec? spec)
+    {
+        if (spec is null) return;
+        IReadOnlyList<IntegrityAlgorithm> integrity = spec.Integrity.Count > 0 ? spec.Integrity : [IntegrityAlgorithm.None];
+        if (spec.Encryption.Count == 0)
+        {
+            foreach (var i in integrity)
+                if (!Linux.Sa.InstallableSuites.Ah((int)i))
+                    errors.Add($"{key}: '{text}': the data plane does not implement AH integrity {i}");
+            return;
+        }
+        foreach (var (alg, bits) in spec.Encryption)
+            foreach (var i in integrity)
+                if (!Linux.Sa.InstallableSuites.Esp((int)alg, bits, (int)i))
+                    errors.Add($"{key}: '{text}': the data plane does not implement {alg} with {bits}-bit keys" +
+                               (i == IntegrityAlgorithm.None ? "" : $" and {i}") + " (supported: aes128gcm16, aes256gcm16, chacha20poly1305, aes128/aes256 with sha256/sha384/sha512)");
     }
 
     private static void Selectors(List<string> errors, string key, List<string> values, bool allowEmpty = false)

@@ -1,6 +1,6 @@
 using System.Net;
 using Appliance.Configuration;
-using Appliance.Lan;
+using Appliance.Linux.Routing;
 using Appliance.Lan.Dhcp;
 using Appliance.Lan.Dns;
 
