@@ -160,6 +160,7 @@ public static partial class SettingsSchema
             ValueKind.Identity => value.Trim().Length == value.Length ? null : "leading or trailing blanks",
             ValueKind.Secret => null,
             ValueKind.Cidr => ValidateCidr(value),
+            ValueKind.HostCidr => ValidateHostCidr(value),
             ValueKind.Proposal => ProposalPattern().IsMatch(value) ? null : "not a proposal (algorithms joined by '-')",
             ValueKind.Choice => Array.IndexOf(entry.Choices!, value.ToLowerInvariant()) >= 0
                 ? null : "must be one of " + string.Join('|', entry.Choices!),
@@ -183,6 +184,10 @@ public static partial class SettingsSchema
     public static bool IsSecret(string canonicalKey) => FindEntry(canonicalKey)?.Kind == ValueKind.Secret;
 
     /// <summary>address/prefix with every host bit zero: a selector such as 192.168.1.1/24 is a typo.</summary>
+    /// <summary>An address with its prefix length, host bits set (the service checks family and host part).</summary>
+    private static string? ValidateHostCidr(string value) =>
+        Common.InterfaceAddress.TryParse(value, out _) ? null : "not address/prefix (e.g. 192.168.1.1/24)";
+
     private static string? ValidateCidr(string value)
     {
         const string problem = "not a CIDR (address/prefix, host bits zero)";
