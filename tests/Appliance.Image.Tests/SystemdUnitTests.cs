@@ -162,9 +162,10 @@ public sealed class SystemdUnitTests : IDisposable
         string rules = File.ReadAllText(Repo.UdevRules);
         Assert.Matches(@"KERNEL==""gpiochip\[0-9\]\*"", GROUP=""gpio"", MODE=""0660""", rules);
         Assert.Contains("GROUP=\"dialout\"", rules, StringComparison.Ordinal);
-        // DevicePolicy=closed: only the GPIO chips and the UART drivers the boards use.
+        // DevicePolicy=closed: only the GPIO chips, the UART drivers the boards use and the TUN device of
+        // transport mode (found missing when the system test first booted the unit).
         Assert.Equal("closed", Single(d, "DevicePolicy"));
-        Assert.Equal(["char-gpiochip rw", "char-ttyAMA rw", "char-ttyS rw"], d["DeviceAllow"].Order());
+        Assert.Equal(["/dev/net/tun rw", "char-gpiochip rw", "char-ttyAMA rw", "char-ttyS rw"], d["DeviceAllow"].Order(StringComparer.Ordinal));
     }
 
     /// <summary>console-select and the provisioning target, verified together with the service they order against.</summary>

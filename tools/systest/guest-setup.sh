@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Last step of build-rootfs.sh, run on the host with the guest's root directory as $1: what makes a
+# plain Debian 12 a test guest. The appliance package itself is installed per run, not here.
+set -euo pipefail
+root=${1:?usage: guest-setup.sh ROOTDIR}
+
+echo sy-guest > "$root/etc/hostname"
+printf '%s\n' '/dev/vda / ext4 rw,errors=remount-ro 0 1' > "$root/etc/fstab"
+
+# The agent answers on its virtio-serial port from early boot on; it restarts when the host reconnects.
+cat > "$root/etc/systemd/system/sy-agent.service" <<'UNIT'
+[Unit]
+Description=System test command agent (virtio-serial sy.agent)
+DefaultDependencies=no
+BindsTo=dev-virtio\x2dports-sy.agent.device
+After=dev-virtio\x2dports-sy.agent.device systemd-udevd.service
+
+[Service]
+ExecStart=/usr/local/sbin/sy-agent
+Restart=always
+RestartSec=200ms
+
+[Install]
+WantedBy=sysinit.target
+UNIT
+mkdir -p "$root/etc/systemd/system/sysinit.target.wants"
+ln -sf ../sy-agent.service "$root/etc/systemd/system/sysinit.target.wants/sy-agent.service"
+
+# A box runs systemd-networkd (the appliance's .network files); the test adds a static WAN address the
+# way a site does: a lower-numbered file in /etc/systemd/network.
+ln -sf /lib/systemd/system/systemd-networkd.service "$root/etc/systemd/system/multi-user.target.wants/systemd-networkd.service"
+mkdir -p "$root/etc/systemd/system/sockets.target.wants"
+ln -sf /lib/systemd/system/systemd-networkd.socket "$root/etc/systemd/system/sockets.target.wants/systemd-networkd.socket"
+
+# Units a test guest does not need; under TCG every unit costs seconds of boot.
+for unit in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer \
+            man-db.timer dpkg-db-backup.timer systemd-timesyncd.service getty@tty1.service \
+            systemd-networkd-wait-online.service; do
+  ln -sf /dev/null "$root/etc/systemd/system/$unit"
+done
+# The journal also on the console (the host keeps the console in a file for failures).
+mkdir -p "$root/etc/systemd/journald.conf.d"
+printf '[Journal]\nForwardToConsole=yes\nMaxLevelConsole=info\nStorage=volatile\n' \
+  > "$root/etc/systemd/journald.conf.d/systest.conf"
