@@ -16,6 +16,8 @@ packages=(
   python3 python3-scapy python3-cryptography
   # board and image checks
   libgpiod2 systemd binutils kas
+  # the Debian package (make deb) and the VM system test (make systest: tools/systest)
+  lintian mmdebstrap qemu-system-arm binfmt-support arch-test e2fsprogs
 )
 
 # The arm64 self-test runs the cross-compiled binary under qemu-user; NSec's RNG needs the arm64 OpenSSL.
