@@ -70,7 +70,7 @@ deb: aot deb-package
 deb-package:
 	@rm -f $(OUT)/appliance_*_$(DEB_ARCH).deb
 	$(PYTHON3) image/scripts/build-deb.py $(OUT)/$(RID) board $(DEB_ARCH) $(OUT)
-	lintian --fail-on error --no-tag-display-limit $(OUT)/appliance_*_$(DEB_ARCH).deb
+	lintian --fail-on error --tag-display-limit 0 $(OUT)/appliance_*_$(DEB_ARCH).deb
 
 deb-package-arm64:
 	$(MAKE) deb-package ARCH=arm64

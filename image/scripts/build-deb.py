@@ -93,9 +93,13 @@ def copyright_text():
             + "\nLicense: ISC\n" + block(os.path.join(REPO, "image", "licenses", "libsodium-LICENSE")) + "\n")
 
 
+def last_commit(fmt):
+    """The last commit's date keeps the package reproducible for a given tree (changelog, file times)."""
+    return subprocess.run(["git", "-C", REPO, "log", "-1", f"--format={fmt}"], capture_output=True, text=True).stdout.strip()
+
+
 def changelog(ver):
-    # The date of the last commit keeps the package reproducible for a given tree.
-    date = subprocess.run(["git", "-C", REPO, "log", "-1", "--format=%aD"], capture_output=True, text=True).stdout.strip()
+    date = last_commit("%aD")
     text = (f"appliance ({ver}) unstable; urgency=medium\n\n  * Built by `make deb` from the project's tree.\n\n"
             f" -- Appliance developers <appliance@example.com>  {date or 'Thu, 01 Jan 1970 00:00:00 +0000'}\n")
     return gzip.compress(text.encode(), compresslevel=9, mtime=0)
@@ -131,7 +135,8 @@ def populate(tree, publish, board_dir, arch):
         tree.copy(os.path.join(FILES, unit), f"/lib/systemd/system/{unit}")
     tree.copy(os.path.join(FILES, "90-appliance.rules"), "/lib/udev/rules.d/90-appliance.rules")
     tree.write("/usr/share/doc/appliance/copyright", copyright_text().encode())
-    tree.write("/usr/share/doc/appliance/changelog.Debian.gz", changelog(version()))
+    # A native package (no Debian revision in the version): changelog.gz, not changelog.Debian.gz.
+    tree.write("/usr/share/doc/appliance/changelog.gz", changelog(version()))
     tree.copy(os.path.join(DEBIAN, "lintian-overrides"), "/usr/share/lintian/overrides/appliance")
 
 
@@ -178,7 +183,8 @@ def main(argv):
         populate(tree, publish, board_dir, arch)
         control(tree, arch)
         tmp = output + ".tmp"
-        env = dict(os.environ, SOURCE_DATE_EPOCH=os.environ.get("SOURCE_DATE_EPOCH", "0"))
+        # dpkg-deb clamps every file's time to SOURCE_DATE_EPOCH: the same tree gives the same package.
+        env = dict(os.environ, SOURCE_DATE_EPOCH=os.environ.get("SOURCE_DATE_EPOCH") or last_commit("%ct") or "1700000000")
         r = subprocess.run(["dpkg-deb", "--root-owner-group", "-Zxz", "--build", root, tmp],
                            capture_output=True, text=True, env=env)
         if r.returncode != 0:
