@@ -32,13 +32,14 @@ link() { # nsA ifA cidrA nsB ifB cidrB
   ip link add "$P-a" type veth peer name "$P-b"
   ip link set "$P-a" netns "$1"; ip link set "$P-b" netns "$4"
   ip -n "$1" link set "$P-a" name "$2"; ip -n "$4" link set "$P-b" name "$5"
-  ip -n "$1" addr add "$3" dev "$2"; ip -n "$4" addr add "$6" dev "$5"
+  [ -z "$3" ] || ip -n "$1" addr add "$3" dev "$2"; [ -z "$6" ] || ip -n "$4" addr add "$6" dev "$5"
   ip -n "$1" link set "$2" up; ip -n "$4" link set "$5" up
 }
 
 echo "== building the topology"
 for ns in $NS_LAN $NS_BOX $NS_HQ $NS_HQHOST; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
-link $NS_LAN eth0 192.168.1.10/24 $NS_BOX lan0 192.168.1.1/24
+# The box's LAN address comes from its configuration (Appliance:Lan:Address): the service sets it.
+link $NS_LAN eth0 192.168.1.10/24 $NS_BOX lan0 ""
 link $NS_BOX wan0 10.99.0.1/24 $NS_HQ eth0 10.99.0.2/24
 link $NS_HQ lan0 192.168.2.1/24 $NS_HQHOST eth0 192.168.2.10/24
 ip -n $NS_LAN route add default via 192.168.1.1
@@ -88,7 +89,7 @@ cat > "$DIR/appliance.json" <<EOC
 { "Appliance": {
     "Board": "simulated",
     "Wan": { "Interface": "wan0" },
-    "Lan": { "Interface": "lan0" },
+    "Lan": { "Interface": "lan0", "Address": "192.168.1.1/24" },
     "StateDirectory": "$DIR/state",
     "ControlSocket": "$DIR/control.sock",
     "Tunnels": {

@@ -84,8 +84,10 @@ public sealed partial class DataPlane
         var ready = new List<EspUdpSocket>();
         var polled = new List<EspUdpSocket>();
         var fds = new PollFd[8];
+        using var heartbeat = RegisterHeartbeat();
         while (!_stopping)
         {
+            heartbeat?.Beat();
             try
             {
                 long now = _time.GetTimestamp();

@@ -29,8 +29,10 @@ public sealed partial class DataPlane
         using var deliver6 = new PacketBatch(_options.BatchSize, WanSlotSize);
         using var frames = new PacketBatch(_options.BatchSize, 65536 + 64);
         var coalescer = _injector == null ? null : new TcpCoalescer(frames, _injector.Mac);
+        using var heartbeat = RegisterHeartbeat();
         while (!_stopping)
         {
+            heartbeat?.Beat();
             try
             {
                 // A few more batches without blocking before the flush: bigger batches mean longer

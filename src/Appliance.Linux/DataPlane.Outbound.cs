@@ -23,8 +23,10 @@ public sealed partial class DataPlane
         _pendingSequence = new ulong[_options.BatchSize];
         _pendingUdp = new EspUdpSocket?[_options.BatchSize];
         var udp = new byte[TxSlotSize];
+        using var heartbeat = RegisterHeartbeat();
         while (!_stopping)
         {
+            heartbeat?.Beat();
             try
             {
                 int n = rx.Receive(_lan!.Fd, 0);

@@ -24,8 +24,10 @@ public sealed partial class DataPlane
         const int Room = 128;
         var slot = new byte[Room + 65536 + 128];
         Span<byte> name = stackalloc byte[32];
+        using var heartbeat = RegisterHeartbeat();
         while (!_stopping)
         {
+            heartbeat?.Beat();
             try
             {
                 int n = _tun!.Read(slot.AsSpan(Room, 65536), (int)PollInterval.TotalMilliseconds);

@@ -71,6 +71,9 @@ public sealed partial class DataPlane : IDisposable
         for (int i = 0; i < _lastTrap.Length; i++) _lastTrap[i] = long.MinValue / 2;
     }
 
+    /// <summary>Watches the calling worker thread's loop (by its thread name) for the systemd watchdog; null when nobody watches.</summary>
+    private Common.Heartbeat? RegisterHeartbeat() => _options.Heartbeats?.Register(Thread.CurrentThread.Name ?? "dp-worker");
+
     /// <summary>Per-SA traffic and per-reason drop counters.</summary>
     public DataPlaneCounters Counters { get; } = new();
 

@@ -77,4 +77,7 @@ public sealed record DataPlaneOptions(string WanInterface, string LanInterface, 
 
     /// <summary>A trap tunnel raises <see cref="DataPlane.TrapTriggered"/> at most once per this period.</summary>
     public TimeSpan TrapHoldDown { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Progress counters the worker loops beat once per iteration (the host's systemd watchdog reads them).</summary>
+    public Common.WorkerHeartbeats? Heartbeats { get; init; }
 }

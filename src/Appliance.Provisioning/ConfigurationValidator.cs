@@ -12,7 +12,12 @@ public readonly record struct SettingError(string Key, string Message)
 /// </summary>
 public static class ConfigurationValidator
 {
-    public static List<SettingError> Validate(IReadOnlyDictionary<string, string> settings, bool hasDeviceKey, bool hasDeviceCertificate)
+    /// <param name="tunnelRules">
+    /// Whether each tunnel named in <paramref name="settings"/> must be complete in them. Off when the layered
+    /// configuration is checked instead (<see cref="ILayeredConfigurationCheck"/>): the image may define the tunnel.
+    /// </param>
+    public static List<SettingError> Validate(IReadOnlyDictionary<string, string> settings, bool hasDeviceKey, bool hasDeviceCertificate,
+        bool tunnelRules = true)
     {
         var errors = new List<SettingError>();
         var tunnels = new SortedSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -29,6 +34,7 @@ public static class ConfigurationValidator
             string[] parts = key.Split(':');
             if (parts.Length > 3 && parts[1] == "Tunnels") tunnels.Add(parts[2]);
         }
+        if (!tunnelRules) return errors;
         foreach (string tunnel in tunnels)
             ValidateTunnel(settings, "Appliance:Tunnels:" + tunnel, hasDeviceKey, hasDeviceCertificate, errors);
         return errors;

@@ -85,7 +85,11 @@ public sealed partial class ProvisioningSession
     {
         bool hasKey = _store.ReadDeviceKey() is not null;
         bool hasCertificate = _store.ReadDeviceCertificate() is not null;
-        List<SettingError> errors = ConfigurationValidator.Validate(_draft.Working, hasKey, hasCertificate);
+        ILayeredConfigurationCheck? layered = _options.LayeredCheck;
+        List<SettingError> errors = ConfigurationValidator.Validate(_draft.Working, hasKey, hasCertificate, tunnelRules: layered is null);
+        string json = SettingsDocument.ToJson(_draft.Working);
+        // Each staged key is well-formed: now judge the configuration the service would actually run with it.
+        if (errors.Count == 0 && layered is not null) errors.AddRange(layered.Check(json));
         if (errors.Count > 0)
         {
             foreach (SettingError error in errors.Skip(1)) reply.Add("invalid " + error);
@@ -93,7 +97,6 @@ public sealed partial class ProvisioningSession
             reply.Add(Err(InvalidValue, errors[0].ToString()));
             return;
         }
-        string json = SettingsDocument.ToJson(_draft.Working);
         _store.WriteFactoryConfiguration(json);
         _draft.MarkCommitted();
         _factoryProblem = null;

@@ -13,4 +13,10 @@ public sealed class ProvisioningSessionOptions
 
     /// <summary>How long TEST BUTTON waits for a press.</summary>
     public TimeSpan ButtonTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How COMMIT judges the tunnels: with a check, the layered configuration the service would run (the host
+    /// supplies it); without one (tests, a station-only build), the staged settings alone must be complete.
+    /// </summary>
+    public ILayeredConfigurationCheck? LayeredCheck { get; init; }
 }

@@ -12,7 +12,7 @@ public static partial class SettingsSchema
     public const int MaxValueLength = 512;
     public const int MaxListLength = 64;
 
-    private enum ValueKind { Token, InterfaceName, AbsolutePath, IpAddress, Identity, Secret, Cidr, Proposal, Choice, Duration, Count }
+    private enum ValueKind { Token, InterfaceName, AbsolutePath, IpAddress, Identity, Secret, Cidr, InterfaceAddress, Proposal, Choice, Duration, Count }
 
     private sealed record Entry(string[] Segments, ValueKind Kind, string[]? Choices = null)
     {
@@ -26,6 +26,9 @@ public static partial class SettingsSchema
         new(["Appliance", "Board"], ValueKind.Token),
         new(["Appliance", "Wan", "Interface"], ValueKind.InterfaceName),
         new(["Appliance", "Lan", "Interface"], ValueKind.InterfaceName),
+        // The box's own LAN addresses: host bits set (192.168.1.1/24), unlike the selectors' subnets.
+        new(["Appliance", "Lan", "Address"], ValueKind.InterfaceAddress),
+        new(["Appliance", "Lan", "Address6"], ValueKind.InterfaceAddress),
         new(["Appliance", "Wan", "Mtu"], ValueKind.Count), // the service checks 576..9216
         new(["Appliance", "StateDirectory"], ValueKind.AbsolutePath),
         new(["Appliance", "KeyLog"], ValueKind.AbsolutePath),
@@ -132,6 +135,7 @@ public static partial class SettingsSchema
             ValueKind.Identity => value.Trim().Length == value.Length ? null : "leading or trailing blanks",
             ValueKind.Secret => null,
             ValueKind.Cidr => ValidateCidr(value),
+            ValueKind.InterfaceAddress => ValidateInterfaceAddress(value),
             ValueKind.Proposal => ProposalPattern().IsMatch(value) ? null : "not a proposal (algorithms joined by '-')",
             ValueKind.Choice => Array.IndexOf(entry.Choices!, value.ToLowerInvariant()) >= 0
                 ? null : "must be one of " + string.Join('|', entry.Choices!),
@@ -151,6 +155,17 @@ public static partial class SettingsSchema
     public static bool IsSecret(string canonicalKey) => FindEntry(canonicalKey)?.Kind == ValueKind.Secret;
 
     /// <summary>address/prefix with every host bit zero: a selector such as 192.168.1.1/24 is a typo.</summary>
+    /// <summary>An address with its prefix length (the service checks family and host part).</summary>
+    private static string? ValidateInterfaceAddress(string value)
+    {
+        int slash = value.IndexOf('/');
+        if (slash < 0 || !IPAddress.TryParse(value.AsSpan(0, slash), out IPAddress? address)) return "not an address/prefix, e.g. 192.168.1.1/24";
+        ReadOnlySpan<char> prefixText = value.AsSpan(slash + 1);
+        return prefixText.Length is > 0 and <= 3 && int.TryParse(prefixText, System.Globalization.NumberStyles.None, null, out int prefix)
+            && prefix >= 1 && prefix <= address.GetAddressBytes().Length * 8
+            ? null : "not an address/prefix, e.g. 192.168.1.1/24";
+    }
+
     private static string? ValidateCidr(string value)
     {
         const string problem = "not a CIDR (address/prefix, host bits zero)";

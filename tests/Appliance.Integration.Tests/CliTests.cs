@@ -35,6 +35,29 @@ public sealed class CliTests : IDisposable
         Assert.DoesNotContain("s3cret", r.All);
     }
 
+    [Theory]
+    [InlineData("--Appliance:Lan:Address=192.168.1.0/24", "Appliance:Lan:Address: '192.168.1.0/24' is the network or broadcast address")]
+    [InlineData("--Appliance:Lan:Address=192.168.1.255/24", "Appliance:Lan:Address: '192.168.1.255/24' is the network or broadcast address")]
+    [InlineData("--Appliance:Lan:Address=192.168.1.1", "Appliance:Lan:Address: '192.168.1.1' is not an IPv4 address with a prefix length")]
+    [InlineData("--Appliance:Lan:Address=fd00::1/64", "Appliance:Lan:Address: 'fd00::1/64' is not an IPv4 address")]
+    [InlineData("--Appliance:Lan:Address6=192.168.1.1/24", "Appliance:Lan:Address6: '192.168.1.1/24' is not a global or unique-local IPv6 address")]
+    [InlineData("--Appliance:Lan:Address6=fe80::1/64", "Appliance:Lan:Address6: 'fe80::1/64' is not a global or unique-local IPv6 address")]
+    [InlineData("--Appliance:Wan:Address6=2001:db8::1/64", "Appliance:Wan:Address6: only the LAN has an IPv6 address setting")]
+    public void A_bad_LAN_address_is_named_by_its_key(string setting, string message)
+    {
+        var r = Shell.Run(ApplianceProcess.Binary, "check", "--config", Config(ValidSection(Path.Combine(_dir, "state"))), setting);
+        Assert.Equal(78, r.ExitCode);
+        Assert.Contains(message, r.StdErr);
+    }
+
+    [Fact]
+    public void A_good_LAN_address_passes_the_check()
+    {
+        var r = Shell.Run(ApplianceProcess.Binary, "check", "--config", Config(ValidSection(Path.Combine(_dir, "state"))),
+            "--Appliance:Lan:Address=192.168.1.1/24", "--Appliance:Lan:Address6=fd00:1::1/64");
+        Assert.True(r.ExitCode == 0, r.All);
+    }
+
     [Fact]
     public void Ipv6OnTheWan_IsAConfigurationError_NotASilentFailure()
     {

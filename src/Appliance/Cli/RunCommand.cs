@@ -49,7 +49,7 @@ public static class RunCommand
         });
         builder.Services.AddSystemd();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
-        ServiceWiring.Add(builder.Services, options, profile);
+        ServiceWiring.Add(builder.Services, options, profile, new LayeredConfigurationCheck(configFile, overrides));
 
         using IHost host = builder.Build();
         await host.RunAsync();

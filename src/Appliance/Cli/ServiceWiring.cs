@@ -5,6 +5,8 @@ using Appliance.Configuration;
 using Appliance.Control;
 using Appliance.Ike;
 using Appliance.Provisioning;
+using Appliance.Systemd;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -18,7 +20,7 @@ public static class ServiceWiring
     /// <summary>Exit status after a factory reset: non-zero so systemd's Restart=on-failure restarts us clean.</summary>
     public const int ExitAfterFactoryReset = 75;
 
-    public static void Add(IServiceCollection services, ApplianceOptions options, BoardProfile profile)
+    public static void Add(IServiceCollection services, ApplianceOptions options, BoardProfile profile, ILayeredConfigurationCheck layeredCheck)
     {
         var layout = new StateLayout(options.StateDirectory);
         services.AddSingleton(Options.Create(options));
@@ -26,6 +28,7 @@ public static class ServiceWiring
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ControlCommands>();
         services.AddSingleton<TunnelHealth>();
+        services.AddSingleton<WorkerHeartbeats>();
 
         // Board: profile, GPIO, state, LEDs, reset button.
         services.AddSingleton(profile);
@@ -41,6 +44,10 @@ public static class ServiceWiring
         services.AddHostedService(sp => sp.GetRequiredService<ResetButtonService>());
         services.AddHostedService<WanLinkMonitor>();
         services.AddSingleton<IStatusSection, LedStatusSection>();
+
+        // The LAN address and forwarding, before IKE and the data plane read the interfaces.
+        if (options.Lan.Address is not null || options.Lan.Address6 is not null)
+            services.AddHostedService<Lan.LanAddressService>();
 
         // IKE and the Child SAs it negotiates.
         services.AddSingleton<ChildSaTable>();
@@ -74,11 +81,21 @@ public static class ServiceWiring
                 {
                     FirmwareVersion = Program.FirmwareVersion,
                     ProvisioningMode = File.Exists(ProvisioningGate.DefaultProvisioningModeFlag),
+                    LayeredCheck = layeredCheck,
                 });
         }
 
         services.AddHostedService<ControlSocketServer>();
         services.AddHostedService<StartupTasks>();
+
+        // systemd: WATCHDOG=1 while the IKE loop and the data-plane workers make progress; STATUS= with the LEDs.
+        services.AddHostedService(sp => new SystemdWatchdog(
+            sp.GetService<ISystemdNotifier>() ?? new SystemdNotifier(),
+            sp.GetRequiredService<WorkerHeartbeats>(),
+            () => LedStatusLine.Render(sp.GetRequiredService<LedService>().GetLeds()),
+            SystemdWatchdog.TimeoutFromEnvironment(Environment.GetEnvironmentVariable("WATCHDOG_USEC"),
+                Environment.GetEnvironmentVariable("WATCHDOG_PID"), Environment.ProcessId),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SystemdWatchdog>>()));
     }
 
     private static ResetButtonService CreateButton(IServiceProvider sp, BoardProfile profile, StateLayout layout)

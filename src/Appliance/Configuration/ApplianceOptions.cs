@@ -31,8 +31,16 @@ public sealed class InterfaceOptions
     /// <summary>Network interface name, e.g. eth0.</summary>
     public string? Interface { get; set; }
 
-    /// <summary>Address to bind on that interface; default: its first IPv4 address.</summary>
+    /// <summary>
+    /// WAN: the IPv4 address IKE binds; default: the interface's first IPv4 address.
+    /// LAN: the box's address on the office LAN in CIDR form (e.g. 192.168.1.1/24), which the service sets on the
+    /// interface itself (it owns the LAN address; other IPv4 addresses there are removed) with IPv4 forwarding on.
+    /// Null on the LAN: the service leaves the interface's addresses alone.
+    /// </summary>
     public string? Address { get; set; }
+
+    /// <summary>LAN only: the box's IPv6 address on the office LAN in CIDR form (e.g. fd00:1::1/64); optional.</summary>
+    public string? Address6 { get; set; }
 
     /// <summary>
     /// WAN only: the path MTU tunnel MTUs are computed from; default: the interface's own MTU (1492 on PPPoE). Set it

@@ -49,12 +49,39 @@ public static class ApplianceOptionsValidator
 
         if (options.Wan.Mtu is { } wanMtu && wanMtu is < 576 or > 9216)
             errors.Add($"{root}:Wan:Mtu: {wanMtu} is outside 576..9216 (leave it out to follow the interface's MTU)");
+        ValidateLanAddresses(errors, root, options);
         if (options.Lan.Mtu is not null)
             errors.Add($"{root}:Lan:Mtu: only the WAN has an MTU setting (the tunnel MTU comes from the WAN)");
 
         foreach (var (name, tunnel) in options.Tunnels)
             ValidateTunnel(errors, $"{root}:Tunnels:{name}", tunnel, options.StateDirectory);
         return errors;
+    }
+
+    private static void ValidateLanAddresses(List<string> errors, string root, ApplianceOptions options)
+    {
+        if (options.Wan.Address6 is not null)
+            errors.Add($"{root}:Wan:Address6: only the LAN has an IPv6 address setting ({WanIsIpv4})");
+        if (options.Lan.Address is { } lan)
+        {
+            if (!Linux.Routing.InterfaceAddress.TryParse(lan, out var a) || a.Address.AddressFamily != AddressFamily.InterNetwork || a.PrefixLength > 30)
+                errors.Add($"{root}:Lan:Address: '{lan}' is not an IPv4 address with a prefix length of 1-30, e.g. 192.168.1.1/24");
+            else if (a.Address.Equals(a.Network.BaseAddress) || IsBroadcast(a))
+                errors.Add($"{root}:Lan:Address: '{lan}' is the network or broadcast address of its subnet; use a host address, e.g. 192.168.1.1/24");
+            else if (options.Lan.Interface is null)
+                errors.Add($"{root}:Lan:Address: set Appliance:Lan:Interface too (the address goes on that interface)");
+        }
+        if (options.Lan.Address6 is { } lan6
+            && (!Linux.Routing.InterfaceAddress.TryParse(lan6, out var b) || b.Address.AddressFamily != AddressFamily.InterNetworkV6
+                || b.Address.IsIPv6LinkLocal || b.Address.IsIPv6Multicast))
+            errors.Add($"{root}:Lan:Address6: '{lan6}' is not a global or unique-local IPv6 address with a prefix length, e.g. fd00:1::1/64");
+    }
+
+    private static bool IsBroadcast(Linux.Routing.InterfaceAddress a)
+    {
+        uint host = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(a.Address.GetAddressBytes());
+        uint hostMask = uint.MaxValue >> a.PrefixLength;
+        return (host & hostMask) == hostMask;
     }
 
     // IPv6 inside the tunnel is carried; the outer side is not: IKE binds the WAN's IPv4 address and raw ESP is IPv4.

@@ -20,13 +20,17 @@ public static class ConfigurationLoader
         return first.Build()[$"{ApplianceOptions.SectionName}:StateDirectory"] ?? StateLayout.DefaultStateDirectory;
     }
 
-    public static IConfigurationRoot Load(string configFile, string[] commandLineOverrides)
+    /// <param name="factoryJson">The factory layer to use instead of factory.json (provisioning's COMMIT judging a draft).</param>
+    public static IConfigurationRoot Load(string configFile, string[] commandLineOverrides, string? factoryJson = null)
     {
         var layout = new StateLayout(StateDirectory(configFile, commandLineOverrides));
 
         var builder = new ConfigurationBuilder();
         builder.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
-        builder.AddJsonFile(layout.FactoryConfig, optional: true, reloadOnChange: false);
+        if (factoryJson is null)
+            builder.AddJsonFile(layout.FactoryConfig, optional: true, reloadOnChange: false);
+        else
+            builder.AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(factoryJson)));
         builder.AddJsonFile(layout.UserConfig, optional: true, reloadOnChange: false);
         AddOverrides(builder, commandLineOverrides);
         return builder.Build();

@@ -30,13 +30,13 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
     private Dictionary<IPEndPoint, IPEndPoint> _redirects = new();
 
     public DataPlaneService(IOptions<ApplianceOptions> options, ChildSaTable table, IkeService ike,
-        TimeProvider time, ILoggerFactory loggers)
+        TimeProvider time, ILoggerFactory loggers, Common.WorkerHeartbeats heartbeats)
     {
         _options = options.Value;
         _table = table;
         _ike = ike;
         _logger = loggers.CreateLogger<DataPlaneService>();
-        _dataPlane = new DataPlane(BuildOptions(_options), time, loggers.CreateLogger<DataPlane>());
+        _dataPlane = new DataPlane(BuildOptions(_options) with { Heartbeats = heartbeats }, time, loggers.CreateLogger<DataPlane>());
     }
 
     public static DataPlaneOptions BuildOptions(ApplianceOptions o) => new(

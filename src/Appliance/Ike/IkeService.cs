@@ -29,6 +29,7 @@ public sealed partial class IkeService : IHostedService, IDisposable
     private readonly KeyLogWriter? _keyLog;
     private readonly IChildSaSink _childSaSink;
     private readonly Board.LivenessWatchdog _watchdog;
+    private readonly Common.WorkerHeartbeats _heartbeats;
     private readonly TimeProvider _time;
     private readonly Dictionary<string, DateTimeOffset> _restartAt = new(StringComparer.Ordinal);
     private volatile bool _stopping;
@@ -49,8 +50,10 @@ public sealed partial class IkeService : IHostedService, IDisposable
     private readonly Dictionary<string, DateTimeOffset> _childlessUntil = new(StringComparer.Ordinal);
 
     public IkeService(IOptions<ApplianceOptions> options, TunnelHealth health, ControlCommands commands,
-        IChildSaSink childSaSink, IChildSaCounters counters, Board.LivenessWatchdog watchdog, TimeProvider time, ILoggerFactory loggers)
+        IChildSaSink childSaSink, IChildSaCounters counters, Board.LivenessWatchdog watchdog, TimeProvider time, ILoggerFactory loggers,
+        Common.WorkerHeartbeats heartbeats)
     {
+        _heartbeats = heartbeats;
         _counters = counters;
         _inactivity = new InactivityTracker(time);
         _options = options.Value;
@@ -386,8 +389,11 @@ public sealed partial class IkeService : IHostedService, IDisposable
 
     private async Task TimerLoop()
     {
+        // The engine's clock: a deadlock on the engine lock or a hung tick stops these beats, and systemd restarts us.
+        using var heartbeat = _heartbeats.Register("ike-engine");
         while (!_stop.IsCancellationRequested)
         {
+            heartbeat.Beat();
             TimeSpan? next;
             WatchWanAddress();
             lock (_gate)
