@@ -137,7 +137,8 @@ def populate(tree, publish, board_dir, arch):
     tree.write("/usr/share/doc/appliance/copyright", copyright_text().encode())
     # A native package (no Debian revision in the version): changelog.gz, not changelog.Debian.gz.
     tree.write("/usr/share/doc/appliance/changelog.gz", changelog(version()))
-    tree.copy(os.path.join(DEBIAN, "lintian-overrides"), "/usr/share/lintian/overrides/appliance")
+    with open(os.path.join(DEBIAN, "appliance.1"), "rb") as f:
+        tree.write("/usr/share/man/man1/appliance.1.gz", gzip.compress(f.read(), compresslevel=9, mtime=0))
 
 
 def control(tree, arch):

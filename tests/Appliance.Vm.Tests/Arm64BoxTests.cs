@@ -171,6 +171,22 @@ public sealed class Arm64BoxTests(Arm64Box box) : IClassFixture<Arm64Box>
         var leaked = Shell.Run("tcpdump", ["-nr", pcap], TimeSpan.FromSeconds(30));
         Assert.True(leaked.StdOut.Trim().Length == 0, $"cleartext LAN traffic on the WAN while the service was down:\n{leaked.StdOut}");
         Assert.NotEqual(before, after);
-        Assert.Contains(" 0% packet loss", "" + SystemTopology.Exec(box.Net.LanHost, TimeSpan.FromSeconds(30), "ping", "-c", "3", "-W", "5", SystemTopology.HqHostAddress).StdOut, StringComparison.Ordinal);
+        Assert.Contains(" 0% packet loss", SystemTopology.Exec(box.Net.LanHost, TimeSpan.FromSeconds(30), "ping", "-c", "3", "-W", "5", SystemTopology.HqHostAddress).StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact, Step(9)]
+    public void A_stopped_service_misses_its_watchdog_and_systemd_restarts_it()
+    {
+        box.WaitTunnelUp(TimeSpan.FromMinutes(2));
+        int before = box.ServicePid();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        // SIGSTOP: the process exists but nothing beats. WatchdogSec=30s, then SIGABRT and, as a stopped
+        // process cannot act on it, SIGKILL after TimeoutAbortSec; Restart=on-failure brings it back.
+        box.Guest($"kill -STOP {before}");
+        int after = box.WaitServiceActive(TimeSpan.FromMinutes(4), not: before);
+        box.Measure("SIGSTOP to a new service process (s)", sw.Elapsed.TotalSeconds);
+        Assert.NotEqual(before, after);
+        Assert.Contains("Watchdog timeout", box.Guest("journalctl -b --no-pager -u appliance.service"), StringComparison.OrdinalIgnoreCase);
+        box.WaitTunnelUp(TimeSpan.FromMinutes(3));
     }
 }
