@@ -53,6 +53,9 @@ public abstract class ShippedBox : IDisposable
     public static readonly TimeSpan BootTimeout = TimeSpan.FromMinutes(10);
 
     public string Arch { get; }
+
+    /// <summary>What the site puts into /etc/default/appliance before installing, or null to leave it to the postinst.</summary>
+    public virtual string? SiteDefaults => null;
     public GuestImage Image { get; }
     public SystemTopology Net => _topology!;
     public StrongSwanPeer Hq => _hq!;
