@@ -15,9 +15,12 @@ if [ -z "$deb" ]; then
 fi
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/src/linux-source-6.1.tar.xz \
-  | tar -xJ -C "$tmp" linux-source-6.1/drivers/gpio/gpio-sim.c linux-source-6.1/kernel/irq/irq_sim.c
+  | tar -xJ -C "$tmp" linux-source-6.1/drivers/gpio/gpio-sim.c linux-source-6.1/drivers/gpio/gpiolib.h \
+      linux-source-6.1/kernel/irq/irq_sim.c
 # The module is called gpio-sim, so its main source cannot be gpio-sim.c as well (kbuild composite object).
 cp "$tmp/linux-source-6.1/drivers/gpio/gpio-sim.c" "$out/gpio-sim-main.c"
+# gpio-sim.c includes gpiolib's private header (struct gpio_device), which no headers package carries.
+cp "$tmp/linux-source-6.1/drivers/gpio/gpiolib.h" "$out/gpiolib.h"
 sed 's/handle_simple_irq(irq_to_desc(irqnum));/generic_handle_irq(irqnum);/' \
   "$tmp/linux-source-6.1/kernel/irq/irq_sim.c" > "$out/irq_sim.c"
 grep -q 'generic_handle_irq(irqnum);' "$out/irq_sim.c" \
