@@ -12,8 +12,7 @@ cat > "$root/etc/systemd/system/sy-agent.service" <<'UNIT'
 [Unit]
 Description=System test command agent (virtio-serial sy.agent)
 DefaultDependencies=no
-BindsTo=dev-virtio\x2dports-sy.agent.device
-After=dev-virtio\x2dports-sy.agent.device systemd-udevd.service
+After=systemd-udevd.service systemd-modules-load.service
 
 [Service]
 ExecStart=/usr/local/sbin/sy-agent
