@@ -65,6 +65,9 @@ public sealed class DnsForwarderTests(ITestOutputHelper output)
             Assert.Equal(1, drops.GetProperty("oversized").GetInt64());
             Assert.Contains(dns.GetProperty("routes").EnumerateArray(),
                 r => r.GetProperty("domain").GetString() == "corp.example.com" && r.GetProperty("upstreams")[0].GetString() == "hq");
+            // The configured list replaces the default ("wan"), it is not appended to it.
+            var root = dns.GetProperty("routes").EnumerateArray().Single(r => r.GetProperty("domain").GetString() == ".");
+            Assert.Equal(["10.99.0.2:53"], root.GetProperty("upstreams").EnumerateArray().Select(u => u.GetString()));
 
             // dnsmasq saw www.example.com once (then the cache answered) and never the HQ name.
             output.WriteLine(resolver.Log);

@@ -34,7 +34,9 @@ public sealed class DnsOptions
     /// resolvers), "hq" (the DNS servers HQ hands out in IKE_AUTH, through the tunnel), an address ("9.9.9.9",
     /// "[2620:fe::fe]:53") or DNS over TLS ("tls://9.9.9.9#dns.quad9.net", RFC 7858, the name checked in the certificate).
     /// </summary>
-    public List<string> Upstreams { get; set; } = ["wan"];
+    /// Empty: ["wan"]. (No default items here: configuration binding appends to a list's initial items, so a
+    /// configured ["9.9.9.9"] would have become ["wan", "9.9.9.9"].)
+    public List<string> Upstreams { get; set; } = [];
 
     /// <summary>Split DNS: a domain (and all names below it) to its upstreams, comma-separated, e.g. "corp.example.com": "hq".</summary>
     public Dictionary<string, string> Domains { get; set; } = new(StringComparer.OrdinalIgnoreCase);

@@ -24,8 +24,7 @@ public static class DnsSettingsFactory
             errors.Add($"Appliance:Lan:Address: the DNS forwarder listens on the box's LAN address, e.g. 192.168.1.1/24 (got '{o.Lan.Address}')");
         if (d.Port is < 1 or > 65535) errors.Add($"{Key}:Port: must be 1-65535 (got {d.Port})");
         if (d.CacheSize is < 0 or > 1_000_000) errors.Add($"{Key}:CacheSize: must be 0-1000000 (got {d.CacheSize})");
-        if (d.Upstreams.Count == 0) errors.Add($"{Key}:Upstreams: at least one upstream is required (wan, hq, an address or tls://ADDRESS#NAME)");
-        var defaults = Upstreams(d.Upstreams, i => $"{Key}:Upstreams:{i}", errors);
+        var defaults = d.Upstreams.Count == 0 ? [new DnsUpstream.Wan()] : Upstreams(d.Upstreams, i => $"{Key}:Upstreams:{i}", errors);
         var domains = new Dictionary<string, IReadOnlyList<DnsUpstream>>(StringComparer.Ordinal);
         foreach (var (domain, value) in d.Domains)
         {
