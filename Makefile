@@ -11,13 +11,20 @@ DOTNET ?= dotnet
 AOT_FLAGS_arm64 := -p:ObjCopyName=aarch64-linux-gnu-objcopy
 AOT_FLAGS_x64 :=
 
-.PHONY: help deps restore build test aot aot-x64 aot-arm64 selftest demo bench fuzz clean
+# Debian architecture names of the package (make deb).
+DEB_ARCH_arm64 := arm64
+DEB_ARCH_x64 := amd64
+DEB_ARCH := $(DEB_ARCH_$(ARCH))
+
+.PHONY: help deps restore build test aot aot-x64 aot-arm64 selftest demo bench fuzz clean deb deb-package deb-package-arm64 systest
 
 help:
 	@echo "make demo                 run the box against strongSwan in network namespaces (root)"
 	@echo "make test                 run every test (root: integration tests use network namespaces)"
 	@echo "make aot ARCH=x64|arm64   NativeAOT publish to out/linux-ARCH/appliance"
 	@echo "make selftest             crypto known-answer tests inside both published binaries"
+	@echo "make deb ARCH=arm64|x64   Debian package out/appliance_<version>_<arch>.deb (checked by lintian)"
+	@echo "make systest              the package in an arm64 Debian 12 VM (qemu) against strongSwan (root)"
 	@echo "make bench                BenchmarkDotNet: ESP seal/open against the raw AEAD"
 	@echo "make fuzz                 AFL++ on every fuzz harness, FUZZ_SECONDS each (HARNESSES=... to pick)"
 	@echo "make image MACHINE=...    Yocto image (needs network); make image-check: offline checks"
@@ -56,6 +63,22 @@ selftest: aot-x64 aot-arm64
 
 test: deps aot-x64 image-stage
 	bash tools/run-tests.sh
+
+deb: aot deb-package
+
+# Packages what `make aot ARCH=...` published, without publishing again.
+deb-package:
+	@rm -f $(OUT)/appliance_*_$(DEB_ARCH).deb
+	$(PYTHON3) image/scripts/build-deb.py $(OUT)/$(RID) board $(DEB_ARCH) $(OUT)
+	lintian --fail-on error --tag-display-limit 0 $(OUT)/appliance_*_$(DEB_ARCH).deb
+
+deb-package-arm64:
+	$(MAKE) deb-package ARCH=arm64
+
+# Not yet part of `make test` (tests/Appliance.Vm.Tests is outside Appliance.sln until its run passes here).
+systest: deps aot-x64 aot-arm64 deb-package-arm64
+	$(DOTNET) test tests/Appliance.Vm.Tests -c Debug --logger "console;verbosity=normal"; status=$$?; \
+	  cat $(OUT)/systest-*.log 2>/dev/null; exit $$status
 
 demo: deps aot-x64
 	bash tools/demo.sh

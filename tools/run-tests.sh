@@ -49,6 +49,10 @@ rm -f "$parse_log"
 if [ -s out/test-failures ]; then
   echo "failed tests:"; sed 's/^/  /' out/test-failures
 fi
+# What the VM system test measured (boot to READY, boot to tunnel, image build, total), for the CI log.
+for f in out/systest-*.log; do
+  [ -e "$f" ] && grep -E "MEASURED|exposure|done in" "$f"
+done
 echo "$passed $failed" > out/test-counts
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -218,6 +218,11 @@ def parse_release(args, overlays, machine_files, user):
     shutil.copy(os.path.join(HERE, "bb_settings.py"), settings_script)
     results = []
     for label, config in configs:
+        # A cold parse is minutes per configuration: past the budget the rest is reported as not run, loudly, so CI
+        # stays inside its time (the warm cache makes the next run cover them in about a minute each).
+        if args.deadline is not None and time.monotonic() > args.deadline:
+            say(f"budget: NOT RUN {release} {label}: over the time budget of {args.budget:.0f} s (IMAGE_PARSE_BUDGET)")
+            continue
         write(os.path.join(build, "conf", "bblayers.conf"), kasconf.bblayers_conf(config, layer_paths), user)
         write(os.path.join(build, "conf", "local.conf"), kasconf.local_conf(config) + PARSE_CONF, user)
         log_path = os.path.join(top, f"{label}.log")
@@ -274,7 +279,10 @@ def main():
     ap.add_argument("--release", action="append", help="scarthgap, wrynose ... (default: all)")
     ap.add_argument("--machine", action="append", help="a kas file's name: raspberrypi4-64, raspberrypi5, cm4 (default: all)")
     ap.add_argument("--if-present", action="store_true", help="without the sources: say so loudly and exit 0")
+    ap.add_argument("--budget", type=float, default=float(os.environ.get("IMAGE_PARSE_BUDGET") or 0),
+                    help="seconds after which no further configuration is started (0: no limit)")
     args = ap.parse_args()
+    args.deadline = time.monotonic() + args.budget if args.budget > 0 else None
     args.sources, args.cache = os.path.abspath(args.sources), os.path.abspath(args.cache)
     os.umask(0o022)  # USER reads the checkouts root extracts
 

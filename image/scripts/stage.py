@@ -36,15 +36,18 @@ def fail(message):
 
 def default_config(profile):
     """The image's read-only base layer (factory.json and config.json on the data partition override it).
-    NIC and console names come from the board profile so the two cannot disagree."""
+    NIC names come from the board profile so the two cannot disagree. The console UART is left to the
+    profile (Console.Device, then Console.Fallback when the first is missing): naming it here would pin
+    /dev/serial0, a Raspberry Pi OS udev link that a Yocto image or a VM may not have."""
     return {
         "Appliance": {
             "Board": profile["Name"],
             "BoardDirectory": BOARD_DIRECTORY,
             "StateDirectory": STATE_DIRECTORY,
             "Wan": {"Interface": profile["Network"]["Wan"]},
-            "Lan": {"Interface": profile["Network"]["Lan"]},
-            "Console": {"Device": profile["Console"]["Device"]},
+            # The service sets the LAN address itself (Appliance:Lan:Address, over rtnetlink); provisioning or
+            # config.json may move it. 192.168.1.1/24 is what a branch office's switch and PCs expect out of the box.
+            "Lan": {"Interface": profile["Network"]["Lan"], "Address": "192.168.1.1/24"},
             "Tunnels": {},
         },
         "Logging": {"LogLevel": {"Default": "Information"}},
@@ -53,8 +56,8 @@ def default_config(profile):
 
 def network_units(profile):
     """systemd-networkd files for the board's NICs: the WAN takes its address by DHCP; the LAN link
-    is brought up without any address or DHCP of its own, because the appliance owns that side
-    (AF_PACKET capture, delivery with IPPROTO_RAW) and the kernel must never route between the two."""
+    is brought up without any address or DHCP of its own, because the appliance owns that side (its
+    address from Appliance:Lan:Address, AF_PACKET capture, delivery with IPPROTO_RAW)."""
     wan, lan = profile["Network"]["Wan"], profile["Network"]["Lan"]
     return {
         "10-appliance-wan.network": (
@@ -65,6 +68,16 @@ def network_units(profile):
             "[Match]\nName=%s\n\n[Link]\nRequiredForOnline=no\n\n[Network]\nLinkLocalAddressing=no\n"
             "IPv6AcceptRA=no\nConfigureWithoutCarrier=yes\n" % (profile["Name"], lan)),
     }
+
+
+def shipped_config(profile):
+    """Every file of a board's configuration the box gets, by name: the default configuration and the
+    systemd-networkd files. The Yocto recipe (from the staged tarball) and the Debian package
+    (build-deb.py) install exactly these."""
+    files = {"appliance.json": json.dumps(default_config(profile), indent=2).encode() + b"\n"}
+    for unit, text in network_units(profile).items():
+        files[unit] = text.encode()
+    return files
 
 
 def load_boards(board_dir):
@@ -118,10 +131,8 @@ def main(argv):
             files[n] = (f.read(), 0o644)
     for name, raw in load_boards(board_dir).items():
         files[f"board/{name}/board.json"] = (raw, 0o644)
-        config = json.dumps(default_config(json.loads(raw)), indent=2).encode() + b"\n"
-        files[f"config/{name}/appliance.json"] = (config, 0o644)
-        for unit, text in network_units(json.loads(raw)).items():
-            files[f"config/{name}/{unit}"] = (text.encode(), 0o644)
+        for n, data in shipped_config(json.loads(raw)).items():
+            files[f"config/{name}/{n}"] = (data, 0o644)
     manifest = "".join(f"{hashlib.sha256(d).hexdigest()}  {n}\n" for n, (d, _) in sorted(files.items()))
     files["MANIFEST.sha256"] = (manifest.encode(), 0o644)
 

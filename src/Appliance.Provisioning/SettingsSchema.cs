@@ -160,13 +160,13 @@ public static partial class SettingsSchema
             ValueKind.Identity => value.Trim().Length == value.Length ? null : "leading or trailing blanks",
             ValueKind.Secret => null,
             ValueKind.Cidr => ValidateCidr(value),
+            ValueKind.HostCidr => ValidateHostCidr(value),
             ValueKind.Proposal => ProposalPattern().IsMatch(value) ? null : "not a proposal (algorithms joined by '-')",
             ValueKind.Choice => Array.IndexOf(entry.Choices!, value.ToLowerInvariant()) >= 0
                 ? null : "must be one of " + string.Join('|', entry.Choices!),
             // As the service binds TimeSpan: [d.]hh:mm:ss, never negative ("00:00:00" turns a timer off).
             ValueKind.Duration => TimeSpan.TryParseExact(value, ["c"], System.Globalization.CultureInfo.InvariantCulture, out TimeSpan t) && t >= TimeSpan.Zero
                 ? null : "not a duration ([d.]hh:mm:ss, e.g. 01:00:00)",
-            ValueKind.HostCidr => ValidateHostCidr(value),
             ValueKind.DomainName => DomainPattern().IsMatch(value) ? null : "not a domain name",
             ValueKind.StaticLease => StaticLeasePattern().IsMatch(value) && IPAddress.TryParse(value[(value.IndexOf('=') + 1)..], out _)
                 ? null : "not MAC=IPv4 (e.g. 52:54:00:12:34:56=192.168.1.20)",
@@ -184,6 +184,10 @@ public static partial class SettingsSchema
     public static bool IsSecret(string canonicalKey) => FindEntry(canonicalKey)?.Kind == ValueKind.Secret;
 
     /// <summary>address/prefix with every host bit zero: a selector such as 192.168.1.1/24 is a typo.</summary>
+    /// <summary>An address with its prefix length, host bits set (the service checks family and host part).</summary>
+    private static string? ValidateHostCidr(string value) =>
+        Common.InterfaceAddress.TryParse(value, out _) ? null : "not address/prefix (e.g. 192.168.1.1/24)";
+
     private static string? ValidateCidr(string value)
     {
         const string problem = "not a CIDR (address/prefix, host bits zero)";
@@ -196,17 +200,6 @@ public static partial class SettingsSchema
         if (prefix > bytes.Length * 8) return problem;
         for (int bit = prefix; bit < bytes.Length * 8; bit++)
             if ((bytes[bit / 8] & (0x80 >> (bit % 8))) != 0) return problem;
-        return null;
-    }
-
-    /// <summary>address/prefix as set on an interface (host bits present), e.g. 192.168.1.1/24.</summary>
-    private static string? ValidateHostCidr(string value)
-    {
-        int slash = value.IndexOf('/');
-        if (slash < 0 || !IPAddress.TryParse(value.AsSpan(0, slash), out IPAddress? address) ||
-            !int.TryParse(value.AsSpan(slash + 1), System.Globalization.NumberStyles.None, null, out int prefix) ||
-            prefix > address.GetAddressBytes().Length * 8)
-            return "not address/prefix (e.g. 192.168.1.1/24)";
         return null;
     }
 

@@ -163,9 +163,10 @@ public sealed class SystemdUnitTests : IDisposable
         Assert.Matches(@"KERNEL==""gpiochip\[0-9\]\*"", GROUP=""gpio"", MODE=""0660""", rules);
         Assert.Contains("GROUP=\"dialout\"", rules, StringComparison.Ordinal);
         Assert.Matches(@"KERNEL==""vcio"", GROUP=""video"", MODE=""0660""", rules);
-        // DevicePolicy=closed: only the GPIO chips, the UART drivers the boards use and the firmware mailbox (read).
+        // DevicePolicy=closed: only the GPIO chips, the UART drivers the boards use, the firmware mailbox (read) and the
+        // TUN device of transport mode (found missing when the system test first booted the unit).
         Assert.Equal("closed", Single(d, "DevicePolicy"));
-        Assert.Equal(["/dev/vcio r", "char-gpiochip rw", "char-ttyAMA rw", "char-ttyS rw"], d["DeviceAllow"].Order(StringComparer.Ordinal));
+        Assert.Equal(["/dev/net/tun rw", "/dev/vcio r", "char-gpiochip rw", "char-ttyAMA rw", "char-ttyS rw"], d["DeviceAllow"].Order(StringComparer.Ordinal));
     }
 
     /// <summary>console-select and the provisioning target, verified together with the service they order against.</summary>

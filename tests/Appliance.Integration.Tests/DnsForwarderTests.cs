@@ -11,9 +11,9 @@ namespace Appliance.Integration.Tests;
 /// </summary>
 public sealed class DnsForwarderTests(ITestOutputHelper output)
 {
-    private static string Config(string upstreams, string extra = "") => LanTopology.BoxConfig($$"""
+    private static string Config(string upstreams, string domains = "\"corp.example.com\": \"hq\"", string extra = "") => LanTopology.BoxConfig($$"""
         "Dhcp": { "Enabled": true },
-        "Dns": { "Enabled": true, "Upstreams": [ {{upstreams}} ], "Domains": { "corp.example.com": "hq" } {{extra}} }
+        "Dns": { "Enabled": true, "Upstreams": [ {{upstreams}} ], "Domains": { {{domains}} } {{extra}} }
         """);
 
     private static string Dig(string ns, params string[] args) =>
@@ -95,7 +95,7 @@ public sealed class DnsForwarderTests(ITestOutputHelper output)
                 $"TCP:{LanTopology.Internet}:53");
             Assert.True(Shell.WaitUntil(() => Netns.Try(topo.InternetHost, "ss", "-ltn").StdOut.Contains(":853"), TimeSpan.FromSeconds(10)));
             using var box = new ApplianceProcess(topo.Box, Config("\"tls://10.99.0.2#dns.example.net\"",
-                $$""", "TlsCaCertificates": [ "{{dir}}/ca.pem" ], "Domains": { "corp.example.com": "hq", "wrong.test": "tls://10.99.0.2#other.example.net" }"""));
+                domains: "\"wrong.test\": \"tls://10.99.0.2#other.example.net\"", extra: $", \"TlsCaCertificates\": [ \"{dir}/ca.pem\" ]"));
             using var capture = BackgroundProcess.Tcpdump(topo.InternetHost, "eth0", Path.Combine(dir, "wan.pcap"), "ip");
             try
             {

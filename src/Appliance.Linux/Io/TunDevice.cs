@@ -25,7 +25,10 @@ internal sealed unsafe class TunDevice : IDisposable
             BinaryPrimitives.WriteInt16LittleEndian(new Span<byte>(ifreq + InterfaceRequest.Data, 2), IFF_TUN | IFF_NO_PI);
             Libc.Check(Libc.ioctl(Fd, TUNSETIFF, ifreq), "TUNSETIFF " + name);
             IfIndex = Libc.InterfaceIndex(name);
-            DisableIpv6(name);
+            // Transport mode is IPv4 only: without IPv6 addresses on the device the kernel sends no router
+            // solicitations or MLD reports into it (each would count as a malformed drop). rtnetlink, not
+            // /proc/sys, which the unit's ProtectKernelTunables=yes keeps read-only.
+            Routing.Ipv6AddressGeneration.Disable(IfIndex);
             int sock = Libc.Check(Libc.socket(Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0), "socket");
             try
             {
@@ -53,16 +56,6 @@ internal sealed unsafe class TunDevice : IDisposable
     public string Name { get; }
     public int Fd { get; }
     public int IfIndex { get; }
-
-    /// <summary>
-    /// Transport mode is IPv4 only: without IPv6 on the device the kernel gives it no link-local address and
-    /// sends no router solicitations or MLD reports into it (each would count as a malformed drop).
-    /// </summary>
-    private static void DisableIpv6(string name)
-    {
-        string path = $"/proc/sys/net/ipv6/conf/{name}/disable_ipv6";
-        if (File.Exists(path)) File.WriteAllText(path, "1");
-    }
 
     /// <summary>Reads one packet, waiting at most <paramref name="timeoutMs"/>; 0 when nothing came.</summary>
     public int Read(Span<byte> buffer, int timeoutMs)

@@ -36,11 +36,5 @@ internal static class LanStatusRenderer
         return nonZero.Count == 0 ? "" : "; dropped: " + string.Join(", ", nonZero.Select(p => $"{p.Name} {p.Value.GetInt64()}"));
     }
 
-    private static string Str(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) ? v.ValueKind switch
-        {
-            JsonValueKind.String => v.GetString() ?? "",
-            JsonValueKind.Null or JsonValueKind.Undefined => "",
-            _ => v.GetRawText(),
-        } : "";
+    private static string Str(JsonElement e, string name) => StatusRenderer.Str(e, name);
 }

@@ -1,7 +1,7 @@
 using Appliance.Common;
 using System.Net;
 using Appliance.Configuration;
-using Appliance.Lan;
+using Appliance.Linux.Routing;
 using Appliance.Lan.Dhcp;
 using Appliance.Lan.Dns;
 

@@ -3,7 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Appliance.Configuration;
-using Appliance.Lan;
+using Appliance.Linux.Routing;
 using Appliance.Lan.Dns;
 
 namespace Appliance.LanServices;

@@ -47,10 +47,7 @@ public sealed class LanStatusSection(IOptions<ApplianceOptions> options, TimePro
         w.WriteNumber("truncated", c.Truncated);
         w.WriteNumber("cached", f.Cache.Count);
         w.WriteEndObject();
-        w.WriteStartObject("drops");
-        foreach (var reason in Enum.GetValues<Appliance.Lan.Dns.DnsDrop>())
-            w.WriteNumber(char.ToLowerInvariant(reason.ToString()[0]) + reason.ToString()[1..], c.Dropped(reason));
-        w.WriteEndObject();
+        WriteDrops<Appliance.Lan.Dns.DnsDrop>(w, c.Dropped);
         w.WriteEndObject();
     }
 
@@ -82,10 +79,19 @@ public sealed class LanStatusSection(IOptions<ApplianceOptions> options, TimePro
         w.WriteNumber("releases", c.Releases);
         w.WriteNumber("declines", c.Declines);
         w.WriteEndObject();
-        w.WriteStartObject("drops");
-        foreach (var reason in Enum.GetValues<DhcpDrop>())
-            w.WriteNumber(char.ToLowerInvariant(reason.ToString()[0]) + reason.ToString()[1..], c.Dropped(reason));
+        WriteDrops<DhcpDrop>(w, c.Dropped);
         w.WriteEndObject();
+    }
+
+    // "drops": one camelCase counter per reason, zeros included so a monitor sees every name.
+    private static void WriteDrops<TReason>(Utf8JsonWriter w, Func<TReason, long> count) where TReason : struct, Enum
+    {
+        w.WriteStartObject("drops");
+        foreach (var reason in Enum.GetValues<TReason>())
+        {
+            string name = reason.ToString();
+            w.WriteNumber(char.ToLowerInvariant(name[0]) + name[1..], count(reason));
+        }
         w.WriteEndObject();
     }
 }

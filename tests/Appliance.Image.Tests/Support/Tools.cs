@@ -9,8 +9,9 @@ public sealed record ToolResult(int ExitCode, string Stdout, string Stderr)
 
 public static class Tools
 {
-    public static ToolResult Run(string file, IEnumerable<string> args, string? workingDirectory = null, string? stdin = null)
+    public static ToolResult Run(string file, IEnumerable<string> args, string? workingDirectory = null, string? stdin = null, TimeSpan? timeout = null)
     {
+        var limit = timeout ?? TimeSpan.FromMinutes(2);
         var psi = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
@@ -28,10 +29,10 @@ public static class Tools
         if (stdin is not null) { p.StandardInput.Write(stdin); p.StandardInput.Close(); }
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(2)))
+        if (!p.WaitForExit(limit))
         {
             p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish in 2 minutes");
+            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish in {limit}");
         }
         return new ToolResult(p.ExitCode, stdout.Result, stderr.Result);
     }

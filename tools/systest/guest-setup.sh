@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Last step of build-rootfs.sh, run on the host with the guest's root directory as $1: what makes a
+# plain Debian 12 a test guest. The appliance package itself is installed per run, not here.
+set -euo pipefail
+root=${1:?usage: guest-setup.sh ROOTDIR}
+
+echo sy-guest > "$root/etc/hostname"
+printf '%s\n' '/dev/vda / ext4 rw,errors=remount-ro 0 1' > "$root/etc/fstab"
+
+# The agent answers on its virtio-serial port from early boot on; it restarts when the host reconnects.
+cat > "$root/etc/systemd/system/sy-agent.service" <<'UNIT'
+[Unit]
+Description=System test command agent (virtio-serial sy.agent)
+DefaultDependencies=no
+After=systemd-udevd.service systemd-modules-load.service
+
+[Service]
+ExecStart=/usr/local/sbin/sy-agent
+Restart=always
+RestartSec=200ms
+
+[Install]
+WantedBy=sysinit.target
+UNIT
+mkdir -p "$root/etc/systemd/system/sysinit.target.wants"
+ln -sf ../sy-agent.service "$root/etc/systemd/system/sysinit.target.wants/sy-agent.service"
+
+# The board's GPIO controller: a gpio-sim bank labelled like the Raspberry Pi 4's (pinctrl-bcm2711,
+# 58 lines), so the shipped rpi4 profile runs unchanged through the real libgpiod driver. It exists
+# before the appliance's units start, as the SoC's controller would. Line 26 (reset button, active low)
+# is pulled up: released. The test presses it by pulling it down (sim_gpio26/pull).
+cat > "$root/usr/local/sbin/sy-gpio-sim" <<'SCRIPT'
+#!/bin/sh
+set -e
+modprobe gpio-sim
+bank=/sys/kernel/config/gpio-sim/pi
+if [ ! -d "$bank" ]; then
+  mkdir "$bank" "$bank/gpio-bank0"
+  echo pinctrl-bcm2711 > "$bank/gpio-bank0/label"
+  echo 58 > "$bank/gpio-bank0/num_lines"
+  echo 1 > "$bank/live"
+fi
+chip=$(cat "$bank/gpio-bank0/chip_name")
+dev=$(cat "$bank/dev_name")
+echo pull-up > "/sys/devices/platform/$dev/$chip/sim_gpio26/pull"
+ln -sfn "/sys/devices/platform/$dev/$chip" /run/sy-gpio
+udevadm settle
+SCRIPT
+chmod 755 "$root/usr/local/sbin/sy-gpio-sim"
+cat > "$root/etc/systemd/system/sy-gpio-sim.service" <<'UNIT'
+[Unit]
+Description=System test: simulated Raspberry Pi 4 GPIO controller (gpio-sim, label pinctrl-bcm2711)
+DefaultDependencies=no
+Requires=sys-kernel-config.mount
+After=sys-kernel-config.mount systemd-udevd.service systemd-modules-load.service
+Before=appliance.service appliance-console-select.service sysinit.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/sy-gpio-sim
+
+[Install]
+WantedBy=sysinit.target
+UNIT
+ln -sf ../sy-gpio-sim.service "$root/etc/systemd/system/sysinit.target.wants/sy-gpio-sim.service"
+
+# A box runs systemd-networkd (the appliance's .network files); the test adds a static WAN address the
+# way a site does: a lower-numbered file in /etc/systemd/network.
+ln -sf /lib/systemd/system/systemd-networkd.service "$root/etc/systemd/system/multi-user.target.wants/systemd-networkd.service"
+mkdir -p "$root/etc/systemd/system/sockets.target.wants"
+ln -sf /lib/systemd/system/systemd-networkd.socket "$root/etc/systemd/system/sockets.target.wants/systemd-networkd.socket"
+
+# Units a test guest does not need; under TCG every unit costs seconds of boot.
+for unit in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer \
+            man-db.timer dpkg-db-backup.timer systemd-timesyncd.service getty@tty1.service \
+            systemd-networkd-wait-online.service; do
+  ln -sf /dev/null "$root/etc/systemd/system/$unit"
+done
+# The journal also on the console (the host keeps the console in a file for failures).
+mkdir -p "$root/etc/systemd/journald.conf.d"
+printf '[Journal]\nForwardToConsole=yes\nMaxLevelConsole=info\nStorage=volatile\n' \
+  > "$root/etc/systemd/journald.conf.d/systest.conf"
