@@ -17,6 +17,8 @@ public static class HarnessRegistry
         new ProvisioningLinesHarness(),
         new ConfigurationHarness(),
         new CertificateChainHarness(),
+        new DhcpHarness(),
+        new DnsHarness(),
     ];
 
     public static IHarness? Find(string name) => All.FirstOrDefault(h => h.Name == name);

@@ -41,6 +41,13 @@ internal static class CertificateVerification
                 ?? (NamesIdentity(leaf, claimed) ? null : $"identity '{claimed}' is not named in the peer's certificate '{leaf.Subject}'")
                 ?? SignatureAuthentication.Verify(leaf, auth, signedOctets);
         }
+        catch (CryptographicException e)
+        {
+            // DER that loads can still be refused later: OpenSSL's chain builder ("x509 certificate routines::internal
+            // error") or a validity field it cannot convert. Found by the ike-cert fuzz harness; an AUTH failure, not
+            // an engine error.
+            return $"the peer's certificate cannot be verified: {e.Message}";
+        }
         finally
         {
             DisposeAll(loaded);

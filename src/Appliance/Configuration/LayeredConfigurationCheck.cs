@@ -23,6 +23,12 @@ public sealed class LayeredConfigurationCheck(string configFile, string[] overri
             // Binding names the key in its message (e.g. a TimeSpan that does not parse).
             return [new SettingError(ApplianceOptions.SectionName, e.InnerException is { } inner ? $"{e.Message} {inner.Message}" : e.Message)];
         }
+        catch (System.Text.Json.JsonException e)
+        {
+            // Files' JSON errors arrive wrapped in InvalidDataException; the staged layer comes as a stream, whose
+            // provider lets the reader's exception through (found by the config-json fuzz harness).
+            return [new SettingError(ApplianceOptions.SectionName, $"the staged factory settings are not valid JSON: {e.Message}")];
+        }
         return [.. ApplianceOptionsValidator.Validate(options).Select(Split)];
     }
 
