@@ -24,6 +24,19 @@ public readonly record struct InterfaceAddress(IPAddress Address, int PrefixLeng
 
     public IPNetwork Network => new(Mask(Address, PrefixLength), PrefixLength);
 
+    /// <summary>The IPv4 subnet's broadcast address (all host bits set); null for IPv6, which has none.</summary>
+    public IPAddress? Ipv4Broadcast
+    {
+        get
+        {
+            if (Address.AddressFamily != AddressFamily.InterNetwork) return null;
+            uint host = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(Address.GetAddressBytes()) | (uint.MaxValue >> PrefixLength);
+            var bytes = new byte[4];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(bytes, host);
+            return new IPAddress(bytes);
+        }
+    }
+
     private static IPAddress Mask(IPAddress address, int length)
     {
         byte[] bytes = address.GetAddressBytes();

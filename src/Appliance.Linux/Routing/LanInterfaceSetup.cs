@@ -99,13 +99,8 @@ public static class LanInterfaceSetup
         byte[] bytes = address.Address.GetAddressBytes();
         RtNetlink.AddAttribute(body, IFA_LOCAL, bytes);
         RtNetlink.AddAttribute(body, IFA_ADDRESS, bytes);
-        if (v4 && address.PrefixLength <= 30)
-        {
-            uint host = BinaryPrimitives.ReadUInt32BigEndian(bytes) | (uint.MaxValue >> address.PrefixLength);
-            Span<byte> broadcast = stackalloc byte[4];
-            BinaryPrimitives.WriteUInt32BigEndian(broadcast, host);
-            RtNetlink.AddAttribute(body, IFA_BROADCAST, broadcast);
-        }
+        if (v4 && address.PrefixLength <= 30 && address.Ipv4Broadcast is { } broadcast)
+            RtNetlink.AddAttribute(body, IFA_BROADCAST, broadcast.GetAddressBytes());
         return [.. body];
     }
 

@@ -69,7 +69,7 @@ public static class ApplianceOptionsValidator
         {
             if (!Common.InterfaceAddress.TryParse(lan, out var a) || a.Address.AddressFamily != AddressFamily.InterNetwork || a.PrefixLength > 30)
                 errors.Add($"{root}:Lan:Address: '{lan}' is not an IPv4 address with a prefix length of 1-30, e.g. 192.168.1.1/24");
-            else if (a.Address.Equals(a.Network.BaseAddress) || IsBroadcast(a))
+            else if (a.Address.Equals(a.Network.BaseAddress) || a.Address.Equals(a.Ipv4Broadcast))
                 errors.Add($"{root}:Lan:Address: '{lan}' is the network or broadcast address of its subnet; use a host address, e.g. 192.168.1.1/24");
             else if (options.Lan.Interface is null)
                 errors.Add($"{root}:Lan:Address: set Appliance:Lan:Interface too (the address goes on that interface)");
@@ -78,13 +78,6 @@ public static class ApplianceOptionsValidator
             && (!Common.InterfaceAddress.TryParse(lan6, out var b) || b.Address.AddressFamily != AddressFamily.InterNetworkV6
                 || b.Address.IsIPv6LinkLocal || b.Address.IsIPv6Multicast))
             errors.Add($"{root}:Lan:Address6: '{lan6}' is not a global or unique-local IPv6 address with a prefix length, e.g. fd00:1::1/64");
-    }
-
-    private static bool IsBroadcast(Common.InterfaceAddress a)
-    {
-        uint host = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(a.Address.GetAddressBytes());
-        uint hostMask = uint.MaxValue >> a.PrefixLength;
-        return (host & hostMask) == hostMask;
     }
 
     // IPv6 inside the tunnel is carried; the outer side is not: IKE binds the WAN's IPv4 address and raw ESP is IPv4.
