@@ -133,6 +133,32 @@ public class BoardProfileTests
         Assert.Contains("test.json", e.Message);
     }
 
+    [Theory]
+    [InlineData("\"Pin\": 17", "\"Pin\": \"17\"", "\"Leds[0].Pin\" must be an integer")]
+    [InlineData("\"ActiveLow\": true }", "\"ActiveLow\": 1 }", "must be true or false")]
+    [InlineData("\"Network\": {", "\"Network\": [], \"Unused\": {", "\"Network\" must be an object")]
+    [InlineData("\"HotCelsius\": 80", "\"HotCelsius\": 80, \"HotCelsius\": 90", "\"Health.HotCelsius\" is given twice")]
+    public void Wrong_types_and_repeated_members_are_named_by_path(string find, string replace, string message)
+    {
+        string json = Rpi4Json();
+        Assert.Contains(find, json);
+        var e = Parse(ReplaceFirst(json, find, replace));
+        Assert.Contains("not a valid board profile", e.Message);
+        Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public void A_null_profile_is_refused()
+    {
+        Assert.Contains("empty (null)", Parse("null").Message);
+    }
+
+    private static string ReplaceFirst(string text, string find, string replace)
+    {
+        int i = text.IndexOf(find, StringComparison.Ordinal);
+        return text[..i] + replace + text[(i + find.Length)..];
+    }
+
     [Fact]
     public void Malformed_json_reports_the_line()
     {

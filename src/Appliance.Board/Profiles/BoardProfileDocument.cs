@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace Appliance.Board;
 
 // The JSON shape of board.json, exactly as written. Every member is nullable so a missing field
@@ -68,12 +66,3 @@ internal sealed class ThrottleSourceDocument
     public string? Source { get; set; }
     public string? Path { get; set; }
 }
-
-// Source generation keeps parsing AOT- and trim-safe. Unknown members are errors so a typo such as
-// "ActiveLo" fails loudly instead of leaving an LED inverted.
-[JsonSourceGenerationOptions(
-    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    PropertyNameCaseInsensitive = false,
-    ReadCommentHandling = System.Text.Json.JsonCommentHandling.Disallow)]
-[JsonSerializable(typeof(BoardProfileDocument))]
-internal sealed partial class BoardProfileJsonContext : JsonSerializerContext;

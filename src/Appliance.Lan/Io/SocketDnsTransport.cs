@@ -60,13 +60,16 @@ public sealed class SocketDnsTransport(TimeSpan timeout, X509Certificate2Collect
                 TargetHost = name,
                 EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
             };
+            // The resolver must send its whole chain: the box never fetches intermediates (AIA) or revocation
+            // data over HTTP (the binary carries no HTTP client; see src/Appliance/ILLink.Substitutions.xml).
+            var policy = new X509ChainPolicy { RevocationMode = X509RevocationMode.NoCheck, DisableCertificateDownloads = true };
             if (tlsTrust is { Count: > 0 })
             {
                 // The operator's own CA (e.g. a filtering resolver on the company's PKI) replaces the system store.
-                var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
+                policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
                 policy.CustomTrustStore.AddRange(tlsTrust);
-                options.CertificateChainPolicy = policy;
             }
+            options.CertificateChainPolicy = policy;
             await tls.AuthenticateAsClientAsync(options, deadline.Token);
             return await ExchangeAsync(tls, query, deadline.Token);
         }
