@@ -1,5 +1,3 @@
-using System.Collections.Immutable;
-
 namespace Appliance.Board.Tests;
 
 public class LedLanguageTests
@@ -8,8 +6,7 @@ public class LedLanguageTests
 
     private static ApplianceState WithTunnels(ApplianceState state, params TunnelState[] tunnels) => state with
     {
-        Tunnels = tunnels.Select((t, i) => KeyValuePair.Create($"t{i}", t))
-            .ToImmutableSortedDictionary(StringComparer.Ordinal),
+        Tunnels = tunnels.Select((t, i) => ($"t{i}", t)).Aggregate(OrdinalMap<TunnelState>.Empty, (m, e) => m.SetItem(e.Item1, e.t)),
     };
 
     public static TheoryData<string, ApplianceState, bool, ApplianceCondition, LedPatterns> Table => new()
@@ -36,11 +33,11 @@ public class LedLanguageTests
           new(LedPattern.DoubleFlash, LedPattern.Off, LedPattern.Off, LedPattern.Off) },
         { "factory reset armed", WithTunnels(Online, TunnelState.Up) with { ResetArmed = true }, true, ApplianceCondition.FactoryResetArmed,
           new(LedPattern.Heartbeat, LedPattern.Off, LedPattern.Off, LedPattern.FastBlink) },
-        { "fault", WithTunnels(Online, TunnelState.Up) with { Faults = ImmutableSortedDictionary<string, string>.Empty.Add("ike", "socket closed") }, true, ApplianceCondition.Fault,
+        { "fault", WithTunnels(Online, TunnelState.Up) with { Faults = OrdinalMap<string>.Empty.Add("ike", "socket closed") }, true, ApplianceCondition.Fault,
           new(LedPattern.Heartbeat, LedPattern.On, LedPattern.On, LedPattern.On) },
         { "service hung", WithTunnels(Online, TunnelState.Up), false, ApplianceCondition.ServiceHung,
           new(LedPattern.On, LedPattern.On, LedPattern.On, LedPattern.On) },
-        { "booting with a stuck button", ApplianceState.Initial with { Faults = ImmutableSortedDictionary<string, string>.Empty.Add("reset-button", "stuck") }, false, ApplianceCondition.Fault,
+        { "booting with a stuck button", ApplianceState.Initial with { Faults = OrdinalMap<string>.Empty.Add("reset-button", "stuck") }, false, ApplianceCondition.Fault,
           new(LedPattern.SlowBlink, LedPattern.Off, LedPattern.Off, LedPattern.On) },
         { "held at power-up: provisioning while booting", ApplianceState.Initial with { ProvisioningMode = true }, true, ApplianceCondition.ProvisioningMode,
           new(LedPattern.DoubleFlash, LedPattern.Off, LedPattern.Off, LedPattern.Off) },
@@ -51,7 +48,7 @@ public class LedLanguageTests
         { "overheating", WithTunnels(Online, TunnelState.Up) with { Health = BoardHealthFlags.Hot | BoardHealthFlags.SoftTemperatureLimit }, true, ApplianceCondition.Overheating,
           new(LedPattern.Heartbeat, LedPattern.On, LedPattern.On, LedPattern.TripleFlash) },
         { "under-voltage outranks a fault and an authentication failure", WithTunnels(Online, TunnelState.AuthFailed) with
-            { Health = BoardHealthFlags.UnderVoltage, Faults = ImmutableSortedDictionary<string, string>.Empty.Add("ike", "socket closed") }, true,
+            { Health = BoardHealthFlags.UnderVoltage, Faults = OrdinalMap<string>.Empty.Add("ike", "socket closed") }, true,
           ApplianceCondition.UnderVoltage, new(LedPattern.Heartbeat, LedPattern.On, LedPattern.SlowBlink, LedPattern.TripleFlash) },
         { "hung outranks under-voltage", WithTunnels(Online, TunnelState.Up) with { Health = BoardHealthFlags.UnderVoltage }, false, ApplianceCondition.ServiceHung,
           new(LedPattern.On, LedPattern.On, LedPattern.On, LedPattern.On) },

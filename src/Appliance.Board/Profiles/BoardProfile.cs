@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Text.RegularExpressions;
 
 namespace Appliance.Board;
@@ -15,7 +14,7 @@ public sealed partial record BoardProfile
 
     internal BoardProfile(
         string name, string description, string yoctoMachine, GpioChipProfile gpio,
-        ImmutableArray<LedDefinition> leds, ResetButtonDefinition resetButton,
+        IReadOnlyList<LedDefinition> leds, ResetButtonDefinition resetButton,
         ConsoleDefinition console, NetworkDefinition network, HealthDefinition health)
     {
         Name = name;
@@ -35,7 +34,7 @@ public sealed partial record BoardProfile
     public string YoctoMachine { get; }
     public GpioChipProfile Gpio { get; }
     /// <summary>Exactly one LED per <see cref="LedRole"/>, in the order the profile lists them.</summary>
-    public ImmutableArray<LedDefinition> Leds { get; }
+    public IReadOnlyList<LedDefinition> Leds { get; }
     public ResetButtonDefinition ResetButton { get; }
     public ConsoleDefinition Console { get; }
     public NetworkDefinition Network { get; }

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 
 namespace Appliance.Board;
 
@@ -19,7 +18,7 @@ internal static class BoardProfileValidator
         string machine = Required(doc.YoctoMachine, "YoctoMachine", errors);
 
         GpioChipProfile? gpio = ValidateGpio(doc.Gpio, errors, out KnownGpioChips.Chip? chip);
-        ImmutableArray<LedDefinition> leds = ValidateLeds(doc.Leds, errors);
+        IReadOnlyList<LedDefinition> leds = ValidateLeds(doc.Leds, errors);
         ResetButtonDefinition? button = ValidateButton(doc.ResetButton, errors);
         ConsoleDefinition? console = ValidateConsole(doc.Console, errors);
         NetworkDefinition? network = ValidateNetwork(doc.Network, errors);
@@ -74,11 +73,11 @@ internal static class BoardProfileValidator
         return driver is GpioDriverKind kind && chip is not null ? new GpioChipProfile(kind, label) : null;
     }
 
-    private static ImmutableArray<LedDefinition> ValidateLeds(List<LedDocument?>? docs, List<string> errors)
+    private static IReadOnlyList<LedDefinition> ValidateLeds(List<LedDocument?>? docs, List<string> errors)
     {
         if (docs is null) { errors.Add("\"Leds\" is missing"); return []; }
 
-        var leds = ImmutableArray.CreateBuilder<LedDefinition>();
+        var leds = new List<LedDefinition>();
         var roles = new HashSet<LedRole>();
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (int i = 0; i < docs.Count; i++)
@@ -115,7 +114,7 @@ internal static class BoardProfileValidator
             if (!roles.Contains(required))
                 errors.Add($"\"Leds\" has no {required} LED (every board needs {string.Join(", ", Enum.GetNames<LedRole>())})");
 
-        return leds.ToImmutable();
+        return leds.ToArray();
     }
 
     // Names only: Enum.TryParse would also accept numbers and comma lists.
@@ -180,7 +179,7 @@ internal static class BoardProfileValidator
         return value;
     }
 
-    private static void ValidatePins(KnownGpioChips.Chip chip, ImmutableArray<LedDefinition> leds, ResetButtonDefinition? button, List<string> errors)
+    private static void ValidatePins(KnownGpioChips.Chip chip, IReadOnlyList<LedDefinition> leds, ResetButtonDefinition? button, List<string> errors)
     {
         var owners = new Dictionary<int, string>();
         void Claim(int pin, string owner)

@@ -1,5 +1,3 @@
-using System.Collections.Immutable;
-
 namespace Appliance.Board;
 
 /// <summary>
@@ -14,12 +12,10 @@ public sealed record ApplianceState
 
     public bool Booting { get; init; }
     public bool WanLinkUp { get; init; }
-    public ImmutableSortedDictionary<string, TunnelState> Tunnels { get; init; } =
-        ImmutableSortedDictionary<string, TunnelState>.Empty.WithComparers(StringComparer.Ordinal);
+    public OrdinalMap<TunnelState> Tunnels { get; init; } = OrdinalMap<TunnelState>.Empty;
     public bool ProvisioningMode { get; init; }
     public bool ResetArmed { get; init; }
-    public ImmutableSortedDictionary<string, string> Faults { get; init; } =
-        ImmutableSortedDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal);
+    public OrdinalMap<string> Faults { get; init; } = OrdinalMap<string>.Empty;
 
     /// <summary>Power or thermal trouble the board reports (held flags from <see cref="BoardHealthService"/>).</summary>
     public BoardHealthFlags Health { get; init; }
@@ -35,7 +31,7 @@ public sealed record ApplianceState
     public bool Equals(ApplianceState? other) =>
         other is not null && Booting == other.Booting && WanLinkUp == other.WanLinkUp &&
         ProvisioningMode == other.ProvisioningMode && ResetArmed == other.ResetArmed && Health == other.Health &&
-        Tunnels.SequenceEqual(other.Tunnels) && Faults.SequenceEqual(other.Faults);
+        Tunnels.ContentEquals(other.Tunnels) && Faults.ContentEquals(other.Faults);
 
     public override int GetHashCode() => HashCode.Combine(Booting, WanLinkUp, ProvisioningMode, ResetArmed, Health, Tunnels.Count, Faults.Count);
 }
