@@ -2,9 +2,11 @@ using Appliance.Board;
 using Appliance.BoardIntegration;
 using Appliance.Common;
 using Appliance.Configuration;
+using Appliance.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 
 namespace Appliance.Cli;
@@ -41,12 +43,7 @@ public static class RunCommand
         });
         builder.Configuration.AddConfiguration(configuration);
         builder.Logging.AddConfiguration(configuration.GetSection("Logging"));
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-            o.UseUtcTimestamp = true;
-        });
+        builder.Logging.AddProvider(new LineLoggerProvider(Console.Out, SystemdHelpers.IsSystemdService(), TimeProvider.System));
         builder.Services.AddSystemd();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         ServiceWiring.Add(builder.Services, options, profile, new LayeredConfigurationCheck(configFile, overrides));
