@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Security.Cryptography;
 
 namespace Appliance.Ike.Crypto;
@@ -11,8 +10,8 @@ internal sealed class ModpKeyExchange : KeyExchange
     // ≥ 2 × 112 bits for a safe-prime group): 320 bits keeps the upper end without paying for a full-size exponent.
     internal const int ExponentBytes = 40;
 
-    private static readonly BigInteger Prime = BigInteger.Parse(
-        "00FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1" +
+    private static readonly byte[] PrimeBytes = Convert.FromHexString(
+        "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1" +
         "29024E088A67CC74020BBEA63B139B22514A08798E3404DD" +
         "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245" +
         "E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED" +
@@ -22,9 +21,11 @@ internal sealed class ModpKeyExchange : KeyExchange
         "670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B" +
         "E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9" +
         "DE2BCBF6955817183995497CEA956AE515D2261898FA0510" +
-        "15728E5A8AACAA68FFFFFFFFFFFFFFFF", System.Globalization.NumberStyles.HexNumber);
+        "15728E5A8AACAA68FFFFFFFFFFFFFFFF");
 
-    private static readonly byte[] PrimeBytes = ToFixed(Prime);
+    // p - 1: the prime ends in 0xFF, so only its last octet changes.
+    private static readonly byte[] PrimeMinusOne = [.. PrimeBytes[..^1], (byte)(PrimeBytes[^1] - 1)];
+
     private static readonly byte[] Generator = [2];
 
     // Kept as bytes (not a BigInteger) so Dispose can wipe it.
@@ -51,31 +52,24 @@ internal sealed class ModpKeyExchange : KeyExchange
         // RFC 7296 §3.4: the KE data is the full modulus length, left-padded with zeros.
         if (peerPublicValue.Length != ModulusBytes)
             return false;
-        var y = new BigInteger(peerPublicValue, isUnsigned: true, isBigEndian: true);
         // 1 and p-1 generate subgroups of order 1 and 2 (RFC 6989 §2.1): reject them and out-of-range values.
-        if (y <= BigInteger.One || y >= Prime - BigInteger.One)
+        // Equal-length big-endian octet strings compare like the numbers they encode.
+        bool atMostOne = peerPublicValue[..^1].IndexOfAnyExcept((byte)0) < 0 && peerPublicValue[^1] <= 1;
+        if (atMostOne || peerPublicValue.SequenceCompareTo(PrimeMinusOne) >= 0)
             return false;
         // RFC 7296 §2.14: g^ir is left-padded with zeros to the modulus length.
         sharedSecret = ModPow(peerPublicValue, _exponent);
         return true;
     }
 
-    /// <summary>base^exponent mod p as ModulusBytes big-endian bytes: libcrypto's constant-time path, else BigInteger.</summary>
+    /// <summary>base^exponent mod p as ModulusBytes big-endian bytes, by libcrypto's constant-time path.</summary>
     private static byte[] ModPow(ReadOnlySpan<byte> @base, byte[] exponent)
     {
         var result = new byte[ModulusBytes];
-        if (OpenSslModExp.TryModPow(@base, exponent, PrimeBytes, result))
-            return result;
-        var b = new BigInteger(@base, isUnsigned: true, isBigEndian: true);
-        var e = new BigInteger(exponent, isUnsigned: true, isBigEndian: true);
-        return ToFixed(BigInteger.ModPow(b, e, Prime));
-    }
-
-    private static byte[] ToFixed(BigInteger value)
-    {
-        var result = new byte[ModulusBytes];
-        int count = value.GetByteCount(isUnsigned: true);
-        value.TryWriteBytes(result.AsSpan(ModulusBytes - count), out _, isUnsigned: true, isBigEndian: true);
+        // .NET's own cryptography needs the same libcrypto.so.3, so without it nothing here works anyway; a
+        // BigInteger fallback would leak the exponent through timing and kept System.Runtime.Numerics in the binary.
+        if (!OpenSslModExp.TryModPow(@base, exponent, PrimeBytes, result))
+            throw new CryptographicException("MODP group 14 needs libcrypto.so.3 (BN_mod_exp_mont_consttime), which is not usable");
         return result;
     }
 

@@ -5,7 +5,7 @@ namespace Appliance.Ike.Crypto;
 /// <summary>
 /// Constant-time modular exponentiation from the OpenSSL libcrypto that .NET already loads for its own
 /// cryptography (BN_mod_exp_mont_consttime). BigInteger.ModPow leaks the private exponent through timing and is
-/// about ten times slower at 2048 bits; where libcrypto.so.3 is missing, callers fall back to it.
+/// about ten times slower at 2048 bits.
 /// </summary>
 internal static unsafe partial class OpenSslModExp
 {

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using Appliance.Board;
 using Appliance.BoardIntegration;
 using Appliance.Common;
+using Appliance.Linux.Native;
 using Appliance.Provisioning;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -54,9 +54,15 @@ public static class ConsoleSelectCommand
         Console.WriteLine($"console: {(provisioningOwns ? "provisioning" : "login")} (locked: {(locked ? "yes" : "no")}, button held: {(held ? "yes" : "no")})");
         if (provisioningOwns && unit is not null)
         {
-            using var p = Process.Start("systemctl", ["start", "--no-block", unit]);
-            p.WaitForExit();
-            if (p.ExitCode != 0) Console.Error.WriteLine($"appliance console-select: systemctl start {unit} failed ({p.ExitCode})");
+            try
+            {
+                int status = ChildProcess.Run("systemctl", ["start", "--no-block", unit]);
+                if (status != 0) Console.Error.WriteLine($"appliance console-select: systemctl start {unit} failed ({status})");
+            }
+            catch (IOException e)
+            {
+                Console.Error.WriteLine($"appliance console-select: {e.Message}");
+            }
         }
         return 0;
     }

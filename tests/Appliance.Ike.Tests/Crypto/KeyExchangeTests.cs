@@ -146,6 +146,13 @@ public class KeyExchangeTests
                 wire.AsSpan().Fill(0xff);
             Assert.False(a.TryComputeSharedSecret(wire, out _));
         }
+        // The range check compares octet strings: its edges 2 and p - 2 are valid public values.
+        foreach (BigInteger y in new[] { new BigInteger(2), p - 2 })
+        {
+            var wire = new byte[256];
+            y.TryWriteBytes(wire.AsSpan(256 - y.GetByteCount(isUnsigned: true)), out _, isUnsigned: true, isBigEndian: true);
+            Assert.True(a.TryComputeSharedSecret(wire, out _));
+        }
     }
 
     // RFC 7748 §6.1 / RFC 8031 §2.1: a low-order peer point (here u = 0) gives an all-zero secret, which must be refused.
