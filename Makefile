@@ -46,6 +46,7 @@ aot: deps restore
 	@if grep -E "warning (IL|CS|NU)[0-9]+" $(OUT)/publish-$(RID).log; then \
 	  echo "NativeAOT publish for $(RID) has warnings" >&2; exit 1; fi
 	@rm -f $(OUT)/$(RID)/*.pdb
+	@bash tools/footprint/check-size.sh $(OUT)/$(RID)/appliance
 	@# Board profiles travel with the binary (the image installs them to /usr/share/appliance/board).
 	@rm -rf $(OUT)/$(RID)/board && mkdir -p $(OUT)/$(RID)/board && \
 	  for b in board/*/; do mkdir -p $(OUT)/$(RID)/$$b && cp $$b/board.json $(OUT)/$(RID)/$$b; done

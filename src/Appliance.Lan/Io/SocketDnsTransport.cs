@@ -1,9 +1,9 @@
 using System.Buffers.Binary;
 using System.Net;
-using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Appliance.Lan.Dns;
+using Appliance.Lan.Io.Tls;
 
 namespace Appliance.Lan.Io;
 
@@ -13,6 +13,9 @@ namespace Appliance.Lan.Io;
 /// </summary>
 public sealed class SocketDnsTransport(TimeSpan timeout, X509Certificate2Collection? tlsTrust = null) : IDnsTransport
 {
+    // One TLS client context for the transport's life; a failure to build it is retried at the next query.
+    private readonly Lazy<TlsClientContext> _tls = new(() => new TlsClientContext(tlsTrust), LazyThreadSafetyMode.PublicationOnly);
+
     public async Task<byte[]?> UdpAsync(IPEndPoint server, byte[] query, CancellationToken cancel)
     {
         using var s = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
@@ -51,29 +54,14 @@ public sealed class SocketDnsTransport(TimeSpan timeout, X509Certificate2Collect
         using var deadline = Deadline(cancel);
         try
         {
-            using var client = new TcpClient(server.AddressFamily);
-            await client.ConnectAsync(server, deadline.Token);
-            await using var tls = new SslStream(client.GetStream());
-            var options = new SslClientAuthenticationOptions
-            {
-                // The name is checked against the certificate's subjectAltName by the default validation.
-                TargetHost = name,
-                EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
-            };
-            // The resolver must send its whole chain: the box never fetches intermediates (AIA) or revocation
-            // data over HTTP (the binary carries no HTTP client; see src/Appliance/ILLink.Substitutions.xml).
-            var policy = new X509ChainPolicy { RevocationMode = X509RevocationMode.NoCheck, DisableCertificateDownloads = true };
-            if (tlsTrust is { Count: > 0 })
-            {
-                // The operator's own CA (e.g. a filtering resolver on the company's PKI) replaces the system store.
-                policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                policy.CustomTrustStore.AddRange(tlsTrust);
-            }
-            options.CertificateChainPolicy = policy;
-            await tls.AuthenticateAsClientAsync(options, deadline.Token);
+            using var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            await socket.ConnectAsync(server, deadline.Token);
+            // The name is checked against the certificate's subjectAltName; the chain against the system store or
+            // the operator's anchors (TlsCaCertificates), never completed by downloads.
+            await using var tls = await TlsClientStream.ConnectAsync(_tls.Value, socket, name, deadline.Token);
             return await ExchangeAsync(tls, query, deadline.Token);
         }
-        catch (Exception e) when (e is SocketException or IOException or System.Security.Authentication.AuthenticationException
+        catch (Exception e) when (e is SocketException or IOException
                                       or OperationCanceledException && !cancel.IsCancellationRequested)
         {
             return null;
