@@ -6,7 +6,6 @@ using Appliance.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 
 namespace Appliance.Cli;
@@ -43,7 +42,10 @@ public static class RunCommand
         });
         builder.Configuration.AddConfiguration(configuration);
         builder.Logging.AddConfiguration(configuration.GetSection("Logging"));
-        builder.Logging.AddProvider(new LineLoggerProvider(Console.Out, SystemdHelpers.IsSystemdService(), TimeProvider.System));
+        // systemd sets JOURNAL_STREAM when standard output is the journal (systemd.exec(5)); SystemdHelpers' parent-process
+        // check cannot see systemd under the unit's ProtectProc=invisible.
+        bool journal = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("JOURNAL_STREAM"));
+        builder.Logging.AddProvider(new LineLoggerProvider(Console.Out, journal, TimeProvider.System));
         builder.Services.AddSystemd();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         ServiceWiring.Add(builder.Services, options, profile, new LayeredConfigurationCheck(configFile, overrides));
