@@ -2,6 +2,7 @@ using Appliance.Board;
 using Appliance.BoardIntegration;
 using Appliance.Common;
 using Appliance.Configuration;
+using Appliance.Systemd;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -47,7 +48,8 @@ public static class RunCommand
             o.TimestampFormat = "HH:mm:ss.fff ";
             o.UseUtcTimestamp = true;
         });
-        builder.Services.AddSystemd();
+        // Not AddSystemd(): its parent-is-systemd test fails under the unit's ProtectProc=invisible (SystemdNotifyRegistration).
+        SystemdNotifyRegistration.AddWhenAsked(builder.Services, Environment.GetEnvironmentVariable("NOTIFY_SOCKET"));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         ServiceWiring.Add(builder.Services, options, profile, new LayeredConfigurationCheck(configFile, overrides));
 
