@@ -1,4 +1,5 @@
 using Appliance.Common;
+using Appliance.Integration.Tests.Harness;
 using Appliance.Systemd;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
@@ -118,5 +119,45 @@ public sealed class SystemdWatchdogTests
         status = "all tunnels up: PWR heartbeat";
         for (int i = 0; i < 5; i++) { time.Advance(TimeSpan.FromSeconds(1)); dog.Step(); }
         Assert.Equal(["STATUS=booting", "STATUS=all tunnels up: PWR heartbeat"], notifier.Sent);
+    }
+
+    /// <summary>
+    /// The published binary speaks sd_notify whenever NOTIFY_SOCKET is set, though its parent is not systemd: under
+    /// the shipped unit's ProtectProc=invisible the service cannot see PID 1, Microsoft.Extensions.Hosting.Systemd's
+    /// parent-is-systemd check failed there, READY=1 never came and systemd killed the Type=notify start after 90 s.
+    /// </summary>
+    [Fact]
+    public void Published_binary_sends_READY_STATUS_and_WATCHDOG_to_NOTIFY_SOCKET_without_systemd_as_parent()
+    {
+        using var topo = new HqTopology();
+        string dir = Directory.CreateTempSubdirectory("notify-").FullName;
+        string path = Path.Combine(dir, "notify.sock");
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Dgram,
+            System.Net.Sockets.ProtocolType.Unspecified);
+        socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+        socket.ReceiveTimeout = 1000;
+        var env = new Dictionary<string, string> { ["NOTIFY_SOCKET"] = path, ["WATCHDOG_USEC"] = "2000000" };
+        var sent = new List<string>();
+        using (var box = new ApplianceProcess(topo.Box, HqTopology.BoxConfig("aes256gcm16-prfsha256-curve25519", "aes256gcm16", "a shared secret"), env))
+        {
+            var buffer = new byte[4096];
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            // READY=1, then at least two WATCHDOG=1 (every second at WATCHDOG_USEC=2 s): 20 s is ample.
+            while (sw.Elapsed < TimeSpan.FromSeconds(20) && !(sent.Contains("READY=1") && sent.Count(s => s == "WATCHDOG=1") >= 2))
+            {
+                try { sent.Add(System.Text.Encoding.UTF8.GetString(buffer, 0, socket.Receive(buffer)).Trim()); }
+                catch (System.Net.Sockets.SocketException) { Assert.False(box.Process.HasExited, "the service exited:\n" + box.Log); }
+            }
+            Assert.True(sent.Contains("READY=1"), $"no READY=1; received [{string.Join(" | ", sent)}]\n{box.Log}");
+            Assert.True(sent.Count(s => s == "WATCHDOG=1") >= 2, $"fewer than two WATCHDOG=1; received [{string.Join(" | ", sent)}]");
+            Assert.Contains(sent, s => s.StartsWith("STATUS=", StringComparison.Ordinal));
+            Assert.Equal(0, box.Stop(TimeSpan.FromSeconds(15)));
+            // SIGTERM: the systemd lifetime says STOPPING=1 on the way out.
+            socket.ReceiveTimeout = 200;
+            try { while (true) sent.Add(System.Text.Encoding.UTF8.GetString(buffer, 0, socket.Receive(buffer)).Trim()); }
+            catch (System.Net.Sockets.SocketException) { }
+            Assert.Contains("STOPPING=1", sent);
+        }
+        Directory.Delete(dir, recursive: true);
     }
 }

@@ -53,6 +53,9 @@ public abstract class ShippedBoxTests<TBox>(TBox box) where TBox : ShippedBox
         box.Guest("systemctl restart appliance-console-select.service");
         Assert.Contains("console: provisioning (locked: no", box.Journal("appliance-console-select.service"), StringComparison.Ordinal);
         Assert.Equal("active", box.TryGuest("systemctl is-active appliance-provisioning.target").Output.Trim());
+        // /run/appliance stays the service's: when console-select also declared RuntimeDirectory=, this restart handed it
+        // to root and the running service could no longer remove its control socket (EACCES on stop).
+        Assert.Equal("appliance", box.Guest("stat -c %U /run/appliance").Trim());
     }
 
     [Fact, Step(3)]
@@ -131,6 +134,10 @@ public abstract class ShippedBoxTests<TBox>(TBox box) where TBox : ShippedBox
         string journal = box.Guest("journalctl -b --no-pager -u appliance.service");
         foreach (string denial in (string[])["Permission denied", "Read-only file system", "Operation not permitted"])
             Assert.DoesNotContain(denial, journal, StringComparison.Ordinal);
+        // Started once this boot and never restarted: before the service waited for its WAN address it crashed at boot
+        // (networkd had not configured eth0 yet) and READY=1 never came under ProtectProc=invisible (start timeout).
+        Assert.DoesNotContain("Unhandled exception", journal, StringComparison.Ordinal);
+        Assert.Equal("0", box.Guest("systemctl show -P NRestarts appliance.service").Trim());
     }
 
     [Fact, Step(7)]

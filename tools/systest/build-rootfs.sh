@@ -30,4 +30,6 @@ rm -rf "$work/root"
 cp "$base/vmlinuz" "$base/initrd.img" "$base/kernel-version" "$work/"
 rm -rf "$dest"; mv "$work" "$dest"; trap - EXIT
 echo "build-rootfs: $arch disk made in $((SECONDS - start)) s: $dest" >&2
+# Disks of older keys (2 GB each) go once they are a day old; a run of another branch may still copy a newer one.
+find "$cache_root" -maxdepth 1 -name "$arch-*" -type d ! -path "$dest" -mtime +0 -exec rm -rf {} + 2>/dev/null || true
 echo "$dest"

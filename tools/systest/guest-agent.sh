@@ -8,13 +8,18 @@ port=/dev/virtio-ports/sy.agent
 modprobe virtio_console 2>/dev/null || true
 until [ -e "$port" ]; do sleep 0.5; done
 exec 3<>"$port" || exit 1
-while IFS=' ' read -r id request <&3; do
+while true; do
+  # While no host program is connected to the port's socket, a read returns end-of-file at once (and
+  # keeps doing so until one connects). That is not the end of the agent: exiting here made systemd
+  # restart it in a tight loop until its start limit stopped it for good, and the host's next
+  # connection found nobody answering. Poll instead; a half line from a dropped connection is discarded.
+  if ! IFS=' ' read -r id request <&3; then sleep 0.5; continue; fi
   request=${request%$'\r'}
   [ -n "$id" ] || continue
   if ! script=$(printf '%s' "$request" | base64 -d 2>/dev/null); then
     printf '%s 255 %s\n' "$id" "$(printf 'request is not base64' | base64 -w0)" >&3
     continue
   fi
-  out=$(bash -c "$script" 2>&1 </dev/null); rc=$?
+  out=$(bash -c "$script" 2>&1 </dev/null 3>&-); rc=$?
   printf '%s %s %s\n' "$id" "$rc" "$(printf '%s' "$out" | base64 -w0)" >&3
 done

@@ -3,6 +3,7 @@ using Appliance.BoardIntegration;
 using Appliance.Common;
 using Appliance.Configuration;
 using Appliance.Logging;
+using Appliance.Systemd;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -46,7 +47,8 @@ public static class RunCommand
         // check cannot see systemd under the unit's ProtectProc=invisible.
         bool journal = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("JOURNAL_STREAM"));
         builder.Logging.AddProvider(new LineLoggerProvider(Console.Out, journal, TimeProvider.System));
-        builder.Services.AddSystemd();
+        // Not AddSystemd(): its parent-is-systemd test fails under the unit's ProtectProc=invisible (SystemdNotifyRegistration).
+        SystemdNotifyRegistration.AddWhenAsked(builder.Services, Environment.GetEnvironmentVariable("NOTIFY_SOCKET"));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         ServiceWiring.Add(builder.Services, options, profile, new LayeredConfigurationCheck(configFile, overrides));
 

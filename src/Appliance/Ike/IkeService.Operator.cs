@@ -21,6 +21,8 @@ public sealed partial class IkeService : ITunnelControl
         lock (_gate)
         {
             if (_stopping) return TunnelControlResult.Fail("the service is stopping");
+            if (_local is null)
+                return TunnelControlResult.Fail($"{tunnel}: the WAN ({_options.Wan.Interface}) has no IPv4 address yet; the tunnels start once it has one");
             bool wasDown = _adminDown.Remove(tunnel);
             _restartAt.Remove(tunnel);
             _idleClosed.Remove(tunnel);

@@ -37,6 +37,8 @@ public sealed partial class IkeService : IHostedService, IDisposable
     private IPAddress? _local;
     private static readonly TimeSpan WanCheckInterval = TimeSpan.FromSeconds(1);
     private long _lastWanCheck;
+    // The address whose bind failure was logged last, so waiting for it logs once and not every second.
+    private IPAddress? _bindFailedFor;
     // The Child SAs handed to the data plane, by SPI pair: moved when the peer's endpoint changes, dropped when our address does.
     private readonly Dictionary<(uint In, uint Out), ChildSaInfo> _children = new();
     // IKE SAs by SPI pair; after a WAN address change the old ones are retired: their end is no outage.
@@ -105,27 +107,74 @@ public sealed partial class IkeService : IHostedService, IDisposable
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _local = WanAddress.Resolve(_options.Wan)
-            ?? throw new InvalidOperationException(
-                $"Appliance:Wan: no IPv4 address found on interface '{_options.Wan.Interface}' (set Appliance:Wan:Address or bring the link up)");
-        Socket ike = Bind(_local, _options.Ike.Port), natT = Bind(_local, _options.Ike.NatTraversalPort);
-        _ike = ike;
-        _natT = natT;
-        _logger.LogInformation("IKE listening on {Address} ports {Port} and {NatPort}", _local, _options.Ike.Port, _options.Ike.NatTraversalPort);
-
+        // At boot the service usually starts before networkd (or DHCP) gave the WAN its address, and a box may boot
+        // with its WAN cable out. Neither is an error: without an address the tunnels wait in the engine with no
+        // start action (nothing could be sent), and WatchWanAddress moves IKE onto the address once there is one.
+        IPAddress? address = ResolveWanAddress();
+        (Socket Ike, Socket NatT)? sockets = address is null ? null : BindBoth(address);
         lock (_gate)
         {
+            if (sockets is { } bound)
+            {
+                _local = address;
+                (_ike, _natT) = bound;
+            }
             foreach (var (name, tunnel) in _options.Tunnels)
             {
-                _engine.AddTunnel(CreateTunnel(name, tunnel, _local));
+                var config = CreateTunnel(name, tunnel, _local ?? IPAddress.Any);
+                _engine.AddTunnel(_local is null ? config with { Start = StartAction.None } : config);
                 _health.Set(name, TunnelHealthState.Down);
             }
             Flush();
         }
-        StartReceiveLoops(ike, natT);
+        if (sockets is { } started)
+        {
+            _logger.LogInformation("IKE listening on {Address} ports {Port} and {NatPort}", _local, _options.Ike.Port, _options.Ike.NatTraversalPort);
+            StartReceiveLoops(started.Ike, started.NatT);
+        }
+        else
+        {
+            _logger.LogWarning("Appliance:Wan: no usable IPv4 address on interface '{Interface}' yet; IKE starts the tunnels once it has one",
+                _options.Wan.Interface);
+        }
         _lastWanCheck = _time.GetTimestamp();
         lock (_loops) _loops.Add(Task.Run(TimerLoop));
         return Task.CompletedTask;
+    }
+
+    /// <summary>The configured WAN address, else the interface's first IPv4 address; null when there is none (yet).</summary>
+    private IPAddress? ResolveWanAddress()
+    {
+        try
+        {
+            return WanAddress.Resolve(_options.Wan);
+        }
+        catch (NetworkInformationException e)
+        {
+            _logger.LogDebug("WAN address check: {Message}", e.Message);
+            return null;
+        }
+    }
+
+    /// <summary>Binds 500 and 4500 to the address, or null (logged once per address) when the address is not usable yet.</summary>
+    private (Socket Ike, Socket NatT)? BindBoth(IPAddress address)
+    {
+        Socket? ike = null;
+        try
+        {
+            ike = Bind(address, _options.Ike.Port);
+            var natT = Bind(address, _options.Ike.NatTraversalPort);
+            _bindFailedFor = null;
+            return (ike, natT);
+        }
+        catch (SocketException e)
+        {
+            ike?.Dispose();
+            if (!address.Equals(_bindFailedFor))
+                _logger.LogWarning("binding IKE to {Address} failed: {Message}; retrying every second", address, e.Message);
+            _bindFailedFor = address;
+            return null;
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -164,6 +213,11 @@ public sealed partial class IkeService : IHostedService, IDisposable
     {
         lock (_gate)
         {
+            if (_local is null)
+            {
+                _logger.LogInformation("re-initiate requested, but the WAN has no IPv4 address yet; the tunnels start once it has one");
+                return;
+            }
             _adminDown.Clear(); // the button (or `reinitiate`) means every tunnel, the ones taken down included
             foreach (var (name, tunnel) in _options.Tunnels)
                 if (tunnel.RemoteAddress != "%any")
@@ -180,7 +234,8 @@ public sealed partial class IkeService : IHostedService, IDisposable
         {
             // A scheduled restart (after a failure, with its back-off) is not hurried along by traffic, and a tunnel
             // the operator took down stays down.
-            if (_restartAt.ContainsKey(tunnel) || _stopping || IsAdminDown(tunnel)) return false;
+            // Without a WAN address nothing can be sent; the tunnels start once the WAN has one.
+            if (_restartAt.ContainsKey(tunnel) || _stopping || IsAdminDown(tunnel) || _local is null) return false;
             if (_idleClosed.Remove(tunnel))
                 _logger.LogInformation("{Tunnel}: traffic again after the inactivity close, re-opening", tunnel);
             _health.Set(tunnel, TunnelHealthState.Negotiating);
@@ -263,21 +318,13 @@ public sealed partial class IkeService : IHostedService, IDisposable
     /// </summary>
     private void WatchWanAddress()
     {
-        if (_options.Wan.Address is not null || _stopping) return;
+        // A configured address is watched only until IKE could bind to it (it may be added after we start).
+        if (_stopping || (_options.Wan.Address is not null && _local is not null)) return;
         long now = _time.GetTimestamp();
         if (_time.GetElapsedTime(_lastWanCheck, now) < WanCheckInterval) return;
         _lastWanCheck = now;
-        IPAddress? current;
-        try
-        {
-            current = WanAddress.Resolve(_options.Wan);
-        }
-        catch (NetworkInformationException e)
-        {
-            _logger.LogDebug("WAN address check: {Message}", e.Message);
-            return;
-        }
-        // No address at all (between a DHCP release and the new lease): keep waiting.
+        IPAddress? current = ResolveWanAddress();
+        // No address at all (not yet at boot, or between a DHCP release and the new lease): keep waiting.
         if (current is null || current.Equals(_local)) return;
         MoveTo(current);
     }
@@ -290,30 +337,16 @@ public sealed partial class IkeService : IHostedService, IDisposable
     /// </summary>
     private void MoveTo(IPAddress address)
     {
-        Socket ike, natT;
-        try
-        {
-            ike = Bind(address, _options.Ike.Port);
-        }
-        catch (SocketException e)
-        {
-            _logger.LogWarning("WAN address now {Address}, but binding IKE to it failed: {Message}; retrying", address, e.Message);
-            return;
-        }
-        try
-        {
-            natT = Bind(address, _options.Ike.NatTraversalPort);
-        }
-        catch (SocketException e)
-        {
-            ike.Dispose();
-            _logger.LogWarning("WAN address now {Address}, but binding IKE to it failed: {Message}; retrying", address, e.Message);
-            return;
-        }
+        if (BindBoth(address) is not { } bound) return;
+        var (ike, natT) = bound;
         Socket? oldIke, oldNatT;
         lock (_gate)
         {
-            _logger.LogWarning("WAN address changed from {Old} to {New}: IKE moves to it, tunnels are re-established", _local, address);
+            if (_local is null)
+                _logger.LogInformation("WAN address {Address}: IKE listening on ports {Port} and {NatPort}, starting the tunnels",
+                    address, _options.Ike.Port, _options.Ike.NatTraversalPort);
+            else
+                _logger.LogWarning("WAN address changed from {Old} to {New}: IKE moves to it, tunnels are re-established", _local, address);
             oldIke = _ike;
             oldNatT = _natT;
             _local = address;

@@ -33,6 +33,12 @@ public sealed class ApplianceProcess : IDisposable
     }
 
     public ApplianceProcess(string ns, string applianceSectionJson, params string[] extraArgs)
+        : this(ns, applianceSectionJson, new Dictionary<string, string>(), extraArgs)
+    {
+    }
+
+    /// <param name="environment">Variables set for the process on top of the test's own (e.g. NOTIFY_SOCKET as systemd sets it).</param>
+    public ApplianceProcess(string ns, string applianceSectionJson, IReadOnlyDictionary<string, string> environment, params string[] extraArgs)
     {
         Namespace = ns;
         Directory = System.IO.Directory.CreateTempSubdirectory("appliance-box-").FullName;
@@ -46,6 +52,7 @@ public sealed class ApplianceProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment) psi.Environment[name] = value;
         foreach (string a in (string[])["netns", "exec", ns, Binary, "run", "--config", ConfigFile,
                      $"--Appliance:StateDirectory={StateDirectory}", $"--Appliance:ControlSocket={ControlSocket}", .. extraArgs])
             psi.ArgumentList.Add(a);
