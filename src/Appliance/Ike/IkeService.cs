@@ -81,10 +81,14 @@ public sealed partial class IkeService : IHostedService, IDisposable
         commands.Tunnels = this;
     }
 
+    // Passwords are hashed once, when the first tunnel is made; only NT hashes stay in memory.
+    private EapUserStore? _users;
+    private EapUserStore Users() => _users ??= Configuration.RemoteAccessRules.Users(_options.Users);
+
     private static TimeSpan? OffIfZero(TimeSpan? t) => t is { } v && v > TimeSpan.Zero ? v : null;
 
     private IkeTunnelConfig CreateTunnel(string name, TunnelOptions tunnel, IPAddress local) =>
-        TunnelConfigFactory.Create(name, tunnel, local, _options.StateDirectory) with { Lifetimes = TunnelLifetimeRules.Times(tunnel, _options.Ike) };
+        TunnelConfigFactory.Create(name, tunnel, local, _options.StateDirectory, Users()) with { Lifetimes = TunnelLifetimeRules.Times(tunnel, _options.Ike) };
 
     /// <summary>The data plane saw a Child SA reach its soft byte/packet limit or run low on sequence numbers: rekey it now.</summary>
     public void RekeyEarly(uint inboundSpi)
