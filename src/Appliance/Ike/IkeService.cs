@@ -107,6 +107,9 @@ public sealed partial class IkeService : IHostedService, IDisposable
         lock (_gate) return _engine.GetStatus();
     }
 
+    /// <summary>Failed remote-access logins per user since start.</summary>
+    public IReadOnlyDictionary<string, long> EapFailuresByUser() => _engine.EapFailuresByUser();
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _local = WanAddress.Resolve(_options.Wan)
@@ -122,7 +125,8 @@ public sealed partial class IkeService : IHostedService, IDisposable
             foreach (var (name, tunnel) in _options.Tunnels)
             {
                 _engine.AddTunnel(CreateTunnel(name, tunnel, _local));
-                _health.Set(name, TunnelHealthState.Down);
+                // A remote-access tunnel is up while the box serves clients; their comings and goings do not change it.
+                _health.Set(name, Configuration.RemoteAccessRules.IsRemoteAccess(tunnel) ? TunnelHealthState.Up : TunnelHealthState.Down);
             }
             Flush();
         }
@@ -338,7 +342,8 @@ public sealed partial class IkeService : IHostedService, IDisposable
                 _restartAt.Remove(name);
                 _engine.RemoveTunnel(name);
                 bool starts = tunnel.Start == "always" && tunnel.RemoteAddress != "%any" && !IsAdminDown(name);
-                _health.Set(name, starts ? TunnelHealthState.Negotiating : TunnelHealthState.Down);
+                _health.Set(name, starts ? TunnelHealthState.Negotiating
+                    : Configuration.RemoteAccessRules.IsRemoteAccess(tunnel) ? TunnelHealthState.Up : TunnelHealthState.Down);
                 var config = CreateTunnel(name, tunnel, address);
                 _engine.AddTunnel(IsAdminDown(name) ? config with { Start = StartAction.None } : config);
             }
@@ -490,6 +495,11 @@ public sealed partial class IkeService : IHostedService, IDisposable
 
     private void Handle(IkeEvent e)
     {
+        if (IsRemoteAccessTunnel(e.TunnelName))
+        {
+            HandleRemoteAccess(e);
+            return;
+        }
         switch (e)
         {
             case IkeSaEstablished s:
