@@ -166,7 +166,9 @@ public sealed class RemoteAccessTests(ITestOutputHelper output) : IDisposable
     {
         string state = ProvisionedState();
         using var topo = new Topology();
-        using var box = new ApplianceProcess(topo.Box, BoxSection(), $"--Appliance:StateDirectory={state}");
+        // DPD after 2 s of silence, 3 quick retransmits: a vanished client is noticed within seconds.
+        using var box = new ApplianceProcess(topo.Box, BoxSection(), $"--Appliance:StateDirectory={state}", "--Appliance:Ike:Dpd=00:00:02",
+            "--Appliance:Ike:RetransmitTimeout=00:00:01", "--Appliance:Ike:RetransmitTries=3");
         using var alice = Client(topo.Client1, "alice", "alice's long passphrase");
         using var bob = Client(topo.Client2, "bob", BobPassword);
         try
@@ -204,6 +206,22 @@ public sealed class RemoteAccessTests(ITestOutputHelper output) : IDisposable
             output.WriteLine(text);
             Assert.Contains("roadwarriors: remote access, 2 clients connected", text);
             Assert.DoesNotContain("passphrase", box.Log);
+
+            // Client to client is refused: the box narrowed each client's TSr to the LAN, so the pool is not in alice's
+            // policy; what a dishonest client sent anyway would fail the box's inbound selector check (RFC 4301 §5.2).
+            Assert.Contains("=== 192.168.1.0/24", alice.Log);
+            Assert.DoesNotContain($"=== {Pool}", alice.Log);
+            Assert.NotEqual(0, Netns.Try(topo.Client1, "ping", "-c", "2", "-i", "0.2", "-W", "1", vipB).ExitCode);
+
+            // Bob's laptop dies without a DELETE: DPD finds him gone and his address goes back to the pool.
+            bob.Dispose();
+            Assert.True(Shell.WaitUntil(() => box.Log.Contains("user 'bob' disconnected"), TimeSpan.FromSeconds(30)), box.Log);
+            using (JsonDocument later = box.Status())
+            {
+                var left = later.RootElement.GetProperty("tunnels")[0].GetProperty("clients").EnumerateArray().ToList();
+                Assert.Equal("alice", Assert.Single(left).GetProperty("user").GetString());
+            }
+            Assert.Contains($"{vipB} back in the pool", box.Log);
         }
         finally
         {

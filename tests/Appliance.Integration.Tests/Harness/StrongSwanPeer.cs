@@ -86,8 +86,13 @@ public sealed class StrongSwanPeer : IDisposable
         }
         """;
 
+    private bool _disposed;
+
+    /// <summary>Kills charon (SIGKILL: no DELETE goes out, as when a laptop dies); safe to call twice.</summary>
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         try { if (!_charon.HasExited) _charon.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
         _charon.WaitForExit(5000);
         _charon.Dispose();
