@@ -73,8 +73,19 @@ public sealed partial class DataPlane
                 return;
         }
         if (ip.Version == 4 && _injector != null) Learn(frame, ip.Source);
-        var sa = Volatile.Read(ref _outbound)[tunnel];
         packet = packet[..ip.TotalLength];
+        if (Volatile.Read(ref _clientOut)[tunnel] is { } clients)
+        {
+            // Remote access: the client at the destination address has its own SA; none there, nobody to send to.
+            if (FindClient(clients, ip.Source, ip.Destination) is not { } client)
+            {
+                Counters.Drop(DataPlaneDropReason.NoSa);
+                return;
+            }
+            SealOne(client, packet, vnet, txEsp, txAh, udp);
+            return;
+        }
+        var sa = Volatile.Read(ref _outbound)[tunnel];
         if (sa == null)
         {
             if (vnet.GsoKind != VirtioNetHeader.GsoNone || !vnet.TryCompleteChecksum(packet, Ethernet) || !_held.TryHold(tunnel, packet, _time.GetTimestamp()))
@@ -82,6 +93,13 @@ public sealed partial class DataPlane
             RaiseTrap(tunnel);
             return;
         }
+        SealOne(sa, packet, vnet, txEsp, txAh, udp);
+    }
+
+    /// <summary>Seals a LAN packet (segmenting an offloaded TCP super-packet first) on <paramref name="sa"/> and queues it.</summary>
+    private void SealOne(OutboundSa sa, Span<byte> packet, VirtioNetHeader vnet, PacketBatch txEsp, PacketBatch txAh, byte[] udp)
+    {
+        const int Ethernet = 14;
         var tx = sa.IsAh ? txAh : txEsp;
         var socket = sa.IsAh ? _wanAh! : _wan!;
         if (vnet.GsoKind == VirtioNetHeader.GsoNone)

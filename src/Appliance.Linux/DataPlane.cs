@@ -63,6 +63,7 @@ public sealed partial class DataPlane : IDisposable
         _logger = logger;
         _spd = new Spd(options.Tunnels);
         _outbound = new OutboundSa?[_spd.Count];
+        InitClientSlots();
         _lastTrap = new long[_spd.Count];
         _held = new HeldPackets(_spd.Count, options.HoldPackets, options.HoldTime, time);
         _wanMtu = options.WanMtu ?? 1500;
@@ -156,7 +157,8 @@ public sealed partial class DataPlane : IDisposable
         {
             var map = new Dictionary<uint, InboundSa>(_inbound) { [sa.InboundSpi] = inbound };
             Volatile.Write(ref _inbound, map);
-            bool hasCurrent = sa.Mode == IpsecMode.Transport ? _transportOut.ContainsKey(PeerKey(sa)) : _outbound[index] != null;
+            bool hasCurrent = sa.Mode == IpsecMode.Transport ? _transportOut.ContainsKey(PeerKey(sa))
+                : IsPerClient(index) ? HasClientSa(index, sa) : _outbound[index] != null;
             if (sa.ReceiveOnly) { } // never sends; not a successor either (see RemoveSa)
             else if (sa.DeferOutbound && hasCurrent)
                 inbound.PendingOutbound = outbound;
@@ -179,6 +181,10 @@ public sealed partial class DataPlane : IDisposable
         {
             var transport = new Dictionary<uint, OutboundSa>(_transportOut) { [PeerKey(sa)] = outbound };
             Volatile.Write(ref _transportOut, transport);
+        }
+        else if (IsPerClient(index))
+        {
+            ActivateClient(index, outbound);
         }
         else
         {
@@ -234,7 +240,9 @@ public sealed partial class DataPlane : IDisposable
             }
             var outs = (OutboundSa?[])_outbound.Clone();
             int index = _spd.IndexOf(sa.Tunnel);
-            if (ReferenceEquals(outs[index], outbound))
+            if (IsPerClient(index))
+                RemoveClient(index, sa, outbound);
+            else if (ReferenceEquals(outs[index], outbound))
             {
                 // The old SA is gone (the peer's DELETE after its rekey): the newest one carries the tunnel, waiting or not.
                 var successor = _installed.LastOrDefault(s => s.Sa.Tunnel == sa.Tunnel && s.Sa.Mode == IpsecMode.Tunnel && !s.Sa.ReceiveOnly);

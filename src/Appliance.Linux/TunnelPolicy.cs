@@ -23,5 +23,12 @@ public sealed record TunnelPolicy(
     /// switch throws them back to the main table so IKE and ESP to the peer are not blackholed.
     /// </summary>
     public IReadOnlyList<IPAddress> PeerAddresses { get; init; } = [];
+
+    /// <summary>
+    /// Remote access: the tunnel has one Child SA per client, each with selectors narrowed to the client's virtual IP, side by
+    /// side; a packet goes out on the SA whose negotiated selectors cover it, and is dropped (no SA) when none does.
+    /// <see cref="RemoteTs"/> is then the address pool(s).
+    /// </summary>
+    public bool PerClient { get; init; }
 }
 

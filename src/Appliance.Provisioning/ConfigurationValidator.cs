@@ -62,7 +62,11 @@ public static class ConfigurationValidator
                 break;
         }
         bool Has(string list) => settings.ContainsKey(prefix + ":" + list + ":0") || HasAnyElement(settings, prefix + ":" + list + ":");
-        foreach (string list in (string[])["LocalTs", "RemoteTs", "Ike"])
+        bool remoteAccess = Get("RemoteAuth") == "eap-mschapv2";
+        if (remoteAccess)
+            ValidateRemoteAccess(settings, prefix, Get, errors);
+        // A remote-access tunnel's RemoteTs defaults to its pools.
+        foreach (string list in remoteAccess ? (string[])["LocalTs", "Ike"] : ["LocalTs", "RemoteTs", "Ike"])
             if (!Has(list))
                 errors.Add(new(prefix + ":" + list, "must not be empty"));
         // A Child SA is ESP or AH (RFC 4302), as the service accepts it: exactly one of the two lists.
@@ -70,6 +74,22 @@ public static class ConfigurationValidator
             errors.Add(new(prefix + ":Esp", "must not be empty"));
         else if (Has("Esp") && Has("Ah"))
             errors.Add(new(prefix + ":Ah", "set Esp or Ah, not both"));
+    }
+
+    /// <summary>The rules the service applies to a remote-access tunnel, so COMMIT refuses what would stop it at start.</summary>
+    private static void ValidateRemoteAccess(IReadOnlyDictionary<string, string> settings, string prefix, Func<string, string?> get,
+        List<SettingError> errors)
+    {
+        if (get("RemoteAddress") is { } remote && remote != "%any")
+            errors.Add(new(prefix + ":RemoteAddress", "a remote-access tunnel needs %any"));
+        if (get("Auth") is { } auth && auth != "cert")
+            errors.Add(new(prefix + ":Auth", "a remote-access tunnel authenticates the box with its certificate (cert)"));
+        if (get("Start") is not "none")
+            errors.Add(new(prefix + ":Start", "a remote-access tunnel only responds: none"));
+        if (get("Pool") is null)
+            errors.Add(new(prefix + ":Pool", "required for remote access (IPv4 CIDR)"));
+        if (!settings.Keys.Any(k => k.StartsWith("Appliance:Users:", StringComparison.OrdinalIgnoreCase)))
+            errors.Add(new("Appliance:Users", "a remote-access tunnel needs at least one user (Users:NAME:Password or :NtHash)"));
     }
 
     private static bool HasAnyElement(IReadOnlyDictionary<string, string> settings, string listPrefix) =>

@@ -12,7 +12,7 @@ public static partial class SettingsSchema
     public const int MaxValueLength = 512;
     public const int MaxListLength = 64;
 
-    private enum ValueKind { Token, InterfaceName, AbsolutePath, IpAddress, Identity, Secret, Cidr, Proposal, Choice, Duration, Count, HostCidr, DomainName, StaticLease, DnsUpstreams }
+    private enum ValueKind { RemoteAddress, Token, InterfaceName, AbsolutePath, IpAddress, Identity, Secret, Cidr, Proposal, Choice, Duration, Count, HostCidr, DomainName, StaticLease, DnsUpstreams }
 
     private sealed record Entry(string[] Segments, ValueKind Kind, string[]? Choices = null)
     {
@@ -21,6 +21,7 @@ public static partial class SettingsSchema
 
     private const string TunnelName = "*";
     private const string DomainKey = "%";
+    private const string UserKey = "@";
 
     private static readonly Entry[] Entries =
     [
@@ -47,7 +48,8 @@ public static partial class SettingsSchema
         new(["Appliance", "StateDirectory"], ValueKind.AbsolutePath),
         new(["Appliance", "KeyLog"], ValueKind.AbsolutePath),
         new(["Appliance", "Console", "Device"], ValueKind.AbsolutePath),
-        new(["Appliance", "Tunnels", TunnelName, "RemoteAddress"], ValueKind.IpAddress),
+        // An address, or %any for a tunnel that only responds (remote access).
+        new(["Appliance", "Tunnels", TunnelName, "RemoteAddress"], ValueKind.RemoteAddress),
         new(["Appliance", "Tunnels", TunnelName, "LocalId"], ValueKind.Identity),
         new(["Appliance", "Tunnels", TunnelName, "RemoteId"], ValueKind.Identity),
         new(["Appliance", "Tunnels", TunnelName, "Auth"], ValueKind.Choice, ["psk", "cert"]),
@@ -76,6 +78,17 @@ public static partial class SettingsSchema
         new(["Appliance", "Tunnels", TunnelName, "LifeBytes"], ValueKind.Count),
         new(["Appliance", "Tunnels", TunnelName, "RekeyPackets"], ValueKind.Count),
         new(["Appliance", "Tunnels", TunnelName, "LifePackets"], ValueKind.Count),
+        // Remote access (RemoteAuth eap-mschapv2): pools, DNS to hand out, guessing protection; the service checks the rest.
+        new(["Appliance", "Tunnels", TunnelName, "RemoteAuth"], ValueKind.Choice, ["eap-mschapv2"]),
+        new(["Appliance", "Tunnels", TunnelName, "Pool"], ValueKind.Cidr),
+        new(["Appliance", "Tunnels", TunnelName, "Pool6"], ValueKind.Cidr),
+        new(["Appliance", "Tunnels", TunnelName, "Dns", "#"], ValueKind.IpAddress),
+        new(["Appliance", "Tunnels", TunnelName, "DnsDomains", "#"], ValueKind.DomainName),
+        new(["Appliance", "Tunnels", TunnelName, "MaxLoginFailures"], ValueKind.Count),
+        new(["Appliance", "Tunnels", TunnelName, "LockOut"], ValueKind.Duration),
+        // Remote-access users: write-only secrets, like Psk.
+        new(["Appliance", "Users", UserKey, "Password"], ValueKind.Secret),
+        new(["Appliance", "Users", UserKey, "NtHash"], ValueKind.Secret),
         new(["Appliance", "Ike", "RekeyTime"], ValueKind.Duration),
         new(["Appliance", "Ike", "IkeRekeyTime"], ValueKind.Duration),
         new(["Appliance", "Ike", "Dpd"], ValueKind.Duration),
@@ -89,6 +102,10 @@ public static partial class SettingsSchema
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
     private static partial Regex TokenPattern();
+
+    // A remote-access user name as the service accepts it (RemoteAccessRules.UserNamePattern).
+    [GeneratedRegex("^[A-Za-z0-9._@-]{1,64}$")]
+    private static partial Regex UserNamePattern();
 
     // A DNS name (labels of letters, digits, '-' and '_'), as the service's DnsName.Normalize accepts.
     [GeneratedRegex("^(?=.{1,253}$)([A-Za-z0-9_-]{1,63})(\\.[A-Za-z0-9_-]{1,63})*\\.?$")]
@@ -153,6 +170,7 @@ public static partial class SettingsSchema
             if (c < 0x20 || c > 0x7E) return "non-printable character";
         return entry.Kind switch
         {
+            ValueKind.RemoteAddress => value == "%any" || IPAddress.TryParse(value, out _) ? null : "not an IP address", // or %any
             ValueKind.Token => TokenPattern().IsMatch(value) ? null : "not a name (letters, digits, . _ -)",
             ValueKind.InterfaceName => InterfacePattern().IsMatch(value) ? null : "not an interface name (1-15 of letters, digits, . _ -)",
             ValueKind.AbsolutePath => value.StartsWith('/') && !value.Contains("/../") && !value.EndsWith("/..") ? null : "not an absolute path",
@@ -224,6 +242,11 @@ public static partial class SettingsSchema
             {
                 if (!DomainPattern().IsMatch(part)) return false;
                 segments[i] = part.ToLowerInvariant();
+            }
+            else if (pattern == UserKey)
+            {
+                if (!UserNamePattern().IsMatch(part)) return false;
+                segments[i] = part;
             }
             else if (pattern == TunnelName)
             {

@@ -40,6 +40,15 @@ public sealed record IkeTunnelConfig(
     /// </summary>
     public IkeCertificateCredential? Certificate { get; init; }
 
+    /// <summary>
+    /// Remote access (responder): clients authenticate by EAP-MSCHAPv2 and get virtual IPs from the pool; the tunnel serves
+    /// any number of them at once, each with its own IKE SA. Needs <see cref="Certificate"/> (§2.16: the box signs).
+    /// </summary>
+    public RemoteAccessConfig? RemoteAccess { get; init; }
+
+    /// <summary>Road-warrior client (initiator): authenticate by EAP-MSCHAPv2 and ask for a virtual IP; needs <see cref="Certificate"/> to check the responder.</summary>
+    public EapClientConfig? EapClient { get; init; }
+
     /// <summary>This tunnel's rekey and life times; null: the engine's <see cref="IkeEngineOptions"/>.</summary>
     public SaLifetimes? Lifetimes { get; init; }
 
@@ -74,6 +83,8 @@ public sealed record IkeTunnelConfig(
             .Append(", Start = ").Append(Start)
             .Append(", Mode = ").Append(Mode)
             .Append(", ForceUdpEncapsulation = ").Append(ForceUdpEncapsulation);
+        if (RemoteAccess is not null) builder.Append(", RemoteAccess = ").Append(RemoteAccess);
+        if (EapClient is not null) builder.Append(", EapClient = ").Append(EapClient);
         return true;
     }
 }

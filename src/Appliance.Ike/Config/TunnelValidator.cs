@@ -31,6 +31,14 @@ internal static class TunnelValidator
             throw new ArgumentException(at + "a tunnel with remote address %any can only respond (start action none)", nameof(c));
         if (c.LocalAddress is not null && c.RemoteAddress is not null && c.LocalAddress.AddressFamily != c.RemoteAddress.AddressFamily)
             throw new ArgumentException(at + "local and remote addresses are of different families", nameof(c));
+        if ((c.RemoteAccess is not null || c.EapClient is not null) && c.Certificate is null)
+            throw new ArgumentException(at + "EAP needs certificate authentication of the responder (RFC 7296 §2.16)", nameof(c));
+        if (c.RemoteAccess is not null && c.EapClient is not null)
+            throw new ArgumentException(at + "a tunnel is a remote-access server or an EAP client, not both", nameof(c));
+        if (c.RemoteAccess is { } ra && (ra.Pool4.BaseAddress.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || ra.Pool4.PrefixLength > 30))
+            throw new ArgumentException(at + "the IPv4 pool must be an IPv4 network of prefix length 30 or shorter", nameof(c));
+        if (c.RemoteAccess?.Pool6 is { } six && (six.BaseAddress.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6 || six.PrefixLength > 126))
+            throw new ArgumentException(at + "the IPv6 pool must be an IPv6 network of prefix length 126 or shorter", nameof(c));
         ValidateProposals(at, c);
     }
 

@@ -12,7 +12,8 @@ public sealed partial class IkeEngine
     {
         IkeTunnelConfig config = sa.Config!;
         var idi = new IdPayload(false, config.LocalId);
-        if (OurAuth(sa, config, sa.InitRequest, sa.NonceR, sa.Keys!.SkPi, idi) is not { } auth)
+        AuthPayload? auth = null;
+        if (config.EapClient is null && (auth = OurAuth(sa, config, sa.InitRequest, sa.NonceR, sa.Keys!.SkPi, idi)) is null)
         {
             Raise(new IkeSaFailed(config.Name, "cannot sign AUTH with the configured private key"));
             RemoveSa(sa, "cannot sign AUTH");
@@ -20,9 +21,11 @@ public sealed partial class IkeEngine
         }
         sa.PendingChildSpi = NewChildSpi();
         sa.OfferedChild = config.ParseChildProposals();
-        sa.ProposedTsi = config.LocalTs.ToList();
+        // A client asking for a virtual IP cannot know it yet: TSi is any address, the responder narrows it (§2.19).
+        sa.ProposedTsi = config.EapClient is { } client ? AnyAddress(client.RequestIp4, client.RequestIp6).ToList() : config.LocalTs.ToList();
         sa.ProposedTsr = config.RemoteTs.ToList();
-        // RFC 7296 §1.2 order: IDi, [CERT,] [CERTREQ,] [IDr,] AUTH, SAi2, TSi, TSr.
+        sa.EapIdi = config.EapClient is null ? null : idi;
+        // RFC 7296 §1.2 order: IDi, [CERT,] [CERTREQ,] [IDr,] [AUTH,] [CP,] SAi2, TSi, TSr; no AUTH with EAP (§2.16).
         var payloads = new List<IkePayload> { idi };
         payloads.AddRange(OurCertificates(config));
         if (config.Certificate is { } credential)
@@ -30,7 +33,10 @@ public sealed partial class IkeEngine
         payloads.Add(new NotifyPayload(NotifyType.InitialContact));
         if (!config.RemoteId.IsAny)
             payloads.Add(new IdPayload(true, config.RemoteId));
-        payloads.Add(auth);
+        if (auth is not null)
+            payloads.Add(auth);
+        if (config.EapClient is { } eap)
+            payloads.Add(ConfigurationAttributes.Request(eap.RequestIp4, eap.RequestIp6));
         if (config.Mode == IpsecMode.Transport)
             payloads.Add(new NotifyPayload(NotifyType.UseTransportMode));
         payloads.Add(new SaPayload(ProposalNegotiation.ToProposals(sa.OfferedChild, config.ChildProtocol, SpiBytes(sa.PendingChildSpi), includeDh: false)));
@@ -53,12 +59,19 @@ public sealed partial class IkeEngine
             Counters.Increment(IkeCounter.UnexpectedExchange);
             return;
         }
+        if (sa.EapServer is not null)
+        {
+            HandleEapRequest(sa, h, p);
+            return;
+        }
         IdPayload? idi = FindId(p, responder: false);
         IdPayload? idr = FindId(p, responder: true);
         AuthPayload? auth = Find<AuthPayload>(p);
+        if (auth is null && idi is not null && TryStartEap(sa, h, p, idi, idr))
+            return;
         IkeTunnelConfig? config = idi is null ? null : sa.Candidates.FirstOrDefault(c =>
             c.RemoteId.Matches(idi.Identity) && (idr is null || idr.Identity.Equals(c.LocalId)));
-        string? failure = idi is null ? "no IDi" : auth is null ? "no AUTH (EAP is not supported)"
+        string? failure = idi is null ? "no IDi" : auth is null ? "no AUTH, and no remote-access tunnel accepts this identity for EAP"
             : config is null ? $"no tunnel accepts identity '{idi.Identity}'"
             : VerifyPeerAuth(sa, config, p, auth, idi, sa.InitRequest, sa.NonceR, sa.Keys!.SkPi);
         if (failure is not null)
@@ -105,8 +118,10 @@ public sealed partial class IkeEngine
     /// </summary>
     private void DropOlderSas(IkeSa current)
     {
+        // A remote-access tunnel serves many clients: only the same user's older SAs are stale.
         foreach (IkeSa old in _sas.Values.Where(s => s != current && s.Config == current.Config && s.State == IkeSaState.Established
-                     && s.EstablishedAt < current.CreatedAt).ToList())
+                     && s.EstablishedAt < current.CreatedAt
+                     && (current.Lease is null || string.Equals(s.Lease?.User, current.Lease.User, StringComparison.OrdinalIgnoreCase))).ToList())
             RemoveSa(old, "replaced (peer sent INITIAL_CONTACT)");
     }
 
@@ -117,6 +132,9 @@ public sealed partial class IkeEngine
     /// </summary>
     private void ResolveDuplicate(IkeSa sa)
     {
+        if (sa.Config?.RemoteAccess is not null)
+            return; // many clients share a remote-access tunnel: their IKE SAs are no duplicates
+
         IkeSa? other = _sas.Values.FirstOrDefault(s => s != sa && s.Config == sa.Config && s.State == IkeSaState.Established);
         if (other is null)
             return;
@@ -135,7 +153,9 @@ public sealed partial class IkeEngine
     /// Picks the ESP proposal and narrows the selectors for the Child SA requested in IKE_AUTH; on
     /// failure adds the error notify (the IKE SA still comes up, RFC 7296 §2.21.2).
     /// </summary>
-    private ChildSa? CreateChildAsResponder(IkeSa sa, IkeTunnelConfig config, List<IkePayload> request, List<IkePayload> response)
+    /// <param name="remoteTs">What TSi may be narrowed to: a remote-access client's virtual IPs; default the tunnel's RemoteTs.</param>
+    private ChildSa? CreateChildAsResponder(IkeSa sa, IkeTunnelConfig config, List<IkePayload> request, List<IkePayload> response,
+        IReadOnlyList<TrafficSelector>? remoteTs = null)
     {
         SaPayload? saPayload = Find<SaPayload>(request);
         TsPayload? tsi = FindTs(request, responder: false);
@@ -157,7 +177,7 @@ public sealed partial class IkeEngine
                 : $"no {protocol.ToString().ToUpperInvariant()} proposal of the peer is acceptable"));
             return null;
         }
-        List<TrafficSelector> narrowedI = TsNarrowing.Narrow(tsi.Selectors, config.RemoteTs);
+        List<TrafficSelector> narrowedI = TsNarrowing.Narrow(tsi.Selectors, remoteTs ?? config.RemoteTs);
         List<TrafficSelector> narrowedR = TsNarrowing.Narrow(tsr.Selectors, config.LocalTs);
         if (narrowedI.Count == 0 || narrowedR.Count == 0)
         {
@@ -214,6 +234,11 @@ public sealed partial class IkeEngine
     private void HandleAuthResponse(IkeSa sa, List<IkePayload> p)
     {
         IkeTunnelConfig config = sa.Config!;
+        if (config.EapClient is not null)
+        {
+            HandleEapClientResponse(sa, p);
+            return;
+        }
         IdPayload? idr = FindId(p, responder: true);
         AuthPayload? auth = Find<AuthPayload>(p);
         if (idr is null || auth is null)

@@ -96,7 +96,7 @@ public sealed partial class IkeEngine
                 return;
             }
         }
-        List<TrafficSelector> narrowedI = TsNarrowing.Narrow(tsi.Selectors, config.RemoteTs);
+        List<TrafficSelector> narrowedI = TsNarrowing.Narrow(tsi.Selectors, RemoteSelectorsFor(sa, config));
         List<TrafficSelector> narrowedR = TsNarrowing.Narrow(tsr.Selectors, config.LocalTs);
         if (narrowedI.Count == 0 || narrowedR.Count == 0)
         {

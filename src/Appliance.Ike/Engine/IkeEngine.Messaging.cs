@@ -107,6 +107,7 @@ public sealed partial class IkeEngine
         sa.Children.Clear();
         if (sa.Rekeying && sa.PeerReplacement is { } successor && _sas.ContainsKey(successor.LocalSpi))
             successor.Replaced = false; // our colliding rekey died with this SA: the peer's new SA is the survivor
+        ReleaseLease(sa, reason);
         if (sa.State != IkeSaState.Connecting)
             Raise(new IkeSaDeleted(sa.TunnelName, sa.InitiatorSpi, sa.ResponderSpi, reason, sa.Replaced));
         _sas.Remove(sa.LocalSpi);

@@ -92,6 +92,8 @@ public sealed partial class IkeEngine
         MarkEstablished(fresh);
         fresh.Children.AddRange(old.Children);
         old.Children.Clear();
+        fresh.Lease = old.Lease; // a remote-access client keeps its virtual IPs across IKE rekeys
+        old.Lease = null;
     }
 
     private void StartIkeRekey(IkeSa old)
@@ -158,6 +160,8 @@ public sealed partial class IkeEngine
             (survivor.Replaced, loser.Replaced) = (false, true);
             survivor.Children.AddRange(loser.Children);
             loser.Children.Clear();
+            survivor.Lease ??= loser.Lease;
+            loser.Lease = null;
             if (oursRedundant)
             {
                 SendDeleteIkeSa(fresh);

@@ -40,6 +40,7 @@ public sealed partial class IkeEngine
             if (_tunnels.ContainsKey(config.Name))
                 throw new ArgumentException($"tunnel '{config.Name}' already exists", nameof(config));
             _tunnels.Add(config.Name, config);
+            CreatePools(config);
             OnTunnelAdded(config);
         }
     }
@@ -78,6 +79,7 @@ public sealed partial class IkeEngine
                 throw new ArgumentException($"no tunnel named '{tunnelName}'", nameof(tunnelName));
             TerminateCore(tunnelName);
             _tunnels.Remove(tunnelName);
+            _pools.Remove(tunnelName); // leases of SAs still being deleted return to the old pool objects
             foreach (IkeSa sa in _sas.Values.Where(s => s.Config is null))
                 sa.Candidates.RemoveAll(c => c.Name == tunnelName);
         }

@@ -53,6 +53,20 @@ public sealed record ChildSaDeleted(string TunnelName, uint InboundSpi, uint Out
 /// </summary>
 public sealed record PeerEndpointChanged(string TunnelName, IPEndPoint Local, IPEndPoint Remote, IReadOnlyList<uint> InboundSpis) : IkeEvent(TunnelName);
 
+/// <summary>What a CFG_REPLY gave: the client's virtual addresses and DNS settings (RFC 7296 §3.15, RFC 8598).</summary>
+public sealed record VirtualAddressAssignment(IReadOnlyList<IPAddress> Addresses, IReadOnlyList<IPAddress> Dns, IReadOnlyList<string> DnsDomains);
+
+/// <summary>Responder: a remote-access client authenticated (EAP) and got its virtual addresses.</summary>
+public sealed record RemoteAccessClientConnected(string TunnelName, string User, IPEndPoint Remote, IReadOnlyList<IPAddress> VirtualIps)
+    : IkeEvent(TunnelName);
+
+/// <summary>Responder: a remote-access client's IKE SA is gone (delete, DPD, expiry); its addresses are back in the pool.</summary>
+public sealed record RemoteAccessClientDisconnected(string TunnelName, string User, IReadOnlyList<IPAddress> VirtualIps, string Reason)
+    : IkeEvent(TunnelName);
+
+/// <summary>Initiator: the responder assigned us virtual addresses and DNS settings (CFG_REPLY).</summary>
+public sealed record VirtualAddressesAssigned(string TunnelName, VirtualAddressAssignment Assignment) : IkeEvent(TunnelName);
+
 /// <summary>Our AUTH was refused by the peer, or the peer's AUTH/identity did not verify.</summary>
 public sealed record AuthenticationFailed(string TunnelName, string Detail) : IkeEvent(TunnelName);
 

@@ -163,8 +163,29 @@ internal sealed class IkeSa : IDisposable
     /// <summary>Our last response as sent (all its fragments, if it was fragmented).</summary>
     public IReadOnlyList<byte[]>? CachedResponse { get; set; }
 
+    // EAP in IKE_AUTH (RFC 7296 §2.16), responder or initiator side
+    public Eap.EapMsChapV2Server? EapServer { get; set; }
+    public Eap.EapMsChapV2Client? EapClient { get; set; }
+    /// <summary>IDi and IDr as sent in the first IKE_AUTH round trip: the MSK-based AUTH payloads cover them.</summary>
+    public IdPayload? EapIdi { get; set; }
+    public IdPayload? EapIdr { get; set; }
+    /// <summary>Responder: the first IKE_AUTH request (SAi2, TSi, TSr, CP), answered once EAP and AUTH are done.</summary>
+    public List<IkePayload>? EapFirstRequest { get; set; }
+    /// <summary>The EAP MSK once EAP succeeded: the shared key of the final AUTH payloads.</summary>
+    public byte[]? Msk { get; set; }
+    /// <summary>The remote-access client this IKE SA serves (user, virtual IPs); moves to the successor on an IKE rekey.</summary>
+    public RemoteAccessLease? Lease { get; set; }
+    /// <summary>Initiator: what the responder's CFG_REPLY assigned to us.</summary>
+    public VirtualAddressAssignment? Assigned { get; set; }
+
     public void Dispose()
     {
+        EapServer?.Dispose();
+        EapClient?.Dispose();
+        EapServer = null;
+        EapClient = null;
+        if (Msk is not null) CryptographicOperations.ZeroMemory(Msk);
+        Msk = null;
         Outstanding?.Rekey?.KeyExchange?.Dispose();
         Outstanding?.IkeRekey?.KeyExchange.Dispose();
         KeyExchange?.Dispose();
@@ -181,5 +202,24 @@ internal sealed class IkeSa : IDisposable
                 CryptographicOperations.ZeroMemory(key);
         }
         Keys = null;
+    }
+}
+
+/// <summary>A remote-access client's hold on its virtual addresses (RFC 7296 §3.15.4), given back when its IKE SA goes.</summary>
+internal sealed class RemoteAccessLease(string user, DateTimeOffset since)
+{
+    public string User { get; } = user;
+    public DateTimeOffset Since { get; } = since;
+    public List<(Exchanges.VirtualIpPool Pool, IPAddress Address)> Addresses { get; } = [];
+    public IEnumerable<IPAddress> VirtualIps => Addresses.Select(a => a.Address);
+
+    /// <summary>The client's TSi: its virtual addresses as host selectors.</summary>
+    public List<TrafficSelector> Selectors => Addresses.Select(a => new TrafficSelector(a.Address, a.Address)).ToList();
+
+    public void Release()
+    {
+        foreach ((Exchanges.VirtualIpPool pool, IPAddress address) in Addresses)
+            pool.Release(address);
+        Addresses.Clear();
     }
 }

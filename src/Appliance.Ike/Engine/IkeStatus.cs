@@ -19,7 +19,15 @@ public sealed record ChildSaStatus(uint InboundSpi, uint OutboundSpi, string Sui
 public sealed record IkeSaStatus(IkeSaState State, bool IsInitiator, ulong InitiatorSpi, ulong ResponderSpi, string? Suite,
     DateTimeOffset? EstablishedAt, IPEndPoint Local, IPEndPoint Remote, IkeIdentity? RemoteId, bool NatDetected);
 
-public sealed record TunnelStatus(string Name, IkeSaStatus? IkeSa, IReadOnlyList<ChildSaStatus> ChildSas);
+public sealed record TunnelStatus(string Name, IkeSaStatus? IkeSa, IReadOnlyList<ChildSaStatus> ChildSas)
+{
+    /// <summary>A remote-access tunnel's connected clients (then <see cref="IkeSa"/> is null); empty for other tunnels.</summary>
+    public IReadOnlyList<RemoteAccessClientStatus> Clients { get; init; } = [];
+}
+
+/// <summary>One connected remote-access client: who, from where, its virtual IPs, since when, and its Child SAs.</summary>
+public sealed record RemoteAccessClientStatus(string User, IPEndPoint Remote, IReadOnlyList<IPAddress> VirtualIps, DateTimeOffset Since,
+    IkeSaStatus IkeSa, IReadOnlyList<ChildSaStatus> ChildSas);
 
 /// <summary>A point-in-time snapshot of every tunnel, for the status socket.</summary>
 public sealed record IkeStatus(IReadOnlyList<TunnelStatus> Tunnels, IkeCountersSnapshot Counters);

@@ -52,6 +52,11 @@ public static class StatusRenderer
     private static void RenderTunnel(JsonElement t, TextWriter w)
     {
         string name = Str(t, "name");
+        if (t.TryGetProperty("clients", out var clients) && clients.ValueKind == JsonValueKind.Array)
+        {
+            RenderClients(name, clients, t, w);
+            return;
+        }
         if (!t.TryGetProperty("ikeSa", out var ike) || ike.ValueKind != JsonValueKind.Object)
         {
             bool takenDown = t.TryGetProperty("takenDown", out var down) && down.ValueKind == JsonValueKind.True;
@@ -76,6 +81,21 @@ public static class StatusRenderer
             w.WriteLine($"    out {Str(c, "spiOut")}, {Num(c, "bytesOut")} bytes, {Num(c, "packetsOut")} packets");
             w.WriteLine($"    local  {Join(c, "localTs")}");
             w.WriteLine($"    remote {Join(c, "remoteTs")}");
+        }
+    }
+
+    /// <summary>A remote-access tunnel: one line per connected client, then failed logins.</summary>
+    private static void RenderClients(string name, JsonElement clients, JsonElement t, TextWriter w)
+    {
+        int count = clients.GetArrayLength();
+        w.WriteLine($"{name}: remote access, {count} client{(count == 1 ? "" : "s")} connected");
+        foreach (var c in clients.EnumerateArray())
+            w.WriteLine($"  {Str(c, "user")} @ {Str(c, "remote")}, virtual IP {Join(c, "virtualIps")}, since {Str(c, "since")}" +
+                        $" ({Num(c, "connectedSeconds")}s), {Num(c, "bytesIn")} bytes in, {Num(c, "bytesOut")} bytes out");
+        if (t.TryGetProperty("loginFailures", out var failures) && failures.ValueKind == JsonValueKind.Object)
+        {
+            var list = failures.EnumerateObject().Select(f => $"{f.Name} {f.Value.GetRawText()}").ToList();
+            if (list.Count > 0) w.WriteLine($"  failed logins: {string.Join(", ", list)}");
         }
     }
 

@@ -26,6 +26,22 @@ public sealed class ApplianceOptions
     public DhcpOptions Dhcp { get; set; } = new();
     public DnsOptions Dns { get; set; } = new();
     public Dictionary<string, TunnelOptions> Tunnels { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Remote-access users (EAP-MSCHAPv2), by user name. Secrets: like a tunnel's Psk they live in the configuration
+    /// layers provisioning writes (factory.json, 0600, atomic writes) and are never logged or echoed.
+    /// </summary>
+    public Dictionary<string, UserOptions> Users { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+}
+
+/// <summary>One remote-access user: exactly one of <see cref="Password"/> and <see cref="NtHash"/>.</summary>
+public sealed class UserOptions
+{
+    /// <summary>The password; hashed (NT hash, RFC 2759 §8.3) at start, never kept or logged as such.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>The NT password hash as 32 hex digits (MD4 of the UTF-16LE password), instead of the password.</summary>
+    public string? NtHash { get; set; }
 }
 
 public sealed class InterfaceOptions
@@ -121,6 +137,30 @@ public sealed class TunnelOptions
     public string Start { get; set; } = "always";
     public string Mode { get; set; } = "tunnel";
     public string Encapsulation { get; set; } = "auto";
+
+    /// <summary>
+    /// How the peer authenticates, when not as we do (<see cref="Auth"/>): "eap-mschapv2" makes this a remote-access tunnel
+    /// (RemoteAddress %any, Auth cert, Pool required) whose clients sign in as one of Appliance:Users.
+    /// </summary>
+    public string? RemoteAuth { get; set; }
+
+    /// <summary>Remote access: the IPv4 pool clients' virtual IPs come from (CIDR, e.g. 10.99.0.0/24).</summary>
+    public string? Pool { get; set; }
+
+    /// <summary>Remote access: an optional IPv6 pool (CIDR, e.g. fd00:99::/64).</summary>
+    public string? Pool6 { get; set; }
+
+    /// <summary>Remote access: DNS servers handed to clients (INTERNAL_IP4_DNS / INTERNAL_IP6_DNS).</summary>
+    public List<string> Dns { get; set; } = [];
+
+    /// <summary>Remote access: split-DNS domains handed to clients that ask (INTERNAL_DNS_DOMAIN, RFC 8598).</summary>
+    public List<string> DnsDomains { get; set; } = [];
+
+    /// <summary>Remote access: failed logins in a row before a user is locked out (default 5).</summary>
+    public int? MaxLoginFailures { get; set; }
+
+    /// <summary>Remote access: how long a user stays locked out (default 00:05:00).</summary>
+    public TimeSpan? LockOut { get; set; }
 
     /// <summary>
     /// What to do when the peer stops answering (DPD or retransmission timeout): restart (re-initiate;

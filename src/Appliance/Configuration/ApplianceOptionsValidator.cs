@@ -57,7 +57,11 @@ public static class ApplianceOptionsValidator
         if (options.Dns.Enabled) LanServices.DnsSettingsFactory.Build(options, errors);
 
         foreach (var (name, tunnel) in options.Tunnels)
+        {
             ValidateTunnel(errors, $"{root}:Tunnels:{name}", tunnel, options.StateDirectory);
+            RemoteAccessRules.ValidateTunnel(errors, $"{root}:Tunnels:{name}", tunnel, options.Users);
+        }
+        RemoteAccessRules.ValidateUsers(errors, options.Users);
         return errors;
     }
 
@@ -96,7 +100,8 @@ public static class ApplianceOptionsValidator
         }
         // With certificates LocalId may be left out: it defaults to the certificate's first dNSName (checked below).
         if (string.IsNullOrWhiteSpace(t.LocalId) && t.Auth != "cert") errors.Add($"{key}:LocalId: required");
-        if (string.IsNullOrWhiteSpace(t.RemoteId)) errors.Add($"{key}:RemoteId: required");
+        // A remote-access tunnel accepts any client identity (%any) unless one is set: users are told apart by EAP.
+        if (string.IsNullOrWhiteSpace(t.RemoteId) && !RemoteAccessRules.IsRemoteAccess(t)) errors.Add($"{key}:RemoteId: required");
 
         OneOf(errors, $"{key}:Auth", t.Auth, AuthMethods);
         if (t.Auth == "psk")
@@ -121,7 +126,8 @@ public static class ApplianceOptionsValidator
         }
 
         Selectors(errors, $"{key}:LocalTs", t.LocalTs);
-        Selectors(errors, $"{key}:RemoteTs", t.RemoteTs);
+        // A remote-access tunnel's RemoteTs defaults to its pools.
+        Selectors(errors, $"{key}:RemoteTs", t.RemoteTs, allowEmpty: RemoteAccessRules.IsRemoteAccess(t));
         Selectors(errors, $"{key}:Bypass", t.Bypass, allowEmpty: true);
 
         if (t.Ike.Count == 0) errors.Add($"{key}:Ike: at least one IKE proposal is required, e.g. aes256gcm16-prfsha256-curve25519");

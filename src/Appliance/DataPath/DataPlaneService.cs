@@ -45,12 +45,15 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
         [.. o.Tunnels.Select(t => new TunnelPolicy(
             t.Key,
             [.. t.Value.LocalTs.Select(IPNetwork.Parse)],
-            [.. t.Value.RemoteTs.Select(IPNetwork.Parse)],
+            // A remote-access tunnel's RemoteTs defaults to its pools, as in the IKE configuration.
+            [.. (t.Value.RemoteTs.Count == 0 && Configuration.RemoteAccessRules.IsRemoteAccess(t.Value)
+                ? Configuration.RemoteAccessRules.DefaultRemoteTs(t.Value) : t.Value.RemoteTs).Select(IPNetwork.Parse)],
             [.. t.Value.Bypass.Select(IPNetwork.Parse)],
             // Traffic opens the tunnel when it waits for it: Start trap, DpdAction trap, or closed for inactivity.
             Trap: t.Value.Start == "trap" || t.Value.DpdAction == "trap" || t.Value.Inactivity > TimeSpan.Zero)
         {
             PeerAddresses = t.Value.RemoteAddress is { } r && IPAddress.TryParse(r, out var peer) ? [peer] : [],
+            PerClient = Configuration.RemoteAccessRules.IsRemoteAccess(t.Value),
         })])
     {
         // Host-to-host tunnels need the data plane's TUN device, created in Start() inside our namespace.

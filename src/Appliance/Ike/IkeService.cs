@@ -83,10 +83,14 @@ public sealed partial class IkeService : IHostedService, IDisposable
         commands.Tunnels = this;
     }
 
+    // Passwords are hashed once, when the first tunnel is made; only NT hashes stay in memory.
+    private EapUserStore? _users;
+    private EapUserStore Users() => _users ??= Configuration.RemoteAccessRules.Users(_options.Users);
+
     private static TimeSpan? OffIfZero(TimeSpan? t) => t is { } v && v > TimeSpan.Zero ? v : null;
 
     private IkeTunnelConfig CreateTunnel(string name, TunnelOptions tunnel, IPAddress local) =>
-        TunnelConfigFactory.Create(name, tunnel, local, _options.StateDirectory) with { Lifetimes = TunnelLifetimeRules.Times(tunnel, _options.Ike) };
+        TunnelConfigFactory.Create(name, tunnel, local, _options.StateDirectory, Users()) with { Lifetimes = TunnelLifetimeRules.Times(tunnel, _options.Ike) };
 
     /// <summary>The data plane saw a Child SA reach its soft byte/packet limit or run low on sequence numbers: rekey it now.</summary>
     public void RekeyEarly(uint inboundSpi)
@@ -104,6 +108,9 @@ public sealed partial class IkeService : IHostedService, IDisposable
     {
         lock (_gate) return _engine.GetStatus();
     }
+
+    /// <summary>Failed remote-access logins per user since start.</summary>
+    public IReadOnlyDictionary<string, long> EapFailuresByUser() => _engine.EapFailuresByUser();
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -123,7 +130,8 @@ public sealed partial class IkeService : IHostedService, IDisposable
             {
                 var config = CreateTunnel(name, tunnel, _local ?? IPAddress.Any);
                 _engine.AddTunnel(_local is null ? config with { Start = StartAction.None } : config);
-                _health.Set(name, TunnelHealthState.Down);
+                // A remote-access tunnel is up while the box serves clients; their comings and goings do not change it.
+                _health.Set(name, Configuration.RemoteAccessRules.IsRemoteAccess(tunnel) ? TunnelHealthState.Up : TunnelHealthState.Down);
             }
             Flush();
         }
@@ -367,7 +375,8 @@ public sealed partial class IkeService : IHostedService, IDisposable
                 _restartAt.Remove(name);
                 _engine.RemoveTunnel(name);
                 bool starts = tunnel.Start == "always" && tunnel.RemoteAddress != "%any" && !IsAdminDown(name);
-                _health.Set(name, starts ? TunnelHealthState.Negotiating : TunnelHealthState.Down);
+                _health.Set(name, starts ? TunnelHealthState.Negotiating
+                    : Configuration.RemoteAccessRules.IsRemoteAccess(tunnel) ? TunnelHealthState.Up : TunnelHealthState.Down);
                 var config = CreateTunnel(name, tunnel, address);
                 _engine.AddTunnel(IsAdminDown(name) ? config with { Start = StartAction.None } : config);
             }
@@ -519,6 +528,11 @@ public sealed partial class IkeService : IHostedService, IDisposable
 
     private void Handle(IkeEvent e)
     {
+        if (IsRemoteAccessTunnel(e.TunnelName))
+        {
+            HandleRemoteAccess(e);
+            return;
+        }
         switch (e)
         {
             case IkeSaEstablished s:

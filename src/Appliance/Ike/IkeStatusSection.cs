@@ -44,6 +44,8 @@ public sealed class IkeStatusSection(IkeService ike, TunnelHealth health, IChild
                 if (sa.EstablishedAt is { } at) w.WriteNumber("establishedSeconds", (long)(now - at).TotalSeconds);
                 w.WriteEndObject();
             }
+            if (Configuration.RemoteAccessRules.IsRemoteAccess(config))
+                RemoteAccessStatus.Write(w, t?.Clients ?? [], ike.EapFailuresByUser(), counters, now);
             w.WriteStartArray("childSas");
             int id = 1;
             foreach (var c in t?.ChildSas ?? [])

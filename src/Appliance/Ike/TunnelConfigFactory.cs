@@ -10,8 +10,11 @@ namespace Appliance.Ike;
 public static class TunnelConfigFactory
 {
     /// <param name="stateDirectory">Where the provisioned identity (device.crt, device.key, ca.crt) lives, for Auth cert.</param>
-    public static IkeTunnelConfig Create(string name, TunnelOptions t, IPAddress localAddress, string stateDirectory = Common.StateLayout.DefaultStateDirectory)
+    /// <param name="users">Remote-access users (Appliance:Users), for a tunnel with RemoteAuth eap-mschapv2.</param>
+    public static IkeTunnelConfig Create(string name, TunnelOptions t, IPAddress localAddress, string stateDirectory = Common.StateLayout.DefaultStateDirectory,
+        IEapUserStore? users = null)
     {
+        bool remoteAccess = RemoteAccessRules.IsRemoteAccess(t);
         IPAddress? remote = t.RemoteAddress == "%any" ? null : IPAddress.Parse(t.RemoteAddress!);
         IkeCertificateCredential? credential = t.Auth == "cert" ? LoadCredential(name, t, stateDirectory) : null;
         string localId = !string.IsNullOrWhiteSpace(t.LocalId) ? t.LocalId
@@ -22,10 +25,10 @@ public static class TunnelConfigFactory
             localAddress,
             remote,
             IkeIdentity.Parse(localId),
-            IkeIdentity.Parse(t.RemoteId!),
+            IkeIdentity.Parse(string.IsNullOrWhiteSpace(t.RemoteId) && remoteAccess ? "%any" : t.RemoteId!),
             credential is null ? ReadPsk(t) : [],
             t.LocalTs.Select(TrafficSelector.Parse).ToList(),
-            t.RemoteTs.Select(TrafficSelector.Parse).ToList(),
+            (t.RemoteTs.Count == 0 && remoteAccess ? RemoteAccessRules.DefaultRemoteTs(t) : t.RemoteTs).Select(TrafficSelector.Parse).ToList(),
             t.Ike,
             t.Esp,
             t.Start switch { "always" => StartAction.Start, "trap" => StartAction.Trap, _ => StartAction.None },
@@ -34,6 +37,7 @@ public static class TunnelConfigFactory
         {
             AhProposals = t.Ah,
             Certificate = credential,
+            RemoteAccess = remoteAccess ? RemoteAccessRules.Create(t, users ?? new EapUserStore()) : null,
         };
     }
 

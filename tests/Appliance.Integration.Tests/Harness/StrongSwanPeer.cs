@@ -16,11 +16,12 @@ public sealed class StrongSwanPeer : IDisposable
     /// <param name="prepare">Called with <see cref="Directory"/> before charon starts, e.g. to put certificates and keys into
     /// its x509, x509ca and ecdsa folders (swanctl looks for them next to swanctl.conf).</param>
     /// <param name="charonSettings">Extra lines for strongswan.conf's charon section, e.g. "fragment_size = 576".</param>
-    public StrongSwanPeer(string ns, string swanctlConf, Action<string>? prepare = null, string charonSettings = "")
+    /// <param name="extraPlugins">Plugins loaded besides the usual ones, e.g. "eap-identity eap-mschapv2" for a road warrior.</param>
+    public StrongSwanPeer(string ns, string swanctlConf, Action<string>? prepare = null, string charonSettings = "", string extraPlugins = "")
     {
         Namespace = ns;
         Directory = System.IO.Directory.CreateTempSubdirectory("appliance-swan-").FullName;
-        File.WriteAllText(Path.Combine(Directory, "strongswan.conf"), StrongSwanConf(Directory, charonSettings));
+        File.WriteAllText(Path.Combine(Directory, "strongswan.conf"), StrongSwanConf(Directory, charonSettings, extraPlugins));
         File.WriteAllText(Path.Combine(Directory, "swanctl.conf"), swanctlConf);
         prepare?.Invoke(Directory);
         var psi = new ProcessStartInfo("ip")
@@ -62,12 +63,12 @@ public sealed class StrongSwanPeer : IDisposable
 
     public string ListSas() => Swanctl("--list-sas");
 
-    private static string StrongSwanConf(string dir, string extra) => $$"""
+    private static string StrongSwanConf(string dir, string extra, string extraPlugins) => $$"""
         charon {
           {{extra}}
           load_modular = no
           # openssl first: strongSwan at its best (TESTING.md §3); kdf is needed by 5.9.8 for prf+.
-          load = random nonce openssl kdf aes sha1 sha2 hmac gcm chapoly curve25519 gmp pem pkcs1 x509 kernel-libipsec kernel-netlink socket-default vici updown
+          load = random nonce openssl kdf aes sha1 sha2 hmac gcm chapoly curve25519 gmp pem pkcs1 x509 kernel-libipsec kernel-netlink socket-default vici updown {{extraPlugins}}
           install_routes = yes
           retransmit_tries = 3
           retransmit_timeout = 1.0
@@ -85,8 +86,13 @@ public sealed class StrongSwanPeer : IDisposable
         }
         """;
 
+    private bool _disposed;
+
+    /// <summary>Kills charon (SIGKILL: no DELETE goes out, as when a laptop dies); safe to call twice.</summary>
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         try { if (!_charon.HasExited) _charon.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
         _charon.WaitForExit(5000);
         _charon.Dispose();

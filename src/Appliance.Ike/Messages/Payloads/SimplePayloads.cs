@@ -181,7 +181,7 @@ public sealed class VendorIdPayload(byte[] data) : IkePayload
     internal override void WriteBody(WireWriter w) => w.WriteBytes(Data);
 }
 
-/// <summary>EAP payload (RFC 7296 §3.16): carried opaque; this product authenticates with PSK only.</summary>
+/// <summary>EAP payload (RFC 7296 §3.16): one EAP packet; remote access runs EAP-MSCHAPv2 in it (Eap/, IkeEngine.Eap.cs).</summary>
 public sealed class EapPayload(byte[] data) : IkePayload
 {
     public byte[] Data { get; } = data;

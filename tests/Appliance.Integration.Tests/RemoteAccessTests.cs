@@ -1,0 +1,261 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Appliance.Integration.Tests.Harness;
+using Xunit.Abstractions;
+
+namespace Appliance.Integration.Tests;
+
+/// <summary>
+/// Remote access end to end (issue #15): the published box serves strongSwan 5.9.8 road warriors (eap-identity,
+/// eap-mschapv2, kernel-libipsec, vips = 0.0.0.0) that trust its CA. Topology: LAN host ─ box ─ router ─ client 1, and
+/// client 2 behind the router's NAT (nftables masquerade).
+/// </summary>
+public sealed class RemoteAccessTests(ITestOutputHelper output) : IDisposable
+{
+    private const string BoxId = "vpn.example.com", Ike = "aes256gcm16-prfsha256-curve25519", Esp = "aes256gcm16";
+    private const string LanHost = "192.168.1.10", Pool = "10.77.0.0/24";
+    private readonly string _dir = Directory.CreateTempSubdirectory("appliance-ra-").FullName;
+    private readonly ECDsa _caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private X509Certificate2? _caCert;
+
+    private X509Certificate2 _ca => _caCert ??= CreateCa();
+
+    private X509Certificate2 CreateCa()
+    {
+        var req = new CertificateRequest("CN=Office Test CA", _caKey, HashAlgorithmName.SHA256);
+        req.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        return req.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
+    }
+
+    public void Dispose()
+    {
+        _caCert?.Dispose();
+        _caKey.Dispose();
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
+    // bob is stored by NT hash only: RFC 2759 §9.2's PasswordHash of "clientPass".
+    private const string BobPassword = "clientPass";
+
+    /// <summary>The box's provisioned identity for vpn.example.com (identity/device.key, device.crt, ca.crt).</summary>
+    private string ProvisionedState()
+    {
+        string identity = Path.Combine(_dir, "state", "identity");
+        Directory.CreateDirectory(identity);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var req = new CertificateRequest($"CN={BoxId}, O=Example", key, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddDnsName(BoxId);
+        req.CertificateExtensions.Add(san.Build());
+        req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        using X509Certificate2 cert = req.Create(_ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), RandomNumberGenerator.GetBytes(8));
+        File.WriteAllText(Path.Combine(identity, "device.key"), key.ExportPkcs8PrivateKeyPem());
+        File.SetUnixFileMode(Path.Combine(identity, "device.key"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.WriteAllText(Path.Combine(identity, "device.crt"), cert.ExportCertificatePem());
+        File.WriteAllText(Path.Combine(identity, "ca.crt"), _ca.ExportCertificatePem());
+        return Path.Combine(_dir, "state");
+    }
+
+    private static string BoxSection() => $$"""
+        {
+          "Board": "simulated",
+          "Wan": { "Interface": "wan0" },
+          "Lan": { "Interface": "lan0" },
+          "Tunnels": {
+            "roadwarriors": {
+              "RemoteAddress": "%any", "Auth": "cert", "RemoteAuth": "eap-mschapv2", "Start": "none",
+              "LocalTs": [ "192.168.1.0/24" ], "Ike": [ "{{Ike}}" ], "Esp": [ "{{Esp}}" ],
+              "Pool": "{{Pool}}", "Dns": [ "192.168.1.1" ], "DnsDomains": [ "office.example" ]
+            }
+          },
+          "Users": {
+            "alice": { "Password": "alice's long passphrase" },
+            "bob": { "NtHash": "44EBBA8D5312B8D611474411F56989AE" }
+          }
+        }
+        """;
+
+    private static string ClientConf(string user, string password) => $$"""
+        connections {
+          office {
+            version = 2
+            remote_addrs = 10.99.0.1
+            vips = 0.0.0.0
+            proposals = {{Ike}}
+            encap = yes
+            dpd_delay = 0
+            local {
+              auth = eap-mschapv2
+              eap_id = {{user}}
+              id = {{user}}@example.com
+            }
+            remote {
+              auth = pubkey
+              id = {{BoxId}}
+            }
+            children {
+              office {
+                remote_ts = 192.168.1.0/24
+                esp_proposals = {{Esp}}
+              }
+            }
+          }
+        }
+        secrets {
+          eap-{{user}} {
+            id = {{user}}
+            secret = "{{password}}"
+          }
+        }
+        """;
+
+    private StrongSwanPeer Client(string ns, string user, string password) =>
+        new(ns, ClientConf(user, password), dir =>
+        {
+            Directory.CreateDirectory(Path.Combine(dir, "x509ca"));
+            File.WriteAllText(Path.Combine(dir, "x509ca", "ca.pem"), _ca.ExportCertificatePem());
+        }, charonSettings: "plugins { resolve { file = " + Path.Combine(_dir, ns + "-resolv.conf") + " } }",
+            extraPlugins: "eap-identity eap-mschapv2 gcrypt resolve");
+
+    private sealed class Topology : IDisposable
+    {
+        public Topology()
+        {
+            Net = new Netns("ra");
+            Box = Net.Add("box");
+            Lan = Net.Add("lan");
+            Router = Net.Add("rtr");
+            Client1 = Net.Add("c1");
+            Client2 = Net.Add("c2");
+            Net.Link(Lan, "eth0", LanHost + "/24", Box, "lan0", "192.168.1.1/24");
+            Net.Link(Box, "wan0", "10.99.0.1/24", Router, "eth0", "10.99.0.2/24");
+            Net.Link(Router, "eth1", "10.98.1.1/24", Client1, "eth0", "10.98.1.2/24");
+            Net.Link(Router, "eth2", "10.98.2.1/24", Client2, "eth0", "10.98.2.2/24");
+            Shell.Check("ip", "-n", Lan, "route", "add", "default", "via", "192.168.1.1");
+            Shell.Check("ip", "-n", Box, "route", "add", "10.98.0.0/16", "via", "10.99.0.2");
+            Shell.Check("ip", "-n", Client1, "route", "add", "default", "via", "10.98.1.1");
+            Shell.Check("ip", "-n", Client2, "route", "add", "default", "via", "10.98.2.1");
+            Netns.Exec(Router, "sysctl", "-qw", "net.ipv4.ip_forward=1");
+            // Client 2 sits behind a home router: its address is masqueraded to the router's.
+            Netns.Exec(Router, "nft", "add table ip nat");
+            Netns.Exec(Router, "nft", "add chain ip nat post { type nat hook postrouting priority 100 ; }");
+            Netns.Exec(Router, "nft", "add rule ip nat post ip saddr 10.98.2.0/24 oifname eth0 masquerade");
+        }
+
+        public Netns Net { get; }
+        public string Box { get; }
+        public string Lan { get; }
+        public string Router { get; }
+        public string Client1 { get; }
+        public string Client2 { get; }
+
+        public void Dispose() => Net.Dispose();
+    }
+
+    private static string VirtualIp(StrongSwanPeer client)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(client.ListSas(), @"office: #\d+.*?\n\s+local\s+'[^']+' @ \S+ \[(?<vip>10\.77\.0\.\d+)\]",
+            System.Text.RegularExpressions.RegexOptions.Singleline);
+        return m.Success ? m.Groups["vip"].Value : "";
+    }
+
+    [Fact]
+    public async Task Two_clients_one_behind_nat_get_their_virtual_ips_and_dns_and_reach_the_lan_at_once()
+    {
+        string state = ProvisionedState();
+        using var topo = new Topology();
+        // DPD after 2 s of silence, 3 quick retransmits: a vanished client is noticed within seconds.
+        using var box = new ApplianceProcess(topo.Box, BoxSection(), $"--Appliance:StateDirectory={state}", "--Appliance:Ike:Dpd=00:00:02",
+            "--Appliance:Ike:RetransmitTimeout=00:00:01", "--Appliance:Ike:RetransmitTries=3");
+        using var alice = Client(topo.Client1, "alice", "alice's long passphrase");
+        using var bob = Client(topo.Client2, "bob", BobPassword);
+        try
+        {
+            Assert.True(box.WaitForControlSocket(TimeSpan.FromSeconds(20)), box.Log);
+            var a = alice.TryInitiate("office");
+            var b = bob.TryInitiate("office");
+            Assert.True(a.ExitCode == 0, a.All);
+            Assert.True(b.ExitCode == 0, b.All);
+            string vipA = VirtualIp(alice), vipB = VirtualIp(bob);
+            output.WriteLine($"alice {vipA}, bob {vipB}");
+            Assert.StartsWith("10.77.0.", vipA);
+            Assert.StartsWith("10.77.0.", vipB);
+            Assert.NotEqual(vipA, vipB);
+            Assert.Contains("nameserver 192.168.1.1", File.ReadAllText(Path.Combine(_dir, topo.Client1 + "-resolv.conf")));
+            Assert.Contains($"authentication of '{BoxId}' with ECDSA_WITH_SHA256_DER successful", alice.Log);
+            Assert.Contains("EAP method EAP_MSCHAPV2 succeeded, MSK established", alice.Log);
+
+            // Both clients ping the LAN host at once, each through its own Child SA.
+            var pingA = Task.Run(() => Netns.Try(topo.Client1, "ping", "-c", "10", "-i", "0.2", "-W", "2", LanHost));
+            var pingB = Task.Run(() => Netns.Try(topo.Client2, "ping", "-c", "10", "-i", "0.2", "-W", "2", LanHost));
+            Shell.Result resultA = await pingA, resultB = await pingB;
+            Assert.True(resultA.ExitCode == 0, "alice's ping: " + resultA.All);
+            Assert.True(resultB.ExitCode == 0, "bob's ping: " + resultB.All);
+
+            using JsonDocument status = box.Status();
+            JsonElement tunnel = status.RootElement.GetProperty("tunnels").EnumerateArray().Single();
+            var clients = tunnel.GetProperty("clients").EnumerateArray().ToList();
+            Assert.Equal(["alice", "bob"], clients.Select(c => c.GetProperty("user").GetString()).Order());
+            Assert.All(clients, c => Assert.True(c.GetProperty("bytesIn").GetInt64() > 0 && c.GetProperty("bytesOut").GetInt64() > 0, c.ToString()));
+            JsonElement bobStatus = clients.Single(c => c.GetProperty("user").GetString() == "bob");
+            Assert.StartsWith("10.99.0.2[", bobStatus.GetProperty("remote").GetString()); // the NAT's address
+            Assert.Equal(vipB, bobStatus.GetProperty("virtualIps")[0].GetString());
+            string text = box.StatusText();
+            output.WriteLine(text);
+            Assert.Contains("roadwarriors: remote access, 2 clients connected", text);
+            Assert.DoesNotContain("passphrase", box.Log);
+
+            // Client to client is refused: the box narrowed each client's TSr to the LAN, so the pool is not in alice's
+            // policy; what a dishonest client sent anyway would fail the box's inbound selector check (RFC 4301 §5.2).
+            Assert.Contains("=== 192.168.1.0/24", alice.Log);
+            Assert.DoesNotContain($"=== {Pool}", alice.Log);
+            Assert.NotEqual(0, Netns.Try(topo.Client1, "ping", "-c", "2", "-i", "0.2", "-W", "1", vipB).ExitCode);
+
+            // Bob's laptop dies without a DELETE: DPD finds him gone and his address goes back to the pool.
+            bob.Dispose();
+            Assert.True(Shell.WaitUntil(() => box.Log.Contains("user 'bob' disconnected"), TimeSpan.FromSeconds(30)), box.Log);
+            using (JsonDocument later = box.Status())
+            {
+                var left = later.RootElement.GetProperty("tunnels")[0].GetProperty("clients").EnumerateArray().ToList();
+                Assert.Equal("alice", Assert.Single(left).GetProperty("user").GetString());
+            }
+            Assert.Contains($"{vipB} back in the pool", box.Log);
+        }
+        finally
+        {
+            output.WriteLine("---- appliance ----\n" + box.Log);
+            output.WriteLine("---- alice ----\n" + alice.Log);
+            output.WriteLine("---- bob ----\n" + bob.Log);
+        }
+    }
+
+    [Fact]
+    public void A_wrong_password_fails_cleanly_and_names_the_user_only()
+    {
+        string state = ProvisionedState();
+        using var topo = new Topology();
+        using var box = new ApplianceProcess(topo.Box, BoxSection(), $"--Appliance:StateDirectory={state}");
+        using var mallory = Client(topo.Client1, "alice", "a wrong guess");
+        try
+        {
+            Assert.True(box.WaitForControlSocket(TimeSpan.FromSeconds(20)), box.Log);
+            var r = mallory.TryInitiate("office");
+            Assert.NotEqual(0, r.ExitCode);
+            Assert.Contains("received AUTHENTICATION_FAILED", mallory.Log);
+            Assert.True(Shell.WaitUntil(() => box.Log.Contains("login of user 'alice'"), TimeSpan.FromSeconds(5)), box.Log);
+            Assert.DoesNotContain("guess", box.Log);
+            using JsonDocument status = box.Status();
+            JsonElement tunnel = status.RootElement.GetProperty("tunnels").EnumerateArray().Single();
+            Assert.Empty(tunnel.GetProperty("clients").EnumerateArray());
+            Assert.Equal(1, tunnel.GetProperty("loginFailures").GetProperty("alice").GetInt64());
+            Assert.Equal("Up", tunnel.GetProperty("state").GetString()); // one user's typo is no tunnel outage
+        }
+        finally
+        {
+            output.WriteLine("---- appliance ----\n" + box.Log);
+            output.WriteLine("---- client ----\n" + mallory.Log);
+        }
+    }
+}
