@@ -134,7 +134,9 @@ public sealed partial class IkeEngine
     private bool AssignAddresses(IkeSa sa, CfgRequest wanted, out IPAddress? ip4, out IPAddress? ip6)
     {
         ip4 = ip6 = null;
-        VirtualIpPool[] pools = _pools[sa.Config!.Name];
+        // The tunnel was removed (reload) while this client signed in: no pool to take from.
+        if (!_pools.TryGetValue(sa.Config!.Name, out VirtualIpPool[]? pools))
+            return !wanted.Ip4 && !wanted.Ip6;
         if (wanted.Ip4)
         {
             ip4 = pools[0].Allocate();
