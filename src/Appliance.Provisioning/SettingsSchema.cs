@@ -1,5 +1,5 @@
+using Appliance.Common;
 using System.Net;
-using System.Text.RegularExpressions;
 
 namespace Appliance.Provisioning;
 
@@ -97,33 +97,6 @@ public static partial class SettingsSchema
         new(["Appliance", "Ike", "FragmentSize"], ValueKind.Count),
     ];
 
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,32}$")]
-    private static partial Regex TunnelNamePattern();
-
-    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
-    private static partial Regex TokenPattern();
-
-    // A remote-access user name as the service accepts it (RemoteAccessRules.UserNamePattern).
-    [GeneratedRegex("^[A-Za-z0-9._@-]{1,64}$")]
-    private static partial Regex UserNamePattern();
-
-    // A DNS name (labels of letters, digits, '-' and '_'), as the service's DnsName.Normalize accepts.
-    [GeneratedRegex("^(?=.{1,253}$)([A-Za-z0-9_-]{1,63})(\\.[A-Za-z0-9_-]{1,63})*\\.?$")]
-    private static partial Regex DomainPattern();
-
-    [GeneratedRegex("^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}=[0-9.]{7,15}$")]
-    private static partial Regex StaticLeasePattern();
-
-    // wan, hq, an address[:port] or tls://ADDRESS#NAME, comma-separated; the service parses each fully.
-    [GeneratedRegex("^[A-Za-z0-9:.\\[\\]/#_-]+(,[A-Za-z0-9:.\\[\\]/#_-]+)*$")]
-    private static partial Regex UpstreamsPattern();
-
-    [GeneratedRegex("^[A-Za-z0-9._-]{1,15}$")]
-    private static partial Regex InterfacePattern();
-
-    // strongSwan-style proposal: algorithm tokens joined by '-', e.g. aes256gcm16-prfsha256-curve25519.
-    [GeneratedRegex("^[a-z0-9_]+(-[a-z0-9_]+)*$")]
-    private static partial Regex ProposalPattern();
 
     /// <summary>A key that names one value (a scalar or one list element), canonically spelled.</summary>
     public readonly record struct ValueKey(string Canonical, bool IsSecret, bool IsListElement)
@@ -171,24 +144,24 @@ public static partial class SettingsSchema
         return entry.Kind switch
         {
             ValueKind.RemoteAddress => value == "%any" || IPAddress.TryParse(value, out _) ? null : "not an IP address", // or %any
-            ValueKind.Token => TokenPattern().IsMatch(value) ? null : "not a name (letters, digits, . _ -)",
-            ValueKind.InterfaceName => InterfacePattern().IsMatch(value) ? null : "not an interface name (1-15 of letters, digits, . _ -)",
+            ValueKind.Token => TextShape.IsToken(value) ? null : "not a name (letters, digits, . _ -)",
+            ValueKind.InterfaceName => TextShape.IsInterfaceName(value) ? null : "not an interface name (1-15 of letters, digits, . _ -)",
             ValueKind.AbsolutePath => value.StartsWith('/') && !value.Contains("/../") && !value.EndsWith("/..") ? null : "not an absolute path",
             ValueKind.IpAddress => IPAddress.TryParse(value, out _) ? null : "not an IP address",
             ValueKind.Identity => value.Trim().Length == value.Length ? null : "leading or trailing blanks",
             ValueKind.Secret => null,
             ValueKind.Cidr => ValidateCidr(value),
             ValueKind.HostCidr => ValidateHostCidr(value),
-            ValueKind.Proposal => ProposalPattern().IsMatch(value) ? null : "not a proposal (algorithms joined by '-')",
+            ValueKind.Proposal => TextShape.IsProposal(value) ? null : "not a proposal (algorithms joined by '-')",
             ValueKind.Choice => Array.IndexOf(entry.Choices!, value.ToLowerInvariant()) >= 0
                 ? null : "must be one of " + string.Join('|', entry.Choices!),
             // As the service binds TimeSpan: [d.]hh:mm:ss, never negative ("00:00:00" turns a timer off).
             ValueKind.Duration => TimeSpan.TryParseExact(value, ["c"], System.Globalization.CultureInfo.InvariantCulture, out TimeSpan t) && t >= TimeSpan.Zero
                 ? null : "not a duration ([d.]hh:mm:ss, e.g. 01:00:00)",
-            ValueKind.DomainName => DomainPattern().IsMatch(value) ? null : "not a domain name",
-            ValueKind.StaticLease => StaticLeasePattern().IsMatch(value) && IPAddress.TryParse(value[(value.IndexOf('=') + 1)..], out _)
+            ValueKind.DomainName => TextShape.IsDomainName(value) ? null : "not a domain name",
+            ValueKind.StaticLease => TextShape.IsStaticLease(value) && IPAddress.TryParse(value[(value.IndexOf('=') + 1)..], out _)
                 ? null : "not MAC=IPv4 (e.g. 52:54:00:12:34:56=192.168.1.20)",
-            ValueKind.DnsUpstreams => UpstreamsPattern().IsMatch(value) ? null : "not wan, hq, an address[:port] or tls://ADDRESS#NAME",
+            ValueKind.DnsUpstreams => TextShape.IsUpstreamList(value) ? null : "not wan, hq, an address[:port] or tls://ADDRESS#NAME",
             ValueKind.Count => long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _)
                 ? null : "not a whole number (digits only)",
             _ => "unknown key",
@@ -240,17 +213,17 @@ public static partial class SettingsSchema
             string part = parts[i];
             if (pattern == DomainKey)
             {
-                if (!DomainPattern().IsMatch(part)) return false;
+                if (!TextShape.IsDomainName(part)) return false;
                 segments[i] = part.ToLowerInvariant();
             }
             else if (pattern == UserKey)
             {
-                if (!UserNamePattern().IsMatch(part)) return false;
+                if (!TextShape.IsUserName(part)) return false;
                 segments[i] = part;
             }
             else if (pattern == TunnelName)
             {
-                if (!TunnelNamePattern().IsMatch(part)) return false;
+                if (!TextShape.IsTunnelName(part)) return false;
                 segments[i] = part;
             }
             else if (pattern == "#")

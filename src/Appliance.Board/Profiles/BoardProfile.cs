@@ -1,4 +1,4 @@
-using System.Text.RegularExpressions;
+using Appliance.Common;
 
 namespace Appliance.Board;
 
@@ -58,7 +58,7 @@ public sealed partial record BoardProfile
         ArgumentNullException.ThrowIfNull(boardName);
         ArgumentException.ThrowIfNullOrWhiteSpace(boardRoot);
         // The name becomes part of a path: refuse anything that could leave boardRoot.
-        if (!BoardNamePattern().IsMatch(boardName))
+        if (!TextShape.IsBoardName(boardName))
             throw new BoardProfileException($"board name '{boardName}' is not valid: use lower-case letters, digits and '-'");
 
         string path = Path.Combine(boardRoot, boardName, ProfileFileName);
@@ -94,9 +94,6 @@ public sealed partial record BoardProfile
         names.Sort(StringComparer.Ordinal);
         return names;
     }
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,31}$")]
-    private static partial Regex BoardNamePattern();
 }
 
 public enum GpioDriverKind

@@ -1,7 +1,7 @@
+using Appliance.Common;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Text.RegularExpressions;
 using Appliance.Lan.Dns;
 
 namespace Appliance.Configuration;
@@ -16,11 +16,7 @@ public static partial class RemoteAccessRules
     public static readonly string[] RemoteAuthMethods = [EapMsChapV2];
 
     /// <summary>User names as clients type them: letters, digits and . _ @ - (a "DOMAIN\" prefix is not part of it).</summary>
-    [GeneratedRegex("^[A-Za-z0-9._@-]{1,64}$")]
-    public static partial Regex UserNamePattern();
-
-    [GeneratedRegex("^[0-9A-Fa-f]{32}$")]
-    private static partial Regex NtHashPattern();
+    public static bool IsUserName(string name) => TextShape.IsUserName(name);
 
     public static bool IsRemoteAccess(TunnelOptions t) => t.RemoteAuth == EapMsChapV2;
 
@@ -74,12 +70,12 @@ public static partial class RemoteAccessRules
         foreach ((string name, UserOptions user) in users)
         {
             string key = $"{ApplianceOptions.SectionName}:Users:{name}";
-            if (!UserNamePattern().IsMatch(name))
+            if (!TextShape.IsUserName(name))
                 errors.Add($"{key}: user names are 1-64 letters, digits and . _ @ -");
             bool password = !string.IsNullOrEmpty(user.Password), hash = !string.IsNullOrEmpty(user.NtHash);
             if (password == hash)
                 errors.Add($"{key}:Password: set exactly one of Password and NtHash");
-            else if (hash && !NtHashPattern().IsMatch(user.NtHash!))
+            else if (hash && !TextShape.IsNtHash(user.NtHash!))
                 errors.Add($"{key}:NtHash: not 32 hex digits");
         }
     }
