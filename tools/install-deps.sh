@@ -23,7 +23,7 @@ packages=(
   # `make fuzz`: AFL++ drives the SharpFuzz harnesses of tests/Appliance.Fuzz
   afl++
   # the Debian package (make deb) and the VM system test (make systest: tools/systest)
-  lintian mmdebstrap qemu-system-arm binfmt-support arch-test e2fsprogs
+  lintian mmdebstrap qemu-system-arm qemu-system-x86 binfmt-support arch-test e2fsprogs
 )
 
 # The arm64 self-test runs the cross-compiled binary under qemu-user; NSec's RNG needs the arm64 OpenSSL.

@@ -201,3 +201,6 @@ public abstract class ShippedBoxTests<TBox>(TBox box) where TBox : ShippedBox
 
 /// <summary>arm64: qemu-system-aarch64 -machine virt -cpu cortex-a72, as a Raspberry Pi 4 runs the package.</summary>
 public sealed class Arm64BoxTests(Arm64Box box) : ShippedBoxTests<Arm64Box>(box), IClassFixture<Arm64Box>;
+
+/// <summary>x86_64: qemu-system-x86_64 -machine q35, the package's amd64 build.</summary>
+public sealed class Amd64BoxTests(Amd64Box box) : ShippedBoxTests<Amd64Box>(box), IClassFixture<Amd64Box>;

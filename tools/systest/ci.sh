@@ -40,7 +40,13 @@ fi
 
 log=$(mktemp)
 dotnet test tests/Appliance.Vm.Tests -c Debug --filter "FullyQualifiedName~$filter" --logger "console;verbosity=normal" 2>&1 | tee "$log"
-counts=$(sed -nE 's/.*(Passed|Failed)! +- +Failed: +([0-9]+), +Passed: +([0-9]+),.*/\3 \2/p' "$log" | tail -n 1)
+# The normal-verbosity summary: "Total tests: 9", "     Passed: 8", "     Failed: 1" (a count of 0 is left out).
+counts=""
+if grep -qE '^Total tests: [0-9]+' "$log"; then
+  p=$(sed -nE 's/^ +Passed: +([0-9]+)$/\1/p' "$log" | tail -n 1)
+  f=$(sed -nE 's/^ +Failed: +([0-9]+)$/\1/p' "$log" | tail -n 1)
+  counts="${p:-0} ${f:-0}"
+fi
 grep -E '^\s+Failed [A-Za-z_][A-Za-z0-9_.]+' "$log" | sed -E 's/^\s+Failed ([^ ]+).*/  failed: \1/' | sort -u
 rm -f "$log"
 [ -n "$counts" ] || not_run "the test project did not build or run"
