@@ -53,7 +53,7 @@ rm -f "$parse_log"
 # failure: the files a customer gets went untested. SYSTEST=0 skips it (prints that it did).
 # SYSTEST_ARCHS (default arm64, the board's architecture) may add amd64: ~12 more minutes, so not in CI by default.
 if [ "${SYSTEST:-1}" = 0 ]; then
-  echo "systest: skipped (SYSTEST=0)"
+  echo "systest: NOT RUN (SYSTEST=0; .ci/run says why; make systest runs it)"
 else
   for arch in ${SYSTEST_ARCHS:-arm64}; do
     systest_log=$(mktemp)
