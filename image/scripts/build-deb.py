@@ -161,7 +161,7 @@ def control(tree, arch):
     tree.write("DEBIAN/control", text.encode())
     tree.write("DEBIAN/md5sums", "".join(sorted(files)).encode())
     tree.write("DEBIAN/conffiles", b"/etc/appliance/appliance.json\n")
-    for script in ["postinst", "prerm", "postrm"]:
+    for script in ["preinst", "postinst", "prerm", "postrm"]:
         tree.copy(os.path.join(DEBIAN, script), f"DEBIAN/{script}", 0o755)
 
 
