@@ -21,16 +21,10 @@ public sealed partial class IkeService
                 _ikeSas.Add((s.InitiatorSpi, s.ResponderSpi));
                 break;
             case ChildSaEstablished c:
-                _logger.LogInformation("{Tunnel}: Child SA {SpiIn:x8}_i {SpiOut:x8}_o installed ({Suite}, {Local} === {Remote})",
-                    c.TunnelName, c.Child.InboundSpi, c.Child.OutboundSpi, c.Child.Suite,
-                    string.Join(' ', c.Child.LocalTs), string.Join(' ', c.Child.RemoteTs));
-                _keyLog?.Write(c.Child);
-                _children[(c.Child.InboundSpi, c.Child.OutboundSpi)] = c.Child;
-                _childSaSink.Install(c.Child, c.Redundant ? OutboundUse.Never : c.AnsweredPeerRekey ? OutboundUse.AfterPeer : OutboundUse.Now);
+                InstallChildSa(c);
                 break;
             case ChildSaDeleted d:
-                _children.Remove((d.InboundSpi, d.OutboundSpi));
-                _childSaSink.Remove(d.TunnelName, d.InboundSpi, d.OutboundSpi);
+                RemoveChildSa(d);
                 break;
             case PeerEndpointChanged p:
                 FollowPeer(p);
@@ -53,5 +47,22 @@ public sealed partial class IkeService
                 _logger.LogDebug("{Tunnel}: {Event}", e.TunnelName, e.GetType().Name);
                 break;
         }
+    }
+
+    /// <summary>What a new Child SA means for every tunnel, site or remote access: logged, in the table, in the data plane.</summary>
+    private void InstallChildSa(ChildSaEstablished c)
+    {
+        _logger.LogInformation("{Tunnel}: Child SA {SpiIn:x8}_i {SpiOut:x8}_o installed ({Suite}, {Local} === {Remote})",
+            c.TunnelName, c.Child.InboundSpi, c.Child.OutboundSpi, c.Child.Suite,
+            string.Join(' ', c.Child.LocalTs), string.Join(' ', c.Child.RemoteTs));
+        _keyLog?.Write(c.Child);
+        _children[(c.Child.InboundSpi, c.Child.OutboundSpi)] = c.Child;
+        _childSaSink.Install(c.Child, c.Redundant ? OutboundUse.Never : c.AnsweredPeerRekey ? OutboundUse.AfterPeer : OutboundUse.Now);
+    }
+
+    private void RemoveChildSa(ChildSaDeleted d)
+    {
+        _children.Remove((d.InboundSpi, d.OutboundSpi));
+        _childSaSink.Remove(d.TunnelName, d.InboundSpi, d.OutboundSpi);
     }
 }

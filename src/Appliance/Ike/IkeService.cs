@@ -544,20 +544,14 @@ public sealed partial class IkeService : IHostedService, IDisposable
                 _restartAt.Remove(s.TunnelName);
                 break;
             case ChildSaEstablished c:
-                _logger.LogInformation("{Tunnel}: Child SA {SpiIn:x8}_i {SpiOut:x8}_o installed ({Suite}, {Local} === {Remote})",
-                    c.TunnelName, c.Child.InboundSpi, c.Child.OutboundSpi, c.Child.Suite,
-                    string.Join(' ', c.Child.LocalTs), string.Join(' ', c.Child.RemoteTs));
-                _keyLog?.Write(c.Child);
-                _children[(c.Child.InboundSpi, c.Child.OutboundSpi)] = c.Child;
+                InstallChildSa(c);
                 _idleClosed.Remove(c.TunnelName);
                 _childlessUntil.Remove(c.TunnelName);
-                _childSaSink.Install(c.Child, c.Redundant ? OutboundUse.Never : c.AnsweredPeerRekey ? OutboundUse.AfterPeer : OutboundUse.Now);
                 _health.Set(c.TunnelName, TunnelHealthState.Up);
                 break;
             case ChildSaDeleted d:
                 _logger.LogInformation("{Tunnel}: Child SA {SpiIn:x8}_i {SpiOut:x8}_o deleted ({Reason})", d.TunnelName, d.InboundSpi, d.OutboundSpi, d.Reason);
-                _children.Remove((d.InboundSpi, d.OutboundSpi));
-                _childSaSink.Remove(d.TunnelName, d.InboundSpi, d.OutboundSpi);
+                RemoveChildSa(d);
                 // The last Child SA ended without a successor (hard lifetime, or the peer deleted it) but the IKE SA lives
                 // on: the tunnel carries nothing. Start over, so Start/DpdAction decide as after any other outage.
                 // The peer may be about to make a new one on the same IKE SA (strongSwan recreates after a hard expiry), so wait a moment.
