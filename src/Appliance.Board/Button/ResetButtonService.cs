@@ -30,6 +30,8 @@ public sealed partial class ResetButtonService : BackgroundService
     private readonly long _origin;
     private readonly Lock _lock = new();
     private bool _started;
+    private bool _pinOpen;
+    private bool _readFailing;
 
     /// <summary>A button whose factory reset is <see cref="FactoryReset.Run"/> on <paramref name="layout"/>.</summary>
     public ResetButtonService(BoardProfile profile, BoardGpio gpio, ApplianceStateHolder state, StateLayout layout,
@@ -56,9 +58,11 @@ public sealed partial class ResetButtonService : BackgroundService
         _machine = new ResetButtonStateMachine(_timing);
         _origin = time.GetTimestamp();
 
-        _gpio.OpenPin(_button.Pin, _button.PullUp ? PinMode.InputPullUp : PinMode.Input);
+        // A chip that cannot be opened yet (see DeferredGpioDriver) reads as released: no provisioning
+        // request, and Poll opens the pin once the chip is there.
+        bool pressed = TryOpenPin() && ReadPressed();
         ButtonActions first;
-        lock (_lock) first = _machine.Start(ReadPressed(), Now());
+        lock (_lock) first = _machine.Start(pressed, Now());
         ProvisioningModeRequested = (first & ButtonActions.ProvisioningRequested) != 0;
         if (ProvisioningModeRequested)
         {
@@ -105,6 +109,7 @@ public sealed partial class ResetButtonService : BackgroundService
     /// <summary>One periodic read of the pin; public so tests can step it against a fake clock.</summary>
     public void Poll()
     {
+        if (!TryOpenPin()) return;
         ButtonActions actions;
         lock (_lock) actions = _machine.Poll(ReadPressed(), Now());
         Dispatch(actions);
@@ -118,10 +123,16 @@ public sealed partial class ResetButtonService : BackgroundService
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                try { Poll(); }
+                try
+                {
+                    Poll();
+                    _readFailing = false;
+                }
                 catch (Exception e) when (e is IOException or InvalidOperationException)
                 {
-                    LogReadFailed(_logger, _button.Pin, e);
+                    // Fifty polls a second: say it once per failing stretch, not every 20 ms.
+                    if (!_readFailing) LogReadFailed(_logger, _button.Pin, e);
+                    _readFailing = true;
                 }
             }
         }
@@ -192,6 +203,21 @@ public sealed partial class ResetButtonService : BackgroundService
         _state.SetResetArmed(false);
         LogResetDone(_logger);
         FactoryResetCompleted?.Invoke(this, EventArgs.Empty);
+    }
+
+    private bool TryOpenPin()
+    {
+        if (_pinOpen) return true;
+        try
+        {
+            _gpio.OpenPin(_button.Pin, _button.PullUp ? PinMode.InputPullUp : PinMode.Input);
+        }
+        catch (IOException)
+        {
+            return false; // The chip is not usable yet; whoever owns it reports why.
+        }
+        _pinOpen = true;
+        return true;
     }
 
     private bool ReadPressed() => (_gpio.Read(_button.Pin) == PinValue.Low) == _button.ActiveLow;

@@ -57,7 +57,8 @@ public sealed partial class LedService : BackgroundService
         LedSnapshot? changed = null;
         lock (_lock)
         {
-            OpenPins();
+            // Without a usable chip the patterns are still worked out: status and systemd's STATUS= show them.
+            bool pinsReady = TryOpenPins();
             long now = _time.GetTimestamp();
             bool alive = _watchdog.IsFresh;
             ApplianceState state = _state.Current;
@@ -74,7 +75,7 @@ public sealed partial class LedService : BackgroundService
                     any = true;
                 }
                 bool on = LedPatternTiming.IsOn(pattern, _time.GetElapsedTime(_patternStart[i], now));
-                if (_lit[i] != on)
+                if (pinsReady && _lit[i] != on)
                 {
                     // A failed write leaves the level unknown, so the next tick tries again.
                     _lit[i] = Write(led, on) ? on : null;
@@ -136,12 +137,21 @@ public sealed partial class LedService : BackgroundService
         catch (OperationCanceledException) { return false; }
     }
 
-    private void OpenPins()
+    private bool TryOpenPins()
     {
-        if (_opened) return;
-        foreach (LedDefinition led in _leds)
-            _gpio.OpenPin(led.Pin, PinMode.Output, Level(led, on: false));
+        if (_opened) return true;
+        try
+        {
+            foreach (LedDefinition led in _leds)
+                if (!_gpio.IsPinOpen(led.Pin))
+                    _gpio.OpenPin(led.Pin, PinMode.Output, Level(led, on: false));
+        }
+        catch (IOException)
+        {
+            return false; // The chip is not usable yet (see DeferredGpioDriver); its owner reports why.
+        }
         _opened = true;
+        return true;
     }
 
     private bool Write(LedDefinition led, bool on)

@@ -4,11 +4,18 @@ using Appliance.Control;
 
 namespace Appliance.BoardIntegration;
 
-/// <summary>Writes "leds" and "condition" into `appliance status`, so the LEDs can be read remotely too.</summary>
-public sealed class LedStatusSection(LedService leds) : IStatusSection
+/// <summary>
+/// Writes "leds", "condition" and "faults" into `appliance status`, so the LEDs can be read remotely
+/// too, and so can what the FLT LED stands for (or what keeps the LEDs dark: an unusable GPIO chip).
+/// </summary>
+public sealed class LedStatusSection(LedService leds, IApplianceStateSource state) : IStatusSection
 {
     public void Write(Utf8JsonWriter w)
     {
+        w.WriteStartObject("faults");
+        foreach (var fault in state.Current.Faults)
+            w.WriteString(fault.Key, fault.Value);
+        w.WriteEndObject();
         LedSnapshot snapshot = leds.GetLeds();
         w.WriteString("condition", snapshot.Condition.ToString());
         w.WriteString("conditionText", snapshot.Description);

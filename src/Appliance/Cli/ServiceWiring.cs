@@ -32,7 +32,8 @@ public static class ServiceWiring
 
         // Board: profile, GPIO, state, LEDs, reset button.
         services.AddSingleton(profile);
-        services.AddSingleton(_ => BoardGpio.Open(profile));
+        services.AddSingleton(sp => GpioWiring.Open(profile, sp.GetRequiredService<ApplianceStateHolder>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Appliance.Board.Gpio")));
         services.AddSingleton<ApplianceStateHolder>();
         services.AddSingleton<IApplianceStateSource>(sp => sp.GetRequiredService<ApplianceStateHolder>());
         services.AddSingleton(sp => new LivenessWatchdog(sp.GetRequiredService<TimeProvider>()));

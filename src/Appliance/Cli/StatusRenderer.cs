@@ -15,6 +15,9 @@ public static class StatusRenderer
                 w.Write($" {Str(led, "name")}={Str(led, "pattern")}");
             w.WriteLine($"  ({Str(root, "conditionText")})");
         }
+        if (root.TryGetProperty("faults", out var faults) && faults.ValueKind == JsonValueKind.Object)
+            foreach (var fault in faults.EnumerateObject())
+                w.WriteLine($"fault: {fault.Name}: {fault.Value.GetString()}");
         if (root.TryGetProperty("health", out var health) && health.ValueKind == JsonValueKind.Object)
             RenderHealth(health, w);
         if (root.TryGetProperty("tunnels", out var tunnels) && tunnels.ValueKind == JsonValueKind.Array)
