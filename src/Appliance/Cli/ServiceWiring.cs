@@ -73,7 +73,19 @@ public static class ServiceWiring
             sp.GetRequiredService<ApplianceStateHolder>(), options.Tunnels.Keys));
 
         // Provisioning owns the console UART only while unlocked or in provisioning mode.
-        string? console = options.Console.Device ?? (profile.IsSimulated ? null : ConsoleDeviceResolver.Resolve(profile.Console));
+        string? console = options.Console.Device;
+        if (console is null && !profile.IsSimulated)
+        {
+            // A missing UART (disabled in config.txt, a carrier board without it) must not stop the VPN:
+            // it is a fault while provisioning needs the port, a log line once the box is locked.
+            try { console = ConsoleDeviceResolver.Resolve(profile.Console); }
+            catch (BoardProfileException e)
+            {
+                bool needed = ProvisioningGate.ShouldOwnConsole(File.Exists(layout.ProvisioningLock),
+                    File.Exists(ProvisioningGate.DefaultProvisioningModeFlag));
+                services.AddSingleton(new StartupFault("console", e.Message, needed));
+            }
+        }
         if (console is not null)
         {
             services.AddSingleton<IProvisioningHardware>(sp => new BoardProvisioningHardware(profile,
@@ -159,8 +171,12 @@ public static class ServiceWiring
     }
 }
 
+/// <summary>A part of the board found unusable while the service was wired: reported at start, never fatal.</summary>
+/// <param name="IsFault">Whether it is shown as a fault (FLT, status) or only logged.</param>
+internal sealed record StartupFault(string Source, string Reason, bool IsFault);
+
 /// <summary>Things that must happen once everything is constructed: mark booted, show simulated LEDs.</summary>
-internal sealed class StartupTasks(IServiceProvider services, IHostApplicationLifetime lifetime, BoardProfile profile) : IHostedService
+internal sealed partial class StartupTasks(IServiceProvider services, IHostApplicationLifetime lifetime, BoardProfile profile) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -171,9 +187,19 @@ internal sealed class StartupTasks(IServiceProvider services, IHostApplicationLi
             services.GetRequiredService<ControlCommands>().Simulation = new SimulatedBoardControl(
                 services.GetRequiredService<SimulatedHealthSensors>(), services.GetRequiredService<BoardHealthService>());
         }
-        lifetime.ApplicationStarted.Register(() => services.GetRequiredService<ApplianceStateHolder>().MarkBooted());
+        var state = services.GetRequiredService<ApplianceStateHolder>();
+        ILogger logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Appliance.Board");
+        foreach (StartupFault fault in services.GetServices<StartupFault>())
+        {
+            if (fault.IsFault) state.RaiseFault(fault.Source, fault.Reason);
+            LogStartupFault(logger, fault.Source, fault.Reason);
+        }
+        lifetime.ApplicationStarted.Register(() => state.MarkBooted());
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Source}: {Reason}; the VPN runs without it")]
+    private static partial void LogStartupFault(ILogger logger, string source, string reason);
 }
