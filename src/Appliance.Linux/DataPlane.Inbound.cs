@@ -30,9 +30,12 @@ public sealed partial class DataPlane
         using var frames = new PacketBatch(_options.BatchSize, 65536 + 64);
         var coalescer = _injector == null ? null : new TcpCoalescer(frames, _injector.Mac);
         using var heartbeat = RegisterHeartbeat();
-        while (!_stopping)
+        // The frame receiver also ends when the WAN address changes (FollowWanAddress starts a new one).
+        bool followsWanAddress = protocol == IpProtocol.Ah && !fromFrames;
+        while (!_stopping && !(fromFrames && _framesStopping))
         {
             heartbeat?.Beat();
+            if (followsWanAddress) MaybeFollowWanAddress();
             try
             {
                 // A few more batches without blocking before the flush: bigger batches mean longer

@@ -9,9 +9,16 @@ namespace Appliance.Linux;
 
 public sealed partial class DataPlane
 {
+    /// <summary>How often the WAN's IPv4 address is compared with the one the ingress filter matches.</summary>
+    internal static readonly TimeSpan WanAddressCheckInterval = TimeSpan.FromSeconds(2);
+
+    private readonly Lock _wanFramesGate = new();
     private WanFrameReceiver? _framesIn;
     private TcIngressFilter? _ingressFilter;
     private Thread? _wanFramesThread;
+    private long _lastWanAddressCheck;
+    private uint? _framesAddress;
+    private volatile bool _framesStopping;
 
     /// <summary>
     /// Opens the WAN AF_PACKET receive socket for our unfragmented raw ESP and attaches the tc ingress filter that
@@ -20,6 +27,44 @@ public sealed partial class DataPlane
     /// packet to the raw socket. A filter a crashed run left behind is removed even when the option is off.
     /// </summary>
     private void StartWanFrameReceive()
+    {
+        _lastWanAddressCheck = _time.GetTimestamp();
+        lock (_wanFramesGate) AttachWanFrameReceive();
+    }
+
+    /// <summary>
+    /// The WAN may get its address after we start (DHCP at boot) or a new one later: the filter matches one
+    /// destination address, so follow it — otherwise raw ESP would stay on the slower raw socket for the run.
+    /// Called from the AH receive loop (idle on almost every box): a worker thread, because it was created in
+    /// the data plane's network namespace, which a timer's pool thread need not be (the tests' namespaces).
+    /// </summary>
+    private void MaybeFollowWanAddress()
+    {
+        if (!_options.WanFrameReceive || _frames == null) return;
+        long now = _time.GetTimestamp();
+        if (_time.GetElapsedTime(_lastWanAddressCheck, now) < WanAddressCheckInterval) return;
+        _lastWanAddressCheck = now;
+        FollowWanAddress();
+    }
+
+    /// <summary>Re-attaches the frame receiver when the WAN's IPv4 address is no longer the one it filters on.</summary>
+    internal void FollowWanAddress()
+    {
+        lock (_wanFramesGate)
+        {
+            if (_stopping || _wan == null) return;
+            uint? address;
+            try { address = InterfaceRequest.Ipv4Address(_wan.Fd, _options.WanInterface); }
+            catch (IOException) { return; } // The interface is going away; the next check sees what is left.
+            if (address == _framesAddress) return;
+            _logger.LogInformation("{Wan}: IPv4 address changed, re-attaching the ESP frame receiver", _options.WanInterface);
+            DetachWanFrameReceive();
+            if (address is not null) AttachWanFrameReceive();
+            else _framesAddress = null;
+        }
+    }
+
+    private void AttachWanFrameReceive()
     {
         try
         {
@@ -35,8 +80,9 @@ public sealed partial class DataPlane
         int program = -1;
         try
         {
-            uint address = InterfaceRequest.Ipv4Address(_wan!.Fd, _options.WanInterface)
-                ?? throw new IOException($"{_options.WanInterface} has no IPv4 address");
+            uint? current = InterfaceRequest.Ipv4Address(_wan!.Fd, _options.WanInterface);
+            _framesAddress = current;
+            uint address = current ?? throw new IOException($"{_options.WanInterface} has no IPv4 address yet (checked again every {WanAddressCheckInterval.TotalSeconds:0} s)");
             _framesIn = new WanFrameReceiver(_options.WanInterface, address, PollInterval);
             program = Bpf.LoadSchedCls(EspIngressPrograms.TcClassifier(address), "appliance_esp");
             (_ingressFilter ?? throw new IOException("rtnetlink unavailable")).Attach(program, "appliance_esp");
@@ -57,16 +103,25 @@ public sealed partial class DataPlane
         }
         if (_framesIn == null) return;
         var receiver = _framesIn;
+        _framesStopping = false;
         _wanFramesThread = new Thread(() => WanLoop(receiver.Fd, (int)SaProtocol.Esp, fromFrames: true)) { IsBackground = true, Name = "dp-wan-frames" };
         _wanFramesThread.Start();
     }
 
-    /// <summary>Takes the tc filter off first (the kernel's path gets the packets again), then stops the receive thread.</summary>
     private void StopWanFrameReceive()
     {
+        lock (_wanFramesGate) DetachWanFrameReceive();
+    }
+
+    /// <summary>Takes the tc filter off first (the kernel's path gets the packets again), then stops the receive thread.</summary>
+    private void DetachWanFrameReceive()
+    {
         StopIngressFilter();
+        _framesStopping = true;
         _wanFramesThread?.Join();
+        _wanFramesThread = null;
         _framesIn?.Dispose();
+        _framesIn = null;
     }
 
     private void StopIngressFilter()

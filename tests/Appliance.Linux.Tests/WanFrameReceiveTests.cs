@@ -129,6 +129,33 @@ public sealed class WanFrameReceiveTests(BoxTopology topo)
     }
 
     [Fact]
+    public void A_wan_address_that_arrives_after_start_gets_the_frame_receiver()
+    {
+        // At boot the service may start before DHCP: the data plane starts on an address-less WAN, and the filter
+        // must follow once the address is there (it used to stay on the raw socket for the whole run).
+        var log = new ListLogger();
+        NetNs.ShOk($"ip -n {topo.BoxA} addr del 192.0.2.1/24 dev wan0");
+        try
+        {
+            using var pair = new BoxPair(topo, loggerA: log);
+            Assert.DoesNotContain("appliance_esp", Filters());
+            Assert.Contains("has no IPv4 address yet", log.ToString());
+            NetNs.ShOk($"ip -n {topo.BoxA} addr add 192.0.2.1/24 dev wan0");
+            NetNs.ShOk($"ip -n {topo.BoxA} route replace 10.2.0.0/24 via 192.0.2.2");
+            Assert.True(SpinWait.SpinUntil(() => Filters().Contains("appliance_esp"), DataPlane.WanAddressCheckInterval * 3), log.ToString());
+            pair.Install(TestSas.Pair());
+            Assert.True(BoxPair.Ping(topo.HostB, "10.1.0.2", count: 3).Ok, log.ToString());
+            Assert.True(pair.A.Counters.WanFramesReceived >= 3, $"frames {pair.A.Counters.WanFramesReceived}; {log}");
+            Assert.Contains("re-attaching the ESP frame receiver", log.ToString());
+        }
+        finally
+        {
+            NetNs.Sh($"ip -n {topo.BoxA} addr add 192.0.2.1/24 dev wan0");
+            NetNs.Sh($"ip -n {topo.BoxA} route replace 10.2.0.0/24 via 192.0.2.2");
+        }
+    }
+
+    [Fact]
     public void With_wan_frame_receive_off_raw_esp_arrives_through_the_raw_socket_only()
     {
         var a = BoxTopology.OptionsA() with { WanFrameReceive = false };
