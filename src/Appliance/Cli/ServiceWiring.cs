@@ -47,7 +47,10 @@ public static class ServiceWiring
         services.AddSingleton<IStatusSection, LedStatusSection>();
         AddHealth(services, profile, layout);
 
-        // The LAN address and forwarding, before IKE and the data plane read the interfaces.
+        // The LAN address and forwarding, before IKE and the data plane read the interfaces; all of it
+        // waits for the NICs to exist.
+        services.AddSingleton<Network.NetworkInterfaceGate>();
+        services.AddHostedService(sp => sp.GetRequiredService<Network.NetworkInterfaceGate>());
         if (options.Lan.Address is not null || options.Lan.Address6 is not null)
             services.AddHostedService<LanServices.LanAddressService>();
 

@@ -29,9 +29,12 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
     // Installed remote → where the peer is now (NAT rebinding). Copy-on-write: read per packet without a lock.
     private Dictionary<IPEndPoint, IPEndPoint> _redirects = new();
 
+    private readonly Network.NetworkInterfaceGate _interfaces;
+
     public DataPlaneService(IOptions<ApplianceOptions> options, ChildSaTable table, IkeService ike,
-        TimeProvider time, ILoggerFactory loggers, Common.WorkerHeartbeats heartbeats)
+        TimeProvider time, ILoggerFactory loggers, Common.WorkerHeartbeats heartbeats, Network.NetworkInterfaceGate interfaces)
     {
+        _interfaces = interfaces;
         _options = options.Value;
         _table = table;
         _ike = ike;
@@ -63,6 +66,12 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        _interfaces.WhenReady("data plane", Start);
+        return Task.CompletedTask;
+    }
+
+    private void Start()
+    {
         _dataPlane.SendEspInUdp = (packet, remote) => _ike.SendOnNatTraversalSocket(packet.Span, Redirect(remote));
         _dataPlane.SoftLifetimeReached += (inbound, _) => _ike.RekeyEarly(inbound);
         // The data plane's own 4500 socket for a peer also receives that peer's IKE messages.
@@ -79,7 +88,6 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
         _table.Removed += Remove;
         _table.EndpointsChanged += MoveEndpoints;
         foreach (var c in _table.All) Install(c, OutboundUse.Now);
-        return Task.CompletedTask;
     }
 
     private void Install(ChildSaInfo child, OutboundUse use)

@@ -18,13 +18,16 @@ public sealed class DhcpService : BackgroundService
 {
     private const int ServerPort = 67, ClientPort = 68;
     private readonly ApplianceOptions _options;
+    private readonly Network.NetworkInterfaceGate? _interfaces;
     private readonly ILogger<DhcpService> _logger;
     private readonly string _leaseFile;
     private readonly object _gate = new();
 
-    public DhcpService(IOptions<ApplianceOptions> options, StateLayout layout, TimeProvider time, ILogger<DhcpService> logger)
+    public DhcpService(IOptions<ApplianceOptions> options, StateLayout layout, TimeProvider time, ILogger<DhcpService> logger,
+        Network.NetworkInterfaceGate? interfaces = null)
     {
         _options = options.Value;
+        _interfaces = interfaces;
         _logger = logger;
         var errors = new List<string>();
         // Validated at start (ApplianceOptionsValidator): this cannot fail unless the options changed since.
@@ -46,6 +49,7 @@ public sealed class DhcpService : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         LoadLeases();
+        if (_interfaces is not null) await _interfaces.WaitAsync(stoppingToken);
         string device = _options.Lan.Interface!;
         using var socket = LinkSockets.BroadcastUdp(device, ServerPort);
         _logger.LogInformation("DHCP: serving {Start}-{End} on {Device} as {Server}, lease {Lease}",

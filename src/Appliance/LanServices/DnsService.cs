@@ -19,13 +19,16 @@ public sealed class DnsService : BackgroundService
     public const int MaxInFlight = 256, MaxTcpConnections = 64;
     private static readonly TimeSpan UpstreamTimeout = TimeSpan.FromSeconds(2), TcpIdle = TimeSpan.FromSeconds(10);
     private readonly ApplianceOptions _options;
+    private readonly Network.NetworkInterfaceGate? _interfaces;
     private readonly DnsSettingsFactory.Settings _settings;
     private readonly ILogger<DnsService> _logger;
     private readonly SemaphoreSlim _inFlight = new(MaxInFlight), _tcpSlots = new(MaxTcpConnections);
 
-    public DnsService(IOptions<ApplianceOptions> options, HqDnsServers hq, TimeProvider time, ILogger<DnsService> logger)
+    public DnsService(IOptions<ApplianceOptions> options, HqDnsServers hq, TimeProvider time, ILogger<DnsService> logger,
+        Network.NetworkInterfaceGate? interfaces = null)
     {
         _options = options.Value;
+        _interfaces = interfaces;
         _logger = logger;
         var errors = new List<string>();
         // Validated at start (ApplianceOptionsValidator): this cannot fail unless the options changed since.
@@ -39,6 +42,7 @@ public sealed class DnsService : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (_interfaces is not null) await _interfaces.WaitAsync(stoppingToken);
         string device = _options.Lan.Interface!;
         using var udp = new Socket(_settings.Listen.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         using var tcp = new Socket(_settings.Listen.AddressFamily, SocketType.Stream, ProtocolType.Tcp);

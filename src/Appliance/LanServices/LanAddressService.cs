@@ -13,9 +13,15 @@ namespace Appliance.LanServices;
 /// address from the same setting (a provisioned or operator-changed address needs no new networkd file).
 /// Started before IKE and the data plane, which read the LAN's addresses.
 /// </summary>
-public sealed class LanAddressService(IOptions<ApplianceOptions> options, ILogger<LanAddressService> logger) : IHostedService
+public sealed class LanAddressService(IOptions<ApplianceOptions> options, Network.NetworkInterfaceGate interfaces, ILogger<LanAddressService> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
+    {
+        interfaces.WhenReady("LAN address", Apply);
+        return Task.CompletedTask;
+    }
+
+    private void Apply()
     {
         var o = options.Value;
         InterfaceAddress? v4 = InterfaceAddress.TryParse(o.Lan.Address, out var a) ? a : null;
@@ -23,7 +29,6 @@ public sealed class LanAddressService(IOptions<ApplianceOptions> options, ILogge
         var result = LanInterfaceSetup.Apply(o.Lan.Interface!, v4, v6, o.Wan.Interface);
         logger.LogInformation("LAN {Interface}: address {Address}{Address6} ({Added} added, {Removed} stale removed), IPv4 forwarding on",
             o.Lan.Interface, v4, v6 is { } six ? " and " + six : "", result.Added, result.Removed);
-        return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
