@@ -143,6 +143,7 @@ EOC
   # peak and current resident set after the same traffic. `ip netns exec`, unshare and sh exec, so the PIDs are theirs.
   local charon=${SWAN_PIDS[${#SWAN_PIDS[@]}-1]}
   echo "$(rss $box VmHWM) $(rss $box VmRSS) $(rss "$charon" VmHWM) $(rss "$charon" VmRSS)" >"$WORK/memory"
+  tools/footprint/rss-breakdown.sh $box 2>/dev/null | sed 's/^/    box rss /' >&2 || true
   ip netns exec $BA "$bin" status --socket "$d/control.sock" 2>/dev/null | sed 's/^/    box /' >&2 || true
   kill -TERM $box 2>/dev/null || true
   wait $box 2>/dev/null || true

@@ -6,7 +6,8 @@ export DEBIAN_FRONTEND=noninteractive
 
 packages=(
   # build: NativeAOT for linux-x64 and cross-compiling to linux-arm64 without a sysroot
-  clang lld binutils-aarch64-linux-gnu libc6-dev-arm64-cross libgcc-12-dev-arm64-cross zlib1g-dev
+  # (lld-16: the NativeAOT link packs relocations as DT_RELR, which lld 14 cannot mark for glibc; issue 19)
+  clang lld lld-16 binutils-aarch64-linux-gnu libc6-dev-arm64-cross libgcc-12-dev-arm64-cross zlib1g-dev
   # running the arm64 self-test under emulation
   qemu-user-static
   # network namespaces, the reference peer, traffic and verifiers

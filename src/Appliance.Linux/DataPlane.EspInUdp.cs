@@ -78,7 +78,7 @@ public sealed partial class DataPlane
     {
         using var deliver4 = new PacketBatch(_options.BatchSize, WanSlotSize);
         using var deliver6 = new PacketBatch(_options.BatchSize, WanSlotSize);
-        using var frames = new PacketBatch(_options.BatchSize, 65536 + 64);
+        using var frames = new PacketBatch(_options.SuperPacketBatchSize, 65536 + 64);
         var coalescer = _injector == null ? null : new TcpCoalescer(frames, _injector.Mac);
         long lastReconcile = long.MinValue / 2;
         var ready = new List<EspUdpSocket>();

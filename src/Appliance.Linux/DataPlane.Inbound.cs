@@ -27,7 +27,7 @@ public sealed partial class DataPlane
         using var rx = new PacketBatch(_options.BatchSize, WanSlotSize);
         using var deliver4 = new PacketBatch(_options.BatchSize, WanSlotSize);
         using var deliver6 = new PacketBatch(_options.BatchSize, WanSlotSize);
-        using var frames = new PacketBatch(_options.BatchSize, 65536 + 64);
+        using var frames = new PacketBatch(_options.SuperPacketBatchSize, 65536 + 64);
         var coalescer = _injector == null ? null : new TcpCoalescer(frames, _injector.Mac);
         using var heartbeat = RegisterHeartbeat();
         // The frame receiver also ends when the WAN address changes (FollowWanAddress starts a new one).

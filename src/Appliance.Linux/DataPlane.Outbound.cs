@@ -16,7 +16,7 @@ public sealed partial class DataPlane
     /// <summary>LAN → WAN: one recvmmsg per batch, SPD, segment offloaded super-packets, seal, one sendmmsg.</summary>
     private void LanLoop()
     {
-        using var rx = new PacketBatch(_options.BatchSize, LanSlotSize);
+        using var rx = new PacketBatch(_options.SuperPacketBatchSize, LanSlotSize);
         using var txEsp = new PacketBatch(_options.BatchSize, TxSlotSize);
         using var txAh = new PacketBatch(_options.BatchSize, TxSlotSize);
         _pendingSa = new OutboundSa?[_options.BatchSize];

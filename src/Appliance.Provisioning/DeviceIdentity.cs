@@ -101,7 +101,7 @@ public static class DeviceIdentity
         {
             var reader = new AsnReader(der, AsnEncodingRules.DER);
             AsnReader info = reader.ReadSequence();
-            info.ReadInteger();
+            info.ReadIntegerBytes(); // the version, skipped without converting it to a BigInteger
             string oid = info.ReadSequence().ReadObjectIdentifier();
             if (oid is not (Ed25519Key.Oid or EcPublicKeyOid)) throw new CryptographicException("unsupported key algorithm " + oid);
             return oid == Ed25519Key.Oid;

@@ -34,7 +34,7 @@ internal static class Ed25519Key
     {
         var reader = new AsnReader(der, AsnEncodingRules.DER);
         AsnReader info = reader.ReadSequence();
-        info.ReadInteger();
+        info.ReadIntegerBytes(); // the version, skipped without converting it to a BigInteger
         AsnReader algorithm = info.ReadSequence();
         if (algorithm.ReadObjectIdentifier() != Oid) throw new AsnContentException("not an Ed25519 key");
         byte[] wrapped = info.ReadOctetString();

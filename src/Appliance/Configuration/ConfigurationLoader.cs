@@ -26,12 +26,12 @@ public static class ConfigurationLoader
         var layout = new StateLayout(StateDirectory(configFile, commandLineOverrides));
 
         var builder = new ConfigurationBuilder();
-        builder.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
+        JsonFileLayer.Add(builder, Path.GetFullPath(configFile), optional: false);
         if (factoryJson is null)
-            builder.AddJsonFile(layout.FactoryConfig, optional: true, reloadOnChange: false);
+            JsonFileLayer.Add(builder, layout.FactoryConfig, optional: true);
         else
             builder.AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(factoryJson)));
-        builder.AddJsonFile(layout.UserConfig, optional: true, reloadOnChange: false);
+        JsonFileLayer.Add(builder, layout.UserConfig, optional: true);
         AddOverrides(builder, commandLineOverrides);
         return builder.Build();
     }
@@ -40,7 +40,7 @@ public static class ConfigurationLoader
     {
         if (!File.Exists(configFile))
             throw new ConfigurationException($"configuration file '{configFile}' does not exist");
-        builder.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
+        JsonFileLayer.Add(builder, Path.GetFullPath(configFile), optional: false);
         AddOverrides(builder, overrides);
     }
 
