@@ -88,8 +88,7 @@ public static class ConfigurationValidator
             errors.Add(new(prefix + ":Start", "a remote-access tunnel only responds: none"));
         if (get("Pool") is null)
             errors.Add(new(prefix + ":Pool", "required for remote access (IPv4 CIDR)"));
-        if (!settings.Keys.Any(k => k.StartsWith("Appliance:Users:", StringComparison.OrdinalIgnoreCase)))
-            errors.Add(new("Appliance:Users", "a remote-access tunnel needs at least one user (Users:NAME:Password or :NtHash)"));
+        // Users may come later, in users.json (USER ADD, `appliance user add`): none in the settings is not an error.
     }
 
     private static bool HasAnyElement(IReadOnlyDictionary<string, string> settings, string listPrefix) =>

@@ -258,4 +258,76 @@ public sealed class RemoteAccessTests(ITestOutputHelper output) : IDisposable
             output.WriteLine("---- client ----\n" + mallory.Log);
         }
     }
+
+    private static Shell.Result User(ApplianceProcess box, string state, string? stdin, params string[] args) =>
+        Shell.Run(ApplianceProcess.Binary, ["user", .. args, "--config", box.ConfigFile, $"--Appliance:StateDirectory={state}"],
+            TimeSpan.FromSeconds(30), stdin);
+
+    [Fact]
+    public void A_user_added_with_the_cli_logs_in_without_a_restart_and_after_user_del_the_next_login_fails()
+    {
+        const string CarolPassword = "carol's brand new passphrase";
+        string state = ProvisionedState();
+        using var topo = new Topology();
+        using var box = new ApplianceProcess(topo.Box, BoxSection(), $"--Appliance:StateDirectory={state}");
+        using var carol = Client(topo.Client1, "carol", CarolPassword);
+        using var carolAgain = Client(topo.Client2, "carol", CarolPassword);
+        try
+        {
+            Assert.True(box.WaitForControlSocket(TimeSpan.FromSeconds(20)), box.Log);
+            // Unknown before: a login fails.
+            Assert.NotEqual(0, carolAgain.TryInitiate("office").ExitCode);
+            Assert.Contains("received AUTHENTICATION_FAILED", carolAgain.Log);
+
+            // The password comes on standard input (not a terminal), as a provisioning script would pipe it.
+            Shell.Result add = User(box, state, CarolPassword + "\n", "add", "carol");
+            Assert.True(add.ExitCode == 0, add.All);
+            Assert.Contains("user carol added", add.StdOut);
+            Assert.DoesNotContain("passphrase", add.All);
+            string file = Path.Combine(state, "users.json");
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+            Assert.DoesNotContain("passphrase", File.ReadAllText(file));
+
+            // A name the configuration defines is refused: its password wins at login.
+            Shell.Result clash = User(box, state, "x\n", "add", "alice");
+            Assert.Equal(1, clash.ExitCode);
+            Assert.Contains("'alice' is set in the configuration (Appliance:Users:alice)", clash.StdErr);
+            Shell.Result list = User(box, state, null, "list");
+            Assert.True(list.ExitCode == 0, list.All);
+            Assert.Matches(@"alice\s+configuration", list.StdOut);
+            Assert.Matches(@"carol\s+users\.json", list.StdOut);
+
+            var up = carol.TryInitiate("office");
+            Assert.True(up.ExitCode == 0, up.All + box.Log);
+            Assert.StartsWith("10.77.0.", VirtualIp(carol));
+            Assert.Contains("EAP method EAP_MSCHAPV2 succeeded, MSK established", carol.Log);
+            Assert.Contains("remote-access users: 1 in", box.Log);
+            Assert.True(Netns.Try(topo.Client1, "ping", "-c", "3", "-i", "0.2", "-W", "2", LanHost).ExitCode == 0);
+
+            Shell.Result del = User(box, state, null, "del", "carol");
+            Assert.True(del.ExitCode == 0, del.All);
+            Assert.Equal(1, User(box, state, null, "del", "carol").ExitCode); // gone already: said, not silent
+
+            // The next login fails: the service read users.json again, no restart, no message to it.
+            var after = carolAgain.TryInitiate("office");
+            Assert.NotEqual(0, after.ExitCode);
+            Assert.Equal(2, CountOf(carolAgain.Log, "received AUTHENTICATION_FAILED"));
+            Assert.Contains("remote-access users: 0 in", box.Log);
+            Assert.DoesNotContain("passphrase", box.Log);
+            Assert.False(box.Process.HasExited);
+        }
+        finally
+        {
+            output.WriteLine("---- appliance ----\n" + box.Log);
+            output.WriteLine("---- carol ----\n" + carol.Log);
+            output.WriteLine("---- carol again ----\n" + carolAgain.Log);
+        }
+    }
+
+    private static int CountOf(string text, string what)
+    {
+        int n = 0;
+        for (int i = text.IndexOf(what, StringComparison.Ordinal); i >= 0; i = text.IndexOf(what, i + what.Length, StringComparison.Ordinal)) n++;
+        return n;
+    }
 }

@@ -61,8 +61,8 @@ public static partial class RemoteAccessRules
             errors.Add($"{key}:MaxLoginFailures: must be 1-100 (got {max})");
         if (t.LockOut is { } lockOut && (lockOut < TimeSpan.FromSeconds(1) || lockOut > TimeSpan.FromDays(1)))
             errors.Add($"{key}:LockOut: must be 00:00:01 to 1.00:00:00 (got {lockOut})");
-        if (users.Count == 0)
-            errors.Add($"{ApplianceOptions.SectionName}:Users: a remote-access tunnel needs at least one user (Users:NAME:Password or Users:NAME:NtHash)");
+        // No user in the configuration is fine: users may live in users.json only (`appliance user add`, read at each
+        // login), and a tunnel without any user just refuses every login.
     }
 
     public static void ValidateUsers(List<string> errors, IReadOnlyDictionary<string, UserOptions> users)
