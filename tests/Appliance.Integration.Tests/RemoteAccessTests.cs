@@ -77,13 +77,13 @@ public sealed class RemoteAccessTests(ITestOutputHelper output) : IDisposable
         }
         """;
 
-    private static string ClientConf(string user, string password) => $$"""
+    private static string ClientConf(string user, string password, string ike = Ike, string esp = Esp) => $$"""
         connections {
           office {
             version = 2
             remote_addrs = 10.99.0.1
             vips = 0.0.0.0
-            proposals = {{Ike}}
+            proposals = {{ike}}
             encap = yes
             dpd_delay = 0
             local {
@@ -98,7 +98,7 @@ public sealed class RemoteAccessTests(ITestOutputHelper output) : IDisposable
             children {
               office {
                 remote_ts = 192.168.1.0/24
-                esp_proposals = {{Esp}}
+                esp_proposals = {{esp}}
               }
             }
           }
@@ -111,8 +111,8 @@ public sealed class RemoteAccessTests(ITestOutputHelper output) : IDisposable
         }
         """;
 
-    private StrongSwanPeer Client(string ns, string user, string password) =>
-        new(ns, ClientConf(user, password), dir =>
+    private StrongSwanPeer Client(string ns, string user, string password, string ike = Ike, string esp = Esp) =>
+        new(ns, ClientConf(user, password, ike, esp), dir =>
         {
             Directory.CreateDirectory(Path.Combine(dir, "x509ca"));
             File.WriteAllText(Path.Combine(dir, "x509ca", "ca.pem"), _ca.ExportCertificatePem());
@@ -322,6 +322,78 @@ public sealed class RemoteAccessTests(ITestOutputHelper output) : IDisposable
             output.WriteLine("---- carol ----\n" + carol.Log);
             output.WriteLine("---- carol again ----\n" + carolAgain.Log);
         }
+    }
+
+    /// <summary>A remote-access tunnel with no Ike/Esp of its own: it offers its client profile's proposals.</summary>
+    private static string ProfileSection(string? profile) => BoxSection()
+        .Replace($"\"Ike\": [ \"{Ike}\" ], \"Esp\": [ \"{Esp}\" ],", profile is null ? "" : $"\"ClientProfile\": \"{profile}\",");
+
+    [Fact]
+    public void Windows_stock_proposals_are_refused_by_default_and_served_by_the_weak_profile_which_status_and_log_name()
+    {
+        // What Windows 10/11's built-in IKEv2 client offers (minus 3DES, which neither end here runs).
+        const string WinIke = "aes256-sha1-modp1024", WinEsp = "aes256-sha1";
+        string state = ProvisionedState();
+        using var topo = new Topology();
+        using var windows = Client(topo.Client2, "alice", "alice's long passphrase", WinIke, WinEsp);
+        using (var strict = new ApplianceProcess(topo.Box, ProfileSection(null), $"--Appliance:StateDirectory={state}"))
+        {
+            Assert.True(strict.WaitForControlSocket(TimeSpan.FromSeconds(20)), strict.Log);
+            var refused = windows.TryInitiate("office");
+            output.WriteLine("---- standard box ----\n" + strict.Log);
+            Assert.NotEqual(0, refused.ExitCode);
+            Assert.Contains("received NO_PROPOSAL_CHOSEN", windows.Log);
+        }
+        // The strong Windows settings (Set-VpnConnectionIPsecConfiguration ... -DHGroup Group14 -IntegrityCheckMethod SHA256)
+        // and the macOS/iOS defaults get in with the standard profile.
+        using (var strict = new ApplianceProcess(topo.Box, ProfileSection(null), $"--Appliance:StateDirectory={state}"))
+        using (var mac = Client(topo.Client1, "bob", BobPassword, "aes256-sha256-modp2048", "aes256-sha256"))
+        {
+            Assert.True(strict.WaitForControlSocket(TimeSpan.FromSeconds(20)), strict.Log);
+            var up = mac.TryInitiate("office");
+            Assert.True(up.ExitCode == 0, up.All + strict.Log);
+            Assert.Contains("IKE_SA office[1] established", mac.Log);
+            Assert.Contains("AES_CBC-256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048", mac.ListSas());
+            Assert.DoesNotContain("WEAK PROFILE", strict.StatusText());
+        }
+        using var weak = new ApplianceProcess(topo.Box, ProfileSection("weak-windows-stock"), $"--Appliance:StateDirectory={state}");
+        try
+        {
+            Assert.True(weak.WaitForControlSocket(TimeSpan.FromSeconds(20)), weak.Log);
+            var accepted = windows.TryInitiate("office");
+            Assert.True(accepted.ExitCode == 0, accepted.All + weak.Log);
+            string sas = windows.ListSas();
+            Assert.Contains("AES_CBC-256/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024", sas);
+            Assert.Contains("AES_CBC-256/HMAC_SHA1_96", sas);
+            Assert.True(Netns.Try(topo.Client2, "ping", "-c", "3", "-i", "0.2", "-W", "2", LanHost).ExitCode == 0, weak.Log);
+
+            using JsonDocument status = weak.Status();
+            JsonElement client = status.RootElement.GetProperty("tunnels")[0].GetProperty("clients")[0];
+            Assert.True(client.GetProperty("weakProfile").GetBoolean());
+            Assert.Equal("AES_CBC-256/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024", client.GetProperty("ike").GetString());
+            Assert.True(client.GetProperty("bytesIn").GetInt64() > 0);
+            Assert.Contains("WEAK PROFILE (Windows stock: AES_CBC-256/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024)", weak.StatusText());
+            Assert.Contains("uses the weak Windows profile (IKE AES_CBC-256/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024)", weak.Log);
+            Assert.Contains("uses the weak Windows profile (ESP AES_CBC-256/HMAC_SHA1_96", weak.Log);
+        }
+        finally
+        {
+            output.WriteLine("---- weak box ----\n" + weak.Log);
+            output.WriteLine("---- windows-like client ----\n" + windows.Log);
+        }
+    }
+
+    [Theory]
+    [InlineData("\"ClientProfile\": \"weak\",", "Appliance:Tunnels:roadwarriors:ClientProfile: 'weak' is not one of standard, weak-windows-stock")]
+    [InlineData("\"Ike\": [ \"aes256-sha1-modp1024\" ],", "Appliance:Tunnels:roadwarriors:Ike:0: 'aes256-sha1-modp1024': SHA-1 and MODP-1024 are refused")]
+    [InlineData("\"Esp\": [ \"aes128-sha1\" ],", "Appliance:Tunnels:roadwarriors:Esp:0: 'aes128-sha1': SHA-1 and MODP-1024 are refused")]
+    public void A_bad_profile_or_a_weak_proposal_outside_the_profile_stops_the_start_by_key(string setting, string message)
+    {
+        string config = Path.Combine(_dir, "profile.json");
+        File.WriteAllText(config, "{ \"Appliance\": " + ProfileSection(null).Replace("\"Pool\":", setting + " \"Pool\":") + " }");
+        var r = Shell.Run(ApplianceProcess.Binary, "check", "--config", config, $"--Appliance:StateDirectory={ProvisionedState()}");
+        Assert.Equal(78, r.ExitCode);
+        Assert.Contains(message, r.StdErr);
     }
 
     private static int CountOf(string text, string what)

@@ -22,8 +22,12 @@ public static partial class RemoteAccessRules
 
     public static void ValidateTunnel(List<string> errors, string key, TunnelOptions t, IReadOnlyDictionary<string, UserOptions> users)
     {
+        if (t.ClientProfile is not null && Array.IndexOf(Ike.ClientProfiles.Names, t.ClientProfile) < 0)
+            errors.Add($"{key}:ClientProfile: '{t.ClientProfile}' is not one of {string.Join(", ", Ike.ClientProfiles.Names)}");
         if (t.RemoteAuth is null)
         {
+            if (t.ClientProfile is not null)
+                errors.Add($"{key}:ClientProfile: only for a remote-access tunnel (RemoteAuth {EapMsChapV2})");
             foreach ((string name, bool set) in new[] { ("Pool", t.Pool is not null), ("Pool6", t.Pool6 is not null), ("Dns", t.Dns.Count > 0),
                          ("DnsDomains", t.DnsDomains.Count > 0) })
                 if (set) errors.Add($"{key}:{name}: only for a remote-access tunnel (RemoteAuth {EapMsChapV2})");
