@@ -72,7 +72,8 @@ public sealed class RemoteAccessTests(ITestOutputHelper output) : IDisposable
           },
           "Users": {
             "alice": { "Password": "alice's long passphrase" },
-            "bob": { "NtHash": "44EBBA8D5312B8D611474411F56989AE" }
+            "bob": { "NtHash": "44EBBA8D5312B8D611474411F56989AE" },
+            "dave": { "Password": "dave's long passphrase" }
           }
         }
         """;
@@ -121,7 +122,8 @@ public sealed class RemoteAccessTests(ITestOutputHelper output) : IDisposable
 
     private sealed class Topology : IDisposable
     {
-        public Topology()
+        /// <param name="thirdClient">Adds client 3, also behind the router's NAT (same public address as client 2).</param>
+        public Topology(bool thirdClient = false)
         {
             Net = new Netns("ra");
             Box = Net.Add("box");
@@ -142,7 +144,14 @@ public sealed class RemoteAccessTests(ITestOutputHelper output) : IDisposable
             Netns.Exec(Router, "nft", "add table ip nat");
             Netns.Exec(Router, "nft", "add chain ip nat post { type nat hook postrouting priority 100 ; }");
             Netns.Exec(Router, "nft", "add rule ip nat post ip saddr 10.98.2.0/24 oifname eth0 masquerade");
+            if (!thirdClient) return;
+            Client3 = Net.Add("c3");
+            Net.Link(Router, "eth3", "10.98.3.1/24", Client3, "eth0", "10.98.3.2/24");
+            Shell.Check("ip", "-n", Client3, "route", "add", "default", "via", "10.98.3.1");
+            Netns.Exec(Router, "nft", "add rule ip nat post ip saddr 10.98.3.0/24 oifname eth0 masquerade");
         }
+
+        public string Client3 { get; } = "";
 
         public Netns Net { get; }
         public string Box { get; }
@@ -394,6 +403,48 @@ public sealed class RemoteAccessTests(ITestOutputHelper output) : IDisposable
         var r = Shell.Run(ApplianceProcess.Binary, "check", "--config", config, $"--Appliance:StateDirectory={ProvisionedState()}");
         Assert.Equal(78, r.ExitCode);
         Assert.Contains(message, r.StdErr);
+    }
+
+    [Fact]
+    public async Task Three_clients_two_behind_one_nat_connect_at_once_get_distinct_addresses_and_all_ping_the_lan()
+    {
+        string state = ProvisionedState();
+        using var topo = new Topology(thirdClient: true);
+        using var box = new ApplianceProcess(topo.Box, BoxSection(), $"--Appliance:StateDirectory={state}");
+        using var alice = Client(topo.Client1, "alice", "alice's long passphrase");
+        using var bob = Client(topo.Client2, "bob", BobPassword);
+        using var dave = Client(topo.Client3, "dave", "dave's long passphrase");
+        try
+        {
+            Assert.True(box.WaitForControlSocket(TimeSpan.FromSeconds(20)), box.Log);
+            // All three sign in at the same moment: three IKE SAs in IKE_AUTH's EAP round trips side by side.
+            var logins = new[] { alice, bob, dave }.Select(c => Task.Run(() => c.TryInitiate("office"))).ToArray();
+            Shell.Result[] results = await Task.WhenAll(logins);
+            foreach (Shell.Result r in results) Assert.True(r.ExitCode == 0, r.All + box.Log);
+            string[] vips = [VirtualIp(alice), VirtualIp(bob), VirtualIp(dave)];
+            output.WriteLine("virtual IPs: " + string.Join(", ", vips));
+            Assert.All(vips, v => Assert.StartsWith("10.77.0.", v));
+            Assert.Equal(3, vips.Distinct().Count());
+
+            string[] nss = [topo.Client1, topo.Client2, topo.Client3];
+            var pings = nss.Select(ns => Task.Run(() => Netns.Try(ns, "ping", "-c", "10", "-i", "0.2", "-W", "2", LanHost))).ToArray();
+            Shell.Result[] pinged = await Task.WhenAll(pings);
+            for (int i = 0; i < 3; i++) Assert.True(pinged[i].ExitCode == 0, $"{nss[i]}: {pinged[i].All}");
+
+            using JsonDocument status = box.Status();
+            var clients = status.RootElement.GetProperty("tunnels")[0].GetProperty("clients").EnumerateArray().ToList();
+            Assert.Equal(["alice", "bob", "dave"], clients.Select(c => c.GetProperty("user").GetString()).Order());
+            Assert.All(clients, c => Assert.True(c.GetProperty("bytesIn").GetInt64() > 0 && c.GetProperty("bytesOut").GetInt64() > 0, c.ToString()));
+            // Bob and dave share the NAT's public address and differ by port; each has its own virtual IP and SAs.
+            string[] natted = [.. clients.Where(c => c.GetProperty("user").GetString() is "bob" or "dave").Select(c => c.GetProperty("remote").GetString()!)];
+            Assert.All(natted, r => Assert.StartsWith("10.99.0.2[", r));
+            Assert.NotEqual(natted[0], natted[1]);
+            Assert.Contains("roadwarriors: remote access, 3 clients connected", box.StatusText());
+        }
+        finally
+        {
+            output.WriteLine("---- appliance ----\n" + box.Log);
+        }
     }
 
     private static int CountOf(string text, string what)
