@@ -103,14 +103,15 @@ public static partial class UserCommand
 
     private static int List(UserStoreFile store, HashSet<string> configured)
     {
-        var rows = new List<(string Name, string Source)>();
+        // Lines sorted as strings (names cannot hold the tab): a sort of tuples would be one more generic instantiation.
+        var rows = new List<string>();
         foreach (string name in store.Read().Keys)
-            rows.Add((name, configured.Contains(name) ? "users.json (overridden by the configuration)" : "users.json"));
+            rows.Add($"{name,-24}\t{(configured.Contains(name) ? "users.json (overridden by the configuration)" : "users.json")}");
         foreach (string name in configured)
-            rows.Add((name, "configuration"));
-        rows.Sort((x, y) => StringComparer.OrdinalIgnoreCase.Compare(x.Name, y.Name));
-        foreach ((string n, string source) in rows)
-            Console.WriteLine($"{n,-24} {source}");
+            rows.Add($"{name,-24}\tconfiguration");
+        rows.Sort(StringComparer.OrdinalIgnoreCase);
+        foreach (string row in rows)
+            Console.WriteLine(row.Replace('\t', ' '));
         if (rows.Count == 0) Console.WriteLine("no remote-access users");
         return 0;
     }
