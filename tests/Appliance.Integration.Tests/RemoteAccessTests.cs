@@ -310,7 +310,8 @@ public sealed class RemoteAccessTests(ITestOutputHelper output) : IDisposable
             Assert.True(up.ExitCode == 0, up.All + box.Log);
             Assert.StartsWith("10.77.0.", VirtualIp(carol));
             Assert.Contains("EAP method EAP_MSCHAPV2 succeeded, MSK established", carol.Log);
-            Assert.Contains("remote-access users: 1 in", box.Log);
+            // The box's output reaches the test through a pipe: wait for the line rather than race it.
+            Assert.True(Shell.WaitUntil(() => box.Log.Contains("remote-access users: 1 in"), TimeSpan.FromSeconds(10)), box.Log);
             Assert.True(Netns.Try(topo.Client1, "ping", "-c", "3", "-i", "0.2", "-W", "2", LanHost).ExitCode == 0);
 
             Shell.Result del = User(box, state, null, "del", "carol");
@@ -321,7 +322,8 @@ public sealed class RemoteAccessTests(ITestOutputHelper output) : IDisposable
             var after = carolAgain.TryInitiate("office");
             Assert.NotEqual(0, after.ExitCode);
             Assert.Equal(2, CountOf(carolAgain.Log, "received AUTHENTICATION_FAILED"));
-            Assert.Contains("remote-access users: 0 in", box.Log);
+            // The box's output reaches the test through a pipe: wait for the line rather than race it.
+            Assert.True(Shell.WaitUntil(() => box.Log.Contains("remote-access users: 0 in"), TimeSpan.FromSeconds(10)), box.Log);
             Assert.DoesNotContain("passphrase", box.Log);
             Assert.False(box.Process.HasExited);
         }
