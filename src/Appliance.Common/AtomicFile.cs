@@ -21,7 +21,11 @@ public static partial class AtomicFile
     public static void WriteAllText(string path, string contents, UnixFileMode mode = SecretMode) =>
         WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(contents), mode);
 
-    public static void WriteAllBytes(string path, ReadOnlySpan<byte> contents, UnixFileMode mode = SecretMode)
+    /// <param name="ownerOfDirectory">
+    /// When root writes (an operator's CLI command), hand the file to the directory's owner: the service runs as its own
+    /// user and must still read a 0600 file root wrote into its state directory.
+    /// </param>
+    public static void WriteAllBytes(string path, ReadOnlySpan<byte> contents, UnixFileMode mode = SecretMode, bool ownerOfDirectory = false)
     {
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full) ?? "/";
@@ -40,6 +44,7 @@ public static partial class AtomicFile
             {
                 // UnixCreateMode is filtered by the umask and ignored for an existing file: set it explicitly.
                 File.SetUnixFileMode(stream.SafeFileHandle, mode);
+                if (ownerOfDirectory) GiveToDirectoryOwner(stream.SafeFileHandle, dir);
                 stream.Write(contents);
                 CrashPoint?.Invoke("written");
                 stream.Flush(flushToDisk: true);
@@ -81,6 +86,28 @@ public static partial class AtomicFile
         finally { _ = Native.close(fd); }
     }
 
+    private static void GiveToDirectoryOwner(Microsoft.Win32.SafeHandles.SafeFileHandle file, string directory)
+    {
+        if (Native.geteuid() != 0) return; // only root can give files away; anyone else writes as the owner already
+        // statx, not stat: its layout is the same on every architecture (struct stat differs between x86_64 and arm64).
+        Span<byte> statx = stackalloc byte[256];
+        if (Native.statx(Native.AT_FDCWD, directory, 0, Native.STATX_UID | Native.STATX_GID, ref statx[0]) != 0)
+            throw new IOException($"cannot read the owner of {directory} (errno {Marshal.GetLastPInvokeError()})");
+        uint uid = BitConverter.ToUInt32(statx[20..]), gid = BitConverter.ToUInt32(statx[24..]);
+        if (uid == 0 && gid == 0) return;
+        bool added = false;
+        file.DangerousAddRef(ref added);
+        try
+        {
+            if (Native.fchown((int)file.DangerousGetHandle(), uid, gid) != 0)
+                throw new IOException($"cannot give a file in {directory} to its owner {uid} (errno {Marshal.GetLastPInvokeError()})");
+        }
+        finally
+        {
+            if (added) file.DangerousRelease();
+        }
+    }
+
     private static void TryDelete(string path)
     {
         try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
@@ -100,5 +127,17 @@ public static partial class AtomicFile
 
         [LibraryImport("libc", EntryPoint = "close")]
         public static partial int close(int fd);
+
+        public const int AT_FDCWD = -100;
+        public const uint STATX_UID = 0x8, STATX_GID = 0x10;
+
+        [LibraryImport("libc", EntryPoint = "geteuid")]
+        public static partial uint geteuid();
+
+        [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        public static partial int statx(int dirfd, string path, int flags, uint mask, ref byte buffer);
+
+        [LibraryImport("libc", EntryPoint = "fchown", SetLastError = true)]
+        public static partial int fchown(int fd, uint uid, uint gid);
     }
 }

@@ -1,7 +1,7 @@
 namespace Appliance.Common;
 
 /// <summary>
-/// Factory reset of the state directory (see <see cref="StateLayout"/>): the operator's config.json is
+/// Factory reset of the state directory (see <see cref="StateLayout"/>): the operator's config.json and users.json are
 /// removed and runtime/ is wiped; factory.json, identity/ and provisioning.lock are kept.
 /// <para>
 /// Crash safety: the reset first writes an intent marker atomically. Before the marker exists nothing
@@ -59,6 +59,8 @@ public static class FactoryReset
     private static void Finish(StateLayout layout)
     {
         AtomicFile.Delete(layout.UserConfig);
+        // Remote-access accounts are the operator's too: staff of the box's former owner must not keep a way in.
+        AtomicFile.Delete(layout.Users);
         CrashPoint?.Invoke("config-removed");
 
         // Detach runtime/ with one rename so a crash never leaves a half-emptied runtime/ in place.

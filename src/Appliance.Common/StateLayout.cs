@@ -9,6 +9,7 @@ namespace Appliance.Common;
 /// identity/           device.key (0600), device.crt, ca.crt: the box's identity; survives a factory reset
 /// provisioning.lock   present once provisioning is locked (LOCK); survives a factory reset
 /// config.json         the operator's configuration overlay; removed by a factory reset
+/// users.json          remote-access users (NT hashes, 0600) from `appliance user add`; removed by a factory reset
 /// runtime/            runtime state (caches, counters); wiped by a factory reset
 /// </code>
 /// Configuration is layered: the image's read-only default file, then factory.json, then config.json,
@@ -28,6 +29,7 @@ public sealed class StateLayout
     public string Root { get; }
     public string FactoryConfig => Path.Combine(Root, "factory.json");
     public string UserConfig => Path.Combine(Root, "config.json");
+    public string Users => Path.Combine(Root, UserStoreFile.FileName);
     public string IdentityDirectory => Path.Combine(Root, "identity");
     public string DeviceKey => Path.Combine(IdentityDirectory, "device.key");
     public string DeviceCertificate => Path.Combine(IdentityDirectory, "device.crt");

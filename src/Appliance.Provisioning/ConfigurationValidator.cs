@@ -65,12 +65,12 @@ public static class ConfigurationValidator
         bool remoteAccess = Get("RemoteAuth") == "eap-mschapv2";
         if (remoteAccess)
             ValidateRemoteAccess(settings, prefix, Get, errors);
-        // A remote-access tunnel's RemoteTs defaults to its pools.
-        foreach (string list in remoteAccess ? (string[])["LocalTs", "Ike"] : ["LocalTs", "RemoteTs", "Ike"])
+        // A remote-access tunnel's RemoteTs defaults to its pools, its Ike and Esp to its client profile's proposals.
+        foreach (string list in remoteAccess ? (string[])["LocalTs"] : ["LocalTs", "RemoteTs", "Ike"])
             if (!Has(list))
                 errors.Add(new(prefix + ":" + list, "must not be empty"));
         // A Child SA is ESP or AH (RFC 4302), as the service accepts it: exactly one of the two lists.
-        if (!Has("Esp") && !Has("Ah"))
+        if (!Has("Esp") && !Has("Ah") && !remoteAccess)
             errors.Add(new(prefix + ":Esp", "must not be empty"));
         else if (Has("Esp") && Has("Ah"))
             errors.Add(new(prefix + ":Ah", "set Esp or Ah, not both"));
@@ -88,8 +88,7 @@ public static class ConfigurationValidator
             errors.Add(new(prefix + ":Start", "a remote-access tunnel only responds: none"));
         if (get("Pool") is null)
             errors.Add(new(prefix + ":Pool", "required for remote access (IPv4 CIDR)"));
-        if (!settings.Keys.Any(k => k.StartsWith("Appliance:Users:", StringComparison.OrdinalIgnoreCase)))
-            errors.Add(new("Appliance:Users", "a remote-access tunnel needs at least one user (Users:NAME:Password or :NtHash)"));
+        // Users may come later, in users.json (USER ADD, `appliance user add`): none in the settings is not an error.
     }
 
     private static bool HasAnyElement(IReadOnlyDictionary<string, string> settings, string listPrefix) =>

@@ -21,6 +21,9 @@ public sealed partial class ProvisioningSession
         "CERT                       then a PEM CERTIFICATE block: the device certificate",
         "CACERT                     then a PEM CERTIFICATE block: the CA certificate",
         "TEST LEDS|BUTTON|CRYPTO    hardware checks",
+        "USER ADD <name> <password> a remote-access user (only its NT hash is kept; the password is never shown)",
+        "USER DEL <name>            delete a remote-access user",
+        "USER LIST                  the remote-access users' names",
         "LOCK                       refuse everything but HELLO and INFO until the button is held at power-up",
     ];
 

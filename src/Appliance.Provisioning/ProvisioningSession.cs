@@ -134,11 +134,12 @@ public sealed partial class ProvisioningSession
             case "CACERT": BeginPem("CERTIFICATE", isCa: true, rest, reply); break;
             case "TEST": await TestAsync(rest, reply, cancellationToken).ConfigureAwait(false); break;
             case "LOCK": Lock(reply); break;
+            case "USER": User(rest, reply); break;
         }
     }
 
     private static readonly string[] Verbs =
-        ["HELLO", "HELP", "INFO", "GET", "SET", "UNSET", "COMMIT", "ABORT", "KEYGEN", "CSR", "CERT", "CACERT", "TEST", "LOCK"];
+        ["HELLO", "HELP", "INFO", "GET", "SET", "UNSET", "COMMIT", "ABORT", "KEYGEN", "CSR", "CERT", "CACERT", "TEST", "LOCK", "USER"];
 
     private static bool IsKnownVerb(string verb) => Array.IndexOf(Verbs, verb) >= 0;
 

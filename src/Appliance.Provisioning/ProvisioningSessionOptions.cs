@@ -19,4 +19,10 @@ public sealed class ProvisioningSessionOptions
     /// supplies it); without one (tests, a station-only build), the staged settings alone must be complete.
     /// </summary>
     public ILayeredConfigurationCheck? LayeredCheck { get; init; }
+
+    /// <summary>users.json for USER ADD|DEL|LIST; without it (a station-only build) USER answers 501.</summary>
+    public Common.UserStoreFile? Users { get; init; }
+
+    /// <summary>The NT password hash (RFC 2759 §8.3) USER ADD stores; the host passes the IKE library's.</summary>
+    public Func<string, byte[]>? NtPasswordHash { get; init; }
 }

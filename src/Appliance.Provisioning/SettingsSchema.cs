@@ -86,6 +86,7 @@ public static partial class SettingsSchema
         new(["Appliance", "Tunnels", TunnelName, "DnsDomains", "#"], ValueKind.DomainName),
         new(["Appliance", "Tunnels", TunnelName, "MaxLoginFailures"], ValueKind.Count),
         new(["Appliance", "Tunnels", TunnelName, "LockOut"], ValueKind.Duration),
+        new(["Appliance", "Tunnels", TunnelName, "ClientProfile"], ValueKind.Choice, ["standard", "weak-windows-stock"]),
         // Remote-access users: write-only secrets, like Psk.
         new(["Appliance", "Users", UserKey, "Password"], ValueKind.Secret),
         new(["Appliance", "Users", UserKey, "NtHash"], ValueKind.Secret),

@@ -23,6 +23,7 @@ public static class Program
                 "simulate" => await SimulateCommand.RunAsync(rest),
                 "selftest" => SelfTestCommand.Run(rest),
                 "provision" => await ProvisionCommand.RunAsync(rest),
+                "user" => UserCommand.Run(rest),
                 "console-select" => ConsoleSelectCommand.Run(rest),
                 "version" or "--version" => Version(),
                 _ => UnknownVerb(args[0]),
@@ -62,6 +63,7 @@ public static class Program
         w.WriteLine("  rekey [--ike] TUNNEL [--socket PATH]               rekey its Child SAs now, or with --ike its IKE SA");
         w.WriteLine("  simulate normal|under-voltage|overheat [--socket PATH]");
         w.WriteLine("                                                     simulated board only: switch its health sensors (demo, tests)");
+        w.WriteLine("  user add NAME | del NAME | list [--config PATH]    remote-access users in users.json (password from the terminal or stdin)");
         w.WriteLine("  selftest                                           crypto known-answer tests; exit 1 on any mismatch");
         w.WriteLine("  provision --port DEV --profile FILE [--csr-out DIR] [--cert FILE] [--lock]");
         w.WriteLine("                                                     drive factory provisioning of a box over its serial console");

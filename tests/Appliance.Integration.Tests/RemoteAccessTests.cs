@@ -72,18 +72,19 @@ public sealed class RemoteAccessTests(ITestOutputHelper output) : IDisposable
           },
           "Users": {
             "alice": { "Password": "alice's long passphrase" },
-            "bob": { "NtHash": "44EBBA8D5312B8D611474411F56989AE" }
+            "bob": { "NtHash": "44EBBA8D5312B8D611474411F56989AE" },
+            "dave": { "Password": "dave's long passphrase" }
           }
         }
         """;
 
-    private static string ClientConf(string user, string password) => $$"""
+    private static string ClientConf(string user, string password, string ike = Ike, string esp = Esp) => $$"""
         connections {
           office {
             version = 2
             remote_addrs = 10.99.0.1
             vips = 0.0.0.0
-            proposals = {{Ike}}
+            proposals = {{ike}}
             encap = yes
             dpd_delay = 0
             local {
@@ -98,7 +99,7 @@ public sealed class RemoteAccessTests(ITestOutputHelper output) : IDisposable
             children {
               office {
                 remote_ts = 192.168.1.0/24
-                esp_proposals = {{Esp}}
+                esp_proposals = {{esp}}
               }
             }
           }
@@ -111,8 +112,8 @@ public sealed class RemoteAccessTests(ITestOutputHelper output) : IDisposable
         }
         """;
 
-    private StrongSwanPeer Client(string ns, string user, string password) =>
-        new(ns, ClientConf(user, password), dir =>
+    private StrongSwanPeer Client(string ns, string user, string password, string ike = Ike, string esp = Esp) =>
+        new(ns, ClientConf(user, password, ike, esp), dir =>
         {
             Directory.CreateDirectory(Path.Combine(dir, "x509ca"));
             File.WriteAllText(Path.Combine(dir, "x509ca", "ca.pem"), _ca.ExportCertificatePem());
@@ -121,7 +122,8 @@ public sealed class RemoteAccessTests(ITestOutputHelper output) : IDisposable
 
     private sealed class Topology : IDisposable
     {
-        public Topology()
+        /// <param name="thirdClient">Adds client 3, also behind the router's NAT (same public address as client 2).</param>
+        public Topology(bool thirdClient = false)
         {
             Net = new Netns("ra");
             Box = Net.Add("box");
@@ -142,7 +144,14 @@ public sealed class RemoteAccessTests(ITestOutputHelper output) : IDisposable
             Netns.Exec(Router, "nft", "add table ip nat");
             Netns.Exec(Router, "nft", "add chain ip nat post { type nat hook postrouting priority 100 ; }");
             Netns.Exec(Router, "nft", "add rule ip nat post ip saddr 10.98.2.0/24 oifname eth0 masquerade");
+            if (!thirdClient) return;
+            Client3 = Net.Add("c3");
+            Net.Link(Router, "eth3", "10.98.3.1/24", Client3, "eth0", "10.98.3.2/24");
+            Shell.Check("ip", "-n", Client3, "route", "add", "default", "via", "10.98.3.1");
+            Netns.Exec(Router, "nft", "add rule ip nat post ip saddr 10.98.3.0/24 oifname eth0 masquerade");
         }
+
+        public string Client3 { get; } = "";
 
         public Netns Net { get; }
         public string Box { get; }
@@ -257,5 +266,193 @@ public sealed class RemoteAccessTests(ITestOutputHelper output) : IDisposable
             output.WriteLine("---- appliance ----\n" + box.Log);
             output.WriteLine("---- client ----\n" + mallory.Log);
         }
+    }
+
+    private static Shell.Result User(ApplianceProcess box, string state, string? stdin, params string[] args) =>
+        Shell.Run(ApplianceProcess.Binary, ["user", .. args, "--config", box.ConfigFile, $"--Appliance:StateDirectory={state}"],
+            TimeSpan.FromSeconds(30), stdin);
+
+    [Fact]
+    public void A_user_added_with_the_cli_logs_in_without_a_restart_and_after_user_del_the_next_login_fails()
+    {
+        const string CarolPassword = "carol's brand new passphrase";
+        string state = ProvisionedState();
+        using var topo = new Topology();
+        using var box = new ApplianceProcess(topo.Box, BoxSection(), $"--Appliance:StateDirectory={state}");
+        using var carol = Client(topo.Client1, "carol", CarolPassword);
+        using var carolAgain = Client(topo.Client2, "carol", CarolPassword);
+        try
+        {
+            Assert.True(box.WaitForControlSocket(TimeSpan.FromSeconds(20)), box.Log);
+            // Unknown before: a login fails.
+            Assert.NotEqual(0, carolAgain.TryInitiate("office").ExitCode);
+            Assert.Contains("received AUTHENTICATION_FAILED", carolAgain.Log);
+
+            // The password comes on standard input (not a terminal), as a provisioning script would pipe it.
+            Shell.Result add = User(box, state, CarolPassword + "\n", "add", "carol");
+            Assert.True(add.ExitCode == 0, add.All);
+            Assert.Contains("user carol added", add.StdOut);
+            Assert.DoesNotContain("passphrase", add.All);
+            string file = Path.Combine(state, "users.json");
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+            Assert.DoesNotContain("passphrase", File.ReadAllText(file));
+
+            // A name the configuration defines is refused: its password wins at login.
+            Shell.Result clash = User(box, state, "x\n", "add", "alice");
+            Assert.Equal(1, clash.ExitCode);
+            Assert.Contains("'alice' is set in the configuration (Appliance:Users:alice)", clash.StdErr);
+            Shell.Result list = User(box, state, null, "list");
+            Assert.True(list.ExitCode == 0, list.All);
+            Assert.Matches(@"alice\s+configuration", list.StdOut);
+            Assert.Matches(@"carol\s+users\.json", list.StdOut);
+
+            var up = carol.TryInitiate("office");
+            Assert.True(up.ExitCode == 0, up.All + box.Log);
+            Assert.StartsWith("10.77.0.", VirtualIp(carol));
+            Assert.Contains("EAP method EAP_MSCHAPV2 succeeded, MSK established", carol.Log);
+            // The box's output reaches the test through a pipe: wait for the line rather than race it.
+            Assert.True(Shell.WaitUntil(() => box.Log.Contains("remote-access users: 1 in"), TimeSpan.FromSeconds(10)), box.Log);
+            Assert.True(Netns.Try(topo.Client1, "ping", "-c", "3", "-i", "0.2", "-W", "2", LanHost).ExitCode == 0);
+
+            Shell.Result del = User(box, state, null, "del", "carol");
+            Assert.True(del.ExitCode == 0, del.All);
+            Assert.Equal(1, User(box, state, null, "del", "carol").ExitCode); // gone already: said, not silent
+
+            // The next login fails: the service read users.json again, no restart, no message to it.
+            var after = carolAgain.TryInitiate("office");
+            Assert.NotEqual(0, after.ExitCode);
+            Assert.Equal(2, CountOf(carolAgain.Log, "received AUTHENTICATION_FAILED"));
+            // The box's output reaches the test through a pipe: wait for the line rather than race it.
+            Assert.True(Shell.WaitUntil(() => box.Log.Contains("remote-access users: 0 in"), TimeSpan.FromSeconds(10)), box.Log);
+            Assert.DoesNotContain("passphrase", box.Log);
+            Assert.False(box.Process.HasExited);
+        }
+        finally
+        {
+            output.WriteLine("---- appliance ----\n" + box.Log);
+            output.WriteLine("---- carol ----\n" + carol.Log);
+            output.WriteLine("---- carol again ----\n" + carolAgain.Log);
+        }
+    }
+
+    /// <summary>A remote-access tunnel with no Ike/Esp of its own: it offers its client profile's proposals.</summary>
+    private static string ProfileSection(string? profile) => BoxSection()
+        .Replace($"\"Ike\": [ \"{Ike}\" ], \"Esp\": [ \"{Esp}\" ],", profile is null ? "" : $"\"ClientProfile\": \"{profile}\",");
+
+    [Fact]
+    public void Windows_stock_proposals_are_refused_by_default_and_served_by_the_weak_profile_which_status_and_log_name()
+    {
+        // What Windows 10/11's built-in IKEv2 client offers (minus 3DES, which neither end here runs).
+        const string WinIke = "aes256-sha1-modp1024", WinEsp = "aes256-sha1";
+        string state = ProvisionedState();
+        using var topo = new Topology();
+        using var windows = Client(topo.Client2, "alice", "alice's long passphrase", WinIke, WinEsp);
+        using (var strict = new ApplianceProcess(topo.Box, ProfileSection(null), $"--Appliance:StateDirectory={state}"))
+        {
+            Assert.True(strict.WaitForControlSocket(TimeSpan.FromSeconds(20)), strict.Log);
+            var refused = windows.TryInitiate("office");
+            output.WriteLine("---- standard box ----\n" + strict.Log);
+            Assert.NotEqual(0, refused.ExitCode);
+            Assert.Contains("received NO_PROPOSAL_CHOSEN", windows.Log);
+        }
+        // The strong Windows settings (Set-VpnConnectionIPsecConfiguration ... -DHGroup Group14 -IntegrityCheckMethod SHA256)
+        // and the macOS/iOS defaults get in with the standard profile.
+        using (var strict = new ApplianceProcess(topo.Box, ProfileSection(null), $"--Appliance:StateDirectory={state}"))
+        using (var mac = Client(topo.Client1, "bob", BobPassword, "aes256-sha256-modp2048", "aes256-sha256"))
+        {
+            Assert.True(strict.WaitForControlSocket(TimeSpan.FromSeconds(20)), strict.Log);
+            var up = mac.TryInitiate("office");
+            Assert.True(up.ExitCode == 0, up.All + strict.Log);
+            Assert.Contains("IKE_SA office[1] established", mac.Log);
+            Assert.Contains("AES_CBC-256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048", mac.ListSas());
+            Assert.DoesNotContain("WEAK PROFILE", strict.StatusText());
+        }
+        using var weak = new ApplianceProcess(topo.Box, ProfileSection("weak-windows-stock"), $"--Appliance:StateDirectory={state}");
+        try
+        {
+            Assert.True(weak.WaitForControlSocket(TimeSpan.FromSeconds(20)), weak.Log);
+            var accepted = windows.TryInitiate("office");
+            Assert.True(accepted.ExitCode == 0, accepted.All + weak.Log);
+            string sas = windows.ListSas();
+            Assert.Contains("AES_CBC-256/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024", sas);
+            Assert.Contains("AES_CBC-256/HMAC_SHA1_96", sas);
+            Assert.True(Netns.Try(topo.Client2, "ping", "-c", "3", "-i", "0.2", "-W", "2", LanHost).ExitCode == 0, weak.Log);
+
+            using JsonDocument status = weak.Status();
+            JsonElement client = status.RootElement.GetProperty("tunnels")[0].GetProperty("clients")[0];
+            Assert.True(client.GetProperty("weakProfile").GetBoolean());
+            Assert.Equal("AES_CBC-256/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024", client.GetProperty("ike").GetString());
+            Assert.True(client.GetProperty("bytesIn").GetInt64() > 0);
+            Assert.Contains("WEAK PROFILE (Windows stock: AES_CBC-256/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024)", weak.StatusText());
+            Assert.Contains("uses the weak Windows profile (IKE AES_CBC-256/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024)", weak.Log);
+            Assert.Contains("uses the weak Windows profile (ESP AES_CBC-256/HMAC_SHA1_96", weak.Log);
+        }
+        finally
+        {
+            output.WriteLine("---- weak box ----\n" + weak.Log);
+            output.WriteLine("---- windows-like client ----\n" + windows.Log);
+        }
+    }
+
+    [Theory]
+    [InlineData("\"ClientProfile\": \"weak\",", "Appliance:Tunnels:roadwarriors:ClientProfile: 'weak' is not one of standard, weak-windows-stock")]
+    [InlineData("\"Ike\": [ \"aes256-sha1-modp1024\" ],", "Appliance:Tunnels:roadwarriors:Ike:0: 'aes256-sha1-modp1024': SHA-1 and MODP-1024 are refused")]
+    [InlineData("\"Esp\": [ \"aes128-sha1\" ],", "Appliance:Tunnels:roadwarriors:Esp:0: 'aes128-sha1': SHA-1 and MODP-1024 are refused")]
+    public void A_bad_profile_or_a_weak_proposal_outside_the_profile_stops_the_start_by_key(string setting, string message)
+    {
+        string config = Path.Combine(_dir, "profile.json");
+        File.WriteAllText(config, "{ \"Appliance\": " + ProfileSection(null).Replace("\"Pool\":", setting + " \"Pool\":") + " }");
+        var r = Shell.Run(ApplianceProcess.Binary, "check", "--config", config, $"--Appliance:StateDirectory={ProvisionedState()}");
+        Assert.Equal(78, r.ExitCode);
+        Assert.Contains(message, r.StdErr);
+    }
+
+    [Fact]
+    public async Task Three_clients_two_behind_one_nat_connect_at_once_get_distinct_addresses_and_all_ping_the_lan()
+    {
+        string state = ProvisionedState();
+        using var topo = new Topology(thirdClient: true);
+        using var box = new ApplianceProcess(topo.Box, BoxSection(), $"--Appliance:StateDirectory={state}");
+        using var alice = Client(topo.Client1, "alice", "alice's long passphrase");
+        using var bob = Client(topo.Client2, "bob", BobPassword);
+        using var dave = Client(topo.Client3, "dave", "dave's long passphrase");
+        try
+        {
+            Assert.True(box.WaitForControlSocket(TimeSpan.FromSeconds(20)), box.Log);
+            // All three sign in at the same moment: three IKE SAs in IKE_AUTH's EAP round trips side by side.
+            var logins = new[] { alice, bob, dave }.Select(c => Task.Run(() => c.TryInitiate("office"))).ToArray();
+            Shell.Result[] results = await Task.WhenAll(logins);
+            foreach (Shell.Result r in results) Assert.True(r.ExitCode == 0, r.All + box.Log);
+            string[] vips = [VirtualIp(alice), VirtualIp(bob), VirtualIp(dave)];
+            output.WriteLine("virtual IPs: " + string.Join(", ", vips));
+            Assert.All(vips, v => Assert.StartsWith("10.77.0.", v));
+            Assert.Equal(3, vips.Distinct().Count());
+
+            string[] nss = [topo.Client1, topo.Client2, topo.Client3];
+            var pings = nss.Select(ns => Task.Run(() => Netns.Try(ns, "ping", "-c", "10", "-i", "0.2", "-W", "2", LanHost))).ToArray();
+            Shell.Result[] pinged = await Task.WhenAll(pings);
+            for (int i = 0; i < 3; i++) Assert.True(pinged[i].ExitCode == 0, $"{nss[i]}: {pinged[i].All}");
+
+            using JsonDocument status = box.Status();
+            var clients = status.RootElement.GetProperty("tunnels")[0].GetProperty("clients").EnumerateArray().ToList();
+            Assert.Equal(["alice", "bob", "dave"], clients.Select(c => c.GetProperty("user").GetString()).Order());
+            Assert.All(clients, c => Assert.True(c.GetProperty("bytesIn").GetInt64() > 0 && c.GetProperty("bytesOut").GetInt64() > 0, c.ToString()));
+            // Bob and dave share the NAT's public address and differ by port; each has its own virtual IP and SAs.
+            string[] natted = [.. clients.Where(c => c.GetProperty("user").GetString() is "bob" or "dave").Select(c => c.GetProperty("remote").GetString()!)];
+            Assert.All(natted, r => Assert.StartsWith("10.99.0.2[", r));
+            Assert.NotEqual(natted[0], natted[1]);
+            Assert.Contains("roadwarriors: remote access, 3 clients connected", box.StatusText());
+        }
+        finally
+        {
+            output.WriteLine("---- appliance ----\n" + box.Log);
+        }
+    }
+
+    private static int CountOf(string text, string what)
+    {
+        int n = 0;
+        for (int i = text.IndexOf(what, StringComparison.Ordinal); i >= 0; i = text.IndexOf(what, i + what.Length, StringComparison.Ordinal)) n++;
+        return n;
     }
 }

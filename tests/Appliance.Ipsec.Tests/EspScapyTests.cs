@@ -64,6 +64,7 @@ public class EspScapyTests
             {
                 IntegrityAlgorithm.HmacSha256_128 => "SHA2-256-128",
                 IntegrityAlgorithm.HmacSha384_192 => "SHA2-384-192",
+                IntegrityAlgorithm.HmacSha1_96 => "HMAC-SHA1-96",
                 _ => "SHA2-512-256",
             };
             request["auth_key"] = Hex.Of(integ);

@@ -31,6 +31,10 @@ public class HmacKnownAnswerTests
 
     public static TheoryData<string, IntegrityAlgorithm, string, string, string> AuthVectors() => new()
     {
+        // RFC 2202 §3 test case 1 (key 0x0b x 20, "Hi There": b617318655057264e28bc0b6fb378c8ef146be00), truncated to
+        // 96 bits as RFC 2404 §2 says: the weak Windows profile's AUTH_HMAC_SHA1_96.
+        { "HMAC-SHA1-96 RFC 2202 #1", IntegrityAlgorithm.HmacSha1_96, string.Concat(Enumerable.Repeat("0b", 20)), "4869205468657265",
+          "b617318655057264e28bc0b6" },
         // RFC 4868 §2.7.2.1, Test Case AUTH256-1: key 0x0b x 32, "Hi There"; ICV = first 128 bits.
         { "AUTH256-1", IntegrityAlgorithm.HmacSha256_128, string.Concat(Enumerable.Repeat("0b", 32)), "4869205468657265",
           "198a607eb44bfbc69903a0f1cf2bbdc5" },

@@ -52,11 +52,18 @@ public class RemoteAccessSettingsTests
     public void A_complete_remote_access_tunnel_commits_without_RemoteTs() =>
         Assert.Empty(ConfigurationValidator.Validate(RemoteAccess(), hasDeviceKey: true, hasDeviceCertificate: true));
 
+    [Fact]
+    public void A_remote_access_tunnel_commits_without_configured_users_they_come_by_USER_ADD()
+    {
+        Dictionary<string, string> settings = RemoteAccess();
+        settings.Remove("Appliance:Users:alice:Password");
+        Assert.Empty(ConfigurationValidator.Validate(settings, hasDeviceKey: true, hasDeviceCertificate: true));
+    }
+
     [Theory]
     [InlineData("Appliance:Tunnels:rw:Pool", null, "Appliance:Tunnels:rw:Pool")]
     [InlineData("Appliance:Tunnels:rw:Start", "trap", "Appliance:Tunnels:rw:Start")]
     [InlineData("Appliance:Tunnels:rw:RemoteAddress", "10.0.0.1", "Appliance:Tunnels:rw:RemoteAddress")]
-    [InlineData("Appliance:Users:alice:Password", null, "Appliance:Users")]
     public void Commit_names_what_the_service_would_refuse(string key, string? value, string named)
     {
         Dictionary<string, string> settings = RemoteAccess();

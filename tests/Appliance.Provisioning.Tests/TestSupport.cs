@@ -95,7 +95,15 @@ internal sealed class TestBox : IDisposable
     public CapturingLogger Logger { get; } = new();
 
     public ProvisioningSession NewSession(bool provisioningMode = false) =>
-        new(Hardware, Store, new ProvisioningSessionOptions { FirmwareVersion = "0.1.0", ProvisioningMode = provisioningMode }, Time, Logger);
+        new(Hardware, Store, new ProvisioningSessionOptions
+        {
+            FirmwareVersion = "0.1.0", ProvisioningMode = provisioningMode,
+            Users = UserStoreFile.In(Layout), NtPasswordHash = FakeNtHash,
+        }, Time, Logger);
+
+    /// <summary>Stands in for MD4 (in the IKE library, which provisioning does not reference): 16 octets per password.</summary>
+    public static byte[] FakeNtHash(string password) =>
+        SHA256.HashData(System.Text.Encoding.Unicode.GetBytes(password))[..16];
 
     public void Dispose()
     {

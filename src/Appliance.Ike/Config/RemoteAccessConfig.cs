@@ -52,7 +52,10 @@ public sealed class EapUserStore : IEapUserStore
 
     public int Count => _hashes.Count;
 
-    public void AddPassword(string userName, string password) => AddNtHash(userName, Eap.MsChapV2.NtPasswordHash(password));
+    public void AddPassword(string userName, string password) => AddNtHash(userName, NtPasswordHash(password));
+
+    /// <summary>The NT hash (RFC 2759 §8.3: MD4 of the UTF-16LE password) that users.json and NtHash settings hold.</summary>
+    public static byte[] NtPasswordHash(string password) => Eap.MsChapV2.NtPasswordHash(password);
 
     public void AddNtHash(string userName, byte[] ntHash)
     {

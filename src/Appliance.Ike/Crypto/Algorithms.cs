@@ -13,6 +13,8 @@ public enum EncryptionAlgorithm : ushort
 /// <summary>IKEv2 Transform Type 2 (Pseudorandom Function) IDs (RFC 4868 §3).</summary>
 public enum PrfAlgorithm : ushort
 {
+    /// <summary>PRF_HMAC_SHA1 (RFC 2104): only in the opt-in weak profile for Windows' stock client.</summary>
+    HmacSha1 = 2,
     HmacSha256 = 5,
     HmacSha384 = 6,
     HmacSha512 = 7,
@@ -22,6 +24,8 @@ public enum PrfAlgorithm : ushort
 public enum IntegrityAlgorithm : ushort
 {
     None = 0,
+    /// <summary>AUTH_HMAC_SHA1_96 (RFC 2404): only in the opt-in weak profile for Windows' stock client.</summary>
+    HmacSha1_96 = 2,
     HmacSha256_128 = 12,
     HmacSha384_192 = 13,
     HmacSha512_256 = 14,
@@ -31,6 +35,7 @@ public enum IntegrityAlgorithm : ushort
 public enum DhGroup : ushort
 {
     None = 0,
+    Modp1024 = 2,    // RFC 2409 §6.2: only in the opt-in weak profile for Windows' stock client
     Modp2048 = 14,   // RFC 3526 §3
     Ecp256 = 19,     // RFC 5903
     Ecp384 = 20,

@@ -13,6 +13,7 @@ internal static class IntegrityMac
             throw new ArgumentException($"ICV buffer must be {icvLength} bytes", nameof(icv));
         using IncrementalHash h = alg switch
         {
+            IntegrityAlgorithm.HmacSha1_96 => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA1, key),
             IntegrityAlgorithm.HmacSha256_128 => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key),
             IntegrityAlgorithm.HmacSha384_192 => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA384, key),
             IntegrityAlgorithm.HmacSha512_256 => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA512, key),

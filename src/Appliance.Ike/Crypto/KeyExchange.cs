@@ -13,7 +13,7 @@ public abstract class KeyExchange : IDisposable
         IIkeRandomBytes random = rng ?? SystemRandomBytes.Instance;
         return group switch
         {
-            DhGroup.Modp2048 => new ModpKeyExchange(random),
+            DhGroup.Modp2048 or DhGroup.Modp1024 => new ModpKeyExchange(group, random),
             DhGroup.Ecp256 or DhGroup.Ecp384 or DhGroup.Ecp521 => new EcpKeyExchange(group, random),
             DhGroup.Curve25519 => new X25519KeyExchange(random),
             _ => throw new ArgumentOutOfRangeException(nameof(group), group, "unsupported key exchange method"),

@@ -15,6 +15,7 @@ public sealed class Prf
     {
         OutputSize = alg switch
         {
+            PrfAlgorithm.HmacSha1 => 20,
             PrfAlgorithm.HmacSha256 => 32,
             PrfAlgorithm.HmacSha384 => 48,
             PrfAlgorithm.HmacSha512 => 64,
@@ -41,6 +42,7 @@ public sealed class Prf
     {
         int written = Algorithm switch
         {
+            PrfAlgorithm.HmacSha1 => HMACSHA1.HashData(key, data, destination),
             PrfAlgorithm.HmacSha256 => HMACSHA256.HashData(key, data, destination),
             PrfAlgorithm.HmacSha384 => HMACSHA384.HashData(key, data, destination),
             _ => HMACSHA512.HashData(key, data, destination),

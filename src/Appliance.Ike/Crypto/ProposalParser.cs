@@ -117,6 +117,7 @@ public static class ProposalParser
 
     private static PrfAlgorithm PrfFor(IntegrityAlgorithm integ) => integ switch
     {
+        IntegrityAlgorithm.HmacSha1_96 => PrfAlgorithm.HmacSha1,
         IntegrityAlgorithm.HmacSha256_128 => PrfAlgorithm.HmacSha256,
         IntegrityAlgorithm.HmacSha384_192 => PrfAlgorithm.HmacSha384,
         _ => PrfAlgorithm.HmacSha512,

@@ -29,6 +29,12 @@ public static class TransformRegistry
         ["aes192gcm"] = Encr(EncryptionAlgorithm.AesGcm16, 192),
         ["aes256gcm"] = Encr(EncryptionAlgorithm.AesGcm16, 256),
         ["chacha20poly1305"] = Encr(EncryptionAlgorithm.ChaCha20Poly1305, 256),
+        // SHA-1 and MODP-1024 are parsed so the weak Windows profile can name them; configuration refuses them
+        // anywhere else (ApplianceOptionsValidator, WeakAlgorithms).
+        ["sha1"] = new(KeywordType.Integrity, Integrity: IntegrityAlgorithm.HmacSha1_96),
+        ["sha"] = new(KeywordType.Integrity, Integrity: IntegrityAlgorithm.HmacSha1_96),
+        ["prfsha1"] = new(KeywordType.Prf, Prf: PrfAlgorithm.HmacSha1),
+        ["modp1024"] = new(KeywordType.Dh, Dh: DhGroup.Modp1024),
         ["sha256"] = new(KeywordType.Integrity, Integrity: IntegrityAlgorithm.HmacSha256_128),
         ["sha2_256"] = new(KeywordType.Integrity, Integrity: IntegrityAlgorithm.HmacSha256_128),
         ["sha384"] = new(KeywordType.Integrity, Integrity: IntegrityAlgorithm.HmacSha384_192),
@@ -81,13 +87,20 @@ public static class TransformRegistry
     public static int IntegrityKeyBytes(IntegrityAlgorithm alg) => alg switch
     {
         IntegrityAlgorithm.None => 0,
+        IntegrityAlgorithm.HmacSha1_96 => 20, // RFC 2404 §3
         IntegrityAlgorithm.HmacSha256_128 => 32,
         IntegrityAlgorithm.HmacSha384_192 => 48,
         IntegrityAlgorithm.HmacSha512_256 => 64,
         _ => throw new ArgumentOutOfRangeException(nameof(alg), alg, "unsupported integrity algorithm"),
     };
 
-    public static int IntegrityIcvBytes(IntegrityAlgorithm alg) => IntegrityKeyBytes(alg) / 2;
+    /// <remarks>RFC 2404 §2: HMAC-SHA-1-96 keeps 12 of SHA-1's 20 octets, not half.</remarks>
+    public static int IntegrityIcvBytes(IntegrityAlgorithm alg) => alg == IntegrityAlgorithm.HmacSha1_96 ? 12 : IntegrityKeyBytes(alg) / 2;
+
+    /// <summary>SHA-1 or MODP-1024: what only the weak Windows profile may negotiate.</summary>
+    public static bool IsWeak(IntegrityAlgorithm integ) => integ == IntegrityAlgorithm.HmacSha1_96;
+    public static bool IsWeak(PrfAlgorithm prf) => prf == PrfAlgorithm.HmacSha1;
+    public static bool IsWeak(DhGroup group) => group == DhGroup.Modp1024;
 
     public static string Name(EncryptionAlgorithm alg, int keyBits) => alg switch
     {
@@ -99,6 +112,7 @@ public static class TransformRegistry
 
     public static string Name(IntegrityAlgorithm alg) => alg switch
     {
+        IntegrityAlgorithm.HmacSha1_96 => "HMAC_SHA1_96",
         IntegrityAlgorithm.HmacSha256_128 => "HMAC_SHA2_256_128",
         IntegrityAlgorithm.HmacSha384_192 => "HMAC_SHA2_384_192",
         IntegrityAlgorithm.HmacSha512_256 => "HMAC_SHA2_512_256",
@@ -108,6 +122,7 @@ public static class TransformRegistry
 
     public static string Name(PrfAlgorithm alg) => alg switch
     {
+        PrfAlgorithm.HmacSha1 => "PRF_HMAC_SHA1",
         PrfAlgorithm.HmacSha256 => "PRF_HMAC_SHA2_256",
         PrfAlgorithm.HmacSha384 => "PRF_HMAC_SHA2_384",
         PrfAlgorithm.HmacSha512 => "PRF_HMAC_SHA2_512",
@@ -116,6 +131,7 @@ public static class TransformRegistry
 
     public static string Name(DhGroup group) => group switch
     {
+        DhGroup.Modp1024 => "MODP_1024",
         DhGroup.Modp2048 => "MODP_2048",
         DhGroup.Ecp256 => "ECP_256",
         DhGroup.Ecp384 => "ECP_384",

@@ -20,6 +20,7 @@ internal static class SuiteSizes
     /// <summary>RFC 4868 §2.1: the HMAC key is as long as the hash output.</summary>
     public static int IntegrityKeyBytes(IntegrityAlgorithm alg) => alg switch
     {
+        IntegrityAlgorithm.HmacSha1_96 => 20,
         IntegrityAlgorithm.HmacSha256_128 => 32,
         IntegrityAlgorithm.HmacSha384_192 => 48,
         IntegrityAlgorithm.HmacSha512_256 => 64,

@@ -21,6 +21,10 @@ public enum EspSuite
     AesCbc128HmacSha512,
     /// <summary>ENCR_AES_CBC 256 with AUTH_HMAC_SHA2_512_256.</summary>
     AesCbc256HmacSha512,
+    /// <summary>ENCR_AES_CBC 128 with AUTH_HMAC_SHA1_96 (RFC 2404): only for the opt-in weak Windows profile.</summary>
+    AesCbc128HmacSha1,
+    /// <summary>ENCR_AES_CBC 256 with AUTH_HMAC_SHA1_96: only for the opt-in weak Windows profile.</summary>
+    AesCbc256HmacSha1,
 }
 
 /// <summary>Which library performs the AEAD work; chosen once per SA.</summary>
@@ -42,7 +46,8 @@ public static class EspSuiteInfo
     /// <summary>Cipher key length without the salt.</summary>
     public static int CipherKeyLength(EspSuite suite) => suite switch
     {
-        EspSuite.AesGcm128 or EspSuite.AesCbc128HmacSha256 or EspSuite.AesCbc128HmacSha384 or EspSuite.AesCbc128HmacSha512 => 16,
+        EspSuite.AesGcm128 or EspSuite.AesCbc128HmacSha256 or EspSuite.AesCbc128HmacSha384 or EspSuite.AesCbc128HmacSha512
+            or EspSuite.AesCbc128HmacSha1 => 16,
         _ => 32,
     };
 
@@ -54,6 +59,7 @@ public static class EspSuiteInfo
         EspSuite.AesCbc128HmacSha256 or EspSuite.AesCbc256HmacSha256 => IntegrityAlgorithm.HmacSha256_128,
         EspSuite.AesCbc128HmacSha384 or EspSuite.AesCbc256HmacSha384 => IntegrityAlgorithm.HmacSha384_192,
         EspSuite.AesCbc128HmacSha512 or EspSuite.AesCbc256HmacSha512 => IntegrityAlgorithm.HmacSha512_256,
+        EspSuite.AesCbc128HmacSha1 or EspSuite.AesCbc256HmacSha1 => IntegrityAlgorithm.HmacSha1_96,
         _ => null,
     };
 

@@ -11,6 +11,8 @@ public enum IntegrityAlgorithm
     HmacSha384_192,
     /// <summary>AUTH_HMAC_SHA2_512_256.</summary>
     HmacSha512_256,
+    /// <summary>AUTH_HMAC_SHA1_96 (RFC 2404): only for the opt-in weak Windows profile.</summary>
+    HmacSha1_96,
 }
 
 /// <summary>
@@ -27,17 +29,19 @@ public static class Hmac
 
     public static int OutputLength(IntegrityAlgorithm algorithm) => algorithm switch
     {
+        IntegrityAlgorithm.HmacSha1_96 => 20,
         IntegrityAlgorithm.HmacSha256_128 => 32,
         IntegrityAlgorithm.HmacSha384_192 => 48,
         _ => 64,
     };
 
-    /// <summary>RFC 4868 §2.3: truncation to half the output.</summary>
-    public static int IcvLength(IntegrityAlgorithm algorithm) => OutputLength(algorithm) / 2;
+    /// <summary>RFC 4868 §2.3: truncation to half the output; RFC 2404 §2: HMAC-SHA-1-96 keeps 12 octets.</summary>
+    public static int IcvLength(IntegrityAlgorithm algorithm) => algorithm == IntegrityAlgorithm.HmacSha1_96 ? 12 : OutputLength(algorithm) / 2;
 
     /// <summary>Full (untruncated) HMAC of <paramref name="data"/>; returns the number of bytes written.</summary>
     public static int Compute(IntegrityAlgorithm algorithm, ReadOnlySpan<byte> key, ReadOnlySpan<byte> data, Span<byte> destination) => algorithm switch
     {
+        IntegrityAlgorithm.HmacSha1_96 => HMACSHA1.HashData(key, data, destination),
         IntegrityAlgorithm.HmacSha256_128 => HMACSHA256.HashData(key, data, destination),
         IntegrityAlgorithm.HmacSha384_192 => HMACSHA384.HashData(key, data, destination),
         _ => HMACSHA512.HashData(key, data, destination),
@@ -45,6 +49,7 @@ public static class Hmac
 
     public static HashAlgorithmName HashName(IntegrityAlgorithm algorithm) => algorithm switch
     {
+        IntegrityAlgorithm.HmacSha1_96 => HashAlgorithmName.SHA1,
         IntegrityAlgorithm.HmacSha256_128 => HashAlgorithmName.SHA256,
         IntegrityAlgorithm.HmacSha384_192 => HashAlgorithmName.SHA384,
         _ => HashAlgorithmName.SHA512,

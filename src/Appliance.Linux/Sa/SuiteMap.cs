@@ -24,6 +24,9 @@ internal static class SuiteMap
         (12, 256, 13) => EspSuite.AesCbc256HmacSha384,
         (12, 128, 14) => EspSuite.AesCbc128HmacSha512,
         (12, 256, 14) => EspSuite.AesCbc256HmacSha512,
+        // AUTH_HMAC_SHA1_96: IKE negotiates it only in the weak Windows profile; AH is never offered with it.
+        (12, 128, 2) => EspSuite.AesCbc128HmacSha1,
+        (12, 256, 2) => EspSuite.AesCbc256HmacSha1,
         _ => null,
     };
 

@@ -100,6 +100,8 @@ public static class ServiceWiring
                     FirmwareVersion = Program.FirmwareVersion,
                     ProvisioningMode = File.Exists(ProvisioningGate.DefaultProvisioningModeFlag),
                     LayeredCheck = layeredCheck,
+                    Users = UserStoreFile.In(layout),
+                    NtPasswordHash = Ike.EapUserStore.NtPasswordHash,
                 });
         }
 

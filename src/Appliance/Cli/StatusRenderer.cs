@@ -94,7 +94,8 @@ public static class StatusRenderer
         w.WriteLine($"{name}: remote access, {count} client{(count == 1 ? "" : "s")} connected");
         foreach (var c in clients.EnumerateArray())
             w.WriteLine($"  {Str(c, "user")} @ {Str(c, "remote")}, virtual IP {Join(c, "virtualIps")}, since {Str(c, "since")}" +
-                        $" ({Num(c, "connectedSeconds")}s), {Num(c, "bytesIn")} bytes in, {Num(c, "bytesOut")} bytes out");
+                        $" ({Num(c, "connectedSeconds")}s), {Num(c, "bytesIn")} bytes in, {Num(c, "bytesOut")} bytes out" +
+                        (Bool(c, "weakProfile") ? $", WEAK PROFILE (Windows stock: {Str(c, "ike")})" : ""));
         if (t.TryGetProperty("loginFailures", out var failures) && failures.ValueKind == JsonValueKind.Object)
         {
             var list = failures.EnumerateObject().Select(f => $"{f.Name} {f.Value.GetRawText()}").ToList();

@@ -144,6 +144,12 @@ public sealed class TunnelOptions
     /// </summary>
     public string? RemoteAuth { get; set; }
 
+    /// <summary>
+    /// Remote access: "standard" (the default) or "weak-windows-stock", which adds SHA-1 and MODP-1024 for Windows' stock
+    /// IKEv2 client (Appliance.Ike.ClientProfiles). With Ike/Esp left empty the tunnel offers the standard proposals.
+    /// </summary>
+    public string? ClientProfile { get; set; }
+
     /// <summary>Remote access: the IPv4 pool clients' virtual IPs come from (CIDR, e.g. 10.99.0.0/24).</summary>
     public string? Pool { get; set; }
 

@@ -130,16 +130,22 @@ public static class ApplianceOptionsValidator
         Selectors(errors, $"{key}:RemoteTs", t.RemoteTs, allowEmpty: RemoteAccessRules.IsRemoteAccess(t));
         Selectors(errors, $"{key}:Bypass", t.Bypass, allowEmpty: true);
 
-        if (t.Ike.Count == 0) errors.Add($"{key}:Ike: at least one IKE proposal is required, e.g. aes256gcm16-prfsha256-curve25519");
+        // A remote-access tunnel without proposals offers its client profile's (ClientProfiles): what stock clients send.
+        bool profileDefaults = RemoteAccessRules.IsRemoteAccess(t);
+        if (t.Ike.Count == 0 && !profileDefaults) errors.Add($"{key}:Ike: at least one IKE proposal is required, e.g. aes256gcm16-prfsha256-curve25519");
         for (int i = 0; i < t.Ike.Count; i++)
-            Proposal(errors, $"{key}:Ike:{i}", t.Ike[i], ProposalParser.ParseIke);
+            NotWeak(errors, $"{key}:Ike:{i}", t.Ike[i], Proposal(errors, $"{key}:Ike:{i}", t.Ike[i], ProposalParser.ParseIke));
         // A Child SA is ESP or AH (RFC 4302), never both: one protocol per Child SA, as strongSwan does.
-        if (t.Esp.Count == 0 && t.Ah.Count == 0)
+        if (t.Esp.Count == 0 && t.Ah.Count == 0 && !profileDefaults)
             errors.Add($"{key}:Esp: at least one ESP (or, for an AH tunnel, Ah) proposal is required, e.g. aes256gcm16");
         if (t.Esp.Count > 0 && t.Ah.Count > 0)
             errors.Add($"{key}:Ah: set Esp or Ah, not both (a Child SA uses one protocol); for AH set \"Esp\": []");
         for (int i = 0; i < t.Esp.Count; i++)
-            Installable(errors, $"{key}:Esp:{i}", t.Esp[i], Proposal(errors, $"{key}:Esp:{i}", t.Esp[i], ProposalParser.ParseEsp));
+        {
+            ProposalSpec? esp = Proposal(errors, $"{key}:Esp:{i}", t.Esp[i], ProposalParser.ParseEsp);
+            NotWeak(errors, $"{key}:Esp:{i}", t.Esp[i], esp);
+            Installable(errors, $"{key}:Esp:{i}", t.Esp[i], esp);
+        }
         for (int i = 0; i < t.Ah.Count; i++)
             Installable(errors, $"{key}:Ah:{i}", t.Ah[i], Proposal(errors, $"{key}:Ah:{i}", t.Ah[i], ProposalParser.ParseAh));
         // RFC 3948 UDP-encapsulates ESP only, and AH's ICV covers the outer addresses a NAT rewrites.
@@ -161,6 +167,18 @@ public static class ApplianceOptionsValidator
         catch (FormatException e) { errors.Add($"{key}: {e.Message}"); }
         catch (ArgumentException e) { errors.Add($"{key}: {e.Message}"); }
         return null;
+    }
+
+    /// <summary>
+    /// SHA-1 and MODP-1024 (RFC 8247 §2.4, §3.3) only ever come from the weak Windows profile, which names itself: a
+    /// configured proposal with them is refused, so nobody weakens a tunnel by copying an old proposal string.
+    /// </summary>
+    private static void NotWeak(List<string> errors, string key, string text, ProposalSpec? spec)
+    {
+        if (spec is null) return;
+        if (spec.Integrity.Any(TransformRegistry.IsWeak) || spec.Prf.Any(TransformRegistry.IsWeak) || spec.Dh.Any(TransformRegistry.IsWeak))
+            errors.Add($"{key}: '{text}': SHA-1 and MODP-1024 are refused; for Windows' stock client set ClientProfile " +
+                       $"{Ike.ClientProfiles.WeakWindowsStock} on the remote-access tunnel instead");
     }
 
     /// <summary>

@@ -22,8 +22,12 @@ public static partial class RemoteAccessRules
 
     public static void ValidateTunnel(List<string> errors, string key, TunnelOptions t, IReadOnlyDictionary<string, UserOptions> users)
     {
+        if (t.ClientProfile is not null && Array.IndexOf(Ike.ClientProfiles.Names, t.ClientProfile) < 0)
+            errors.Add($"{key}:ClientProfile: '{t.ClientProfile}' is not one of {string.Join(", ", Ike.ClientProfiles.Names)}");
         if (t.RemoteAuth is null)
         {
+            if (t.ClientProfile is not null)
+                errors.Add($"{key}:ClientProfile: only for a remote-access tunnel (RemoteAuth {EapMsChapV2})");
             foreach ((string name, bool set) in new[] { ("Pool", t.Pool is not null), ("Pool6", t.Pool6 is not null), ("Dns", t.Dns.Count > 0),
                          ("DnsDomains", t.DnsDomains.Count > 0) })
                 if (set) errors.Add($"{key}:{name}: only for a remote-access tunnel (RemoteAuth {EapMsChapV2})");
@@ -61,8 +65,8 @@ public static partial class RemoteAccessRules
             errors.Add($"{key}:MaxLoginFailures: must be 1-100 (got {max})");
         if (t.LockOut is { } lockOut && (lockOut < TimeSpan.FromSeconds(1) || lockOut > TimeSpan.FromDays(1)))
             errors.Add($"{key}:LockOut: must be 00:00:01 to 1.00:00:00 (got {lockOut})");
-        if (users.Count == 0)
-            errors.Add($"{ApplianceOptions.SectionName}:Users: a remote-access tunnel needs at least one user (Users:NAME:Password or Users:NAME:NtHash)");
+        // No user in the configuration is fine: users may live in users.json only (`appliance user add`, read at each
+        // login), and a tunnel without any user just refuses every login.
     }
 
     public static void ValidateUsers(List<string> errors, IReadOnlyDictionary<string, UserOptions> users)

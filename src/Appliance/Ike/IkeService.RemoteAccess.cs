@@ -18,10 +18,17 @@ public sealed partial class IkeService
         {
             case IkeSaEstablished s:
                 _keyLog?.Write(s.Keys);
+                // Opt-in, but never silent: whoever reads the log sees which client still needs SHA-1/MODP-1024.
+                if (ClientProfiles.IsWeakSuite(s.Suite))
+                    _logger.LogWarning("{Tunnel}: client {RemoteId} at {Remote} uses the weak Windows profile (IKE {Suite})",
+                        s.TunnelName, s.RemoteId, s.Remote, s.Suite);
                 _ikeSas.Add((s.InitiatorSpi, s.ResponderSpi));
                 break;
             case ChildSaEstablished c:
                 InstallChildSa(c);
+                if (ClientProfiles.IsWeakSuite(c.Child.Suite))
+                    _logger.LogWarning("{Tunnel}: Child SA {SpiIn:x8}_i uses the weak Windows profile (ESP {Suite})",
+                        c.TunnelName, c.Child.InboundSpi, c.Child.Suite);
                 break;
             case ChildSaDeleted d:
                 RemoveChildSa(d);

@@ -1,3 +1,4 @@
+using Appliance.Common;
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.NetworkInformation;
@@ -83,9 +84,11 @@ public sealed partial class IkeService : IHostedService, IDisposable
         commands.Tunnels = this;
     }
 
-    // Passwords are hashed once, when the first tunnel is made; only NT hashes stay in memory.
-    private EapUserStore? _users;
-    private EapUserStore Users() => _users ??= Configuration.RemoteAccessRules.Users(_options.Users);
+    // Passwords are hashed once, when the first tunnel is made; only NT hashes stay in memory. users.json is re-read
+    // when it changes (UserDirectory).
+    private UserDirectory? _users;
+    private UserDirectory Users() => _users ??= new UserDirectory(Configuration.RemoteAccessRules.Users(_options.Users), _options.Users.Keys,
+        UserStoreFile.In(new StateLayout(_options.StateDirectory)), _logger);
 
     private static TimeSpan? OffIfZero(TimeSpan? t) => t is { } v && v > TimeSpan.Zero ? v : null;
 

@@ -4,7 +4,8 @@ namespace Appliance.Ike;
 
 /// <summary>
 /// The "clients" of a remote-access tunnel in the status: user, outer address, virtual IPs, since when, and the bytes of
-/// its Child SAs (from the data plane); "loginFailures" counts failed logins per user since start.
+/// its Child SAs (from the data plane), and "weakProfile" when it negotiated SHA-1 or MODP-1024 (the opt-in weak Windows
+/// profile); "loginFailures" counts failed logins per user since start.
 /// </summary>
 internal static class RemoteAccessStatus
 {
@@ -31,6 +32,10 @@ internal static class RemoteAccessStatus
             w.WriteString("since", c.Since.ToString("u"));
             w.WriteNumber("bytesIn", bytesIn);
             w.WriteNumber("bytesOut", bytesOut);
+            w.WriteString("ike", c.IkeSa.Suite);
+            bool weak = ClientProfiles.IsWeakSuite(c.IkeSa.Suite);
+            foreach (ChildSaStatus child in c.ChildSas) weak |= ClientProfiles.IsWeakSuite(child.Suite);
+            w.WriteBoolean("weakProfile", weak);
             w.WriteString("spiI", c.IkeSa.InitiatorSpi.ToString("x16"));
             w.WriteString("spiR", c.IkeSa.ResponderSpi.ToString("x16"));
             w.WriteEndObject();

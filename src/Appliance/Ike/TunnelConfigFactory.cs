@@ -29,8 +29,8 @@ public static class TunnelConfigFactory
             credential is null ? ReadPsk(t) : [],
             t.LocalTs.Select(TrafficSelector.Parse).ToList(),
             (t.RemoteTs.Count == 0 && remoteAccess ? RemoteAccessRules.DefaultRemoteTs(t) : t.RemoteTs).Select(TrafficSelector.Parse).ToList(),
-            t.Ike,
-            t.Esp,
+            remoteAccess ? ClientProfiles.Ike(t.Ike, t.ClientProfile) : t.Ike,
+            remoteAccess && t.Ah.Count == 0 ? ClientProfiles.Esp(t.Esp, t.ClientProfile) : t.Esp,
             t.Start switch { "always" => StartAction.Start, "trap" => StartAction.Trap, _ => StartAction.None },
             t.Mode == "transport" ? IpsecMode.Transport : IpsecMode.Tunnel,
             ForceUdpEncapsulation: t.Encapsulation == "udp")

@@ -82,6 +82,7 @@ public class KeyExchangeTests
 
     [Theory]
     [InlineData(DhGroup.Modp2048, 256)]
+    [InlineData(DhGroup.Modp1024, 128)]
     [InlineData(DhGroup.Ecp256, 64)]
     [InlineData(DhGroup.Ecp384, 96)]
     [InlineData(DhGroup.Ecp521, 132)]
@@ -95,7 +96,7 @@ public class KeyExchangeTests
         Assert.True(a.TryComputeSharedSecret(b.PublicValue.Span, out byte[] s1));
         Assert.True(b.TryComputeSharedSecret(a.PublicValue.Span, out byte[] s2));
         Assert.Equal(s1, s2);
-        int expectedSecret = group switch { DhGroup.Modp2048 => 256, DhGroup.Ecp256 => 32, DhGroup.Ecp384 => 48, DhGroup.Ecp521 => 66, _ => 32 };
+        int expectedSecret = group switch { DhGroup.Modp2048 => 256, DhGroup.Modp1024 => 128, DhGroup.Ecp256 => 32, DhGroup.Ecp384 => 48, DhGroup.Ecp521 => 66, _ => 32 };
         Assert.Equal(expectedSecret, s1.Length);
     }
 
@@ -201,7 +202,27 @@ public class KeyExchangeTests
         Assert.Equal(expected, kex.PublicValue.ToArray());
     }
 
+    // RFC 2409 §6.2's prime for the weak Windows profile: 2^x mod p, and p-1 (order 2) and values ≥ p refused.
+    [Fact]
+    public void Modp1024_uses_the_second_oakley_group()
+    {
+        var exponent = new byte[40];
+        exponent[^1] = 2;
+        using var kex = KeyExchange.Create(DhGroup.Modp1024, new FixedRandom(exponent));
+        byte[] expected = new byte[128];
+        expected[^1] = 4;
+        Assert.Equal(expected, kex.PublicValue.ToArray());
+        byte[] p = Convert.FromHexString("FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD" +
+            "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7EDEE386BFB5A899FA5AE9F2411" +
+            "7C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF");
+        Assert.False(kex.TryComputeSharedSecret(p, out _));
+        p[^1]--;
+        Assert.False(kex.TryComputeSharedSecret(p, out _));
+        p[^1]--;
+        Assert.True(kex.TryComputeSharedSecret(p, out _));
+    }
+
     [Fact]
     public void UnsupportedGroup_Throws() =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => KeyExchange.Create((DhGroup)2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => KeyExchange.Create((DhGroup)1));
 }

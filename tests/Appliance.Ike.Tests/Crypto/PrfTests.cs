@@ -73,5 +73,15 @@ public class PrfTests
 
     [Fact]
     public void UnknownPrf_IsRejected() =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => new Prf((PrfAlgorithm)2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Prf((PrfAlgorithm)1));
+
+    // RFC 2202 §3 test case 1: the weak Windows profile's PRF_HMAC_SHA1 (output 20 octets).
+    [Fact]
+    public void HmacSha1_rfc2202_case_1()
+    {
+        var prf = new Prf(PrfAlgorithm.HmacSha1);
+        Assert.Equal(20, prf.OutputSize);
+        Assert.Equal("b617318655057264e28bc0b6fb378c8ef146be00",
+            Convert.ToHexString(prf.Compute(Enumerable.Repeat((byte)0x0b, 20).ToArray(), "Hi There"u8)).ToLowerInvariant());
+    }
 }

@@ -39,7 +39,7 @@ internal sealed class RemoteAccessNet : IDisposable
     public sealed record Client(string Name, IkeEngine Engine, IPAddress Address, List<IkeEvent> Events);
 
     public RemoteAccessNet(string pool4 = "10.99.0.0/24", string? pool6 = null, IkeEngineOptions? boxOptions = null,
-        int maxFailures = 5, TimeSpan? lockOut = null)
+        int maxFailures = 5, TimeSpan? lockOut = null, IReadOnlyList<string>? boxIke = null, IReadOnlyList<string>? boxEsp = null)
     {
         Pki = new TestPki("Office CA", Time.GetUtcNow());
         Box = new IkeEngine(Time, new SeededRandom(77), BoxLog, boxOptions);
@@ -53,15 +53,20 @@ internal sealed class RemoteAccessNet : IDisposable
             LockOut = lockOut ?? TimeSpan.FromMinutes(5),
         };
         Box.AddTunnel(TestPeers.Config("roadwarriors", BoxAddress, null, BoxId, "%any", psk: "", localTs: "192.168.1.0/24",
-            remoteTs: pool4) with { Certificate = Pki.Credential("p256", BoxId), RemoteAccess = ra });
+            remoteTs: pool4) with
+        {
+            Certificate = Pki.Credential("p256", BoxId), RemoteAccess = ra,
+            IkeProposals = boxIke ?? ["aes256gcm16-prfsha256-curve25519"], EspProposals = boxEsp ?? ["aes256gcm16"],
+        });
     }
 
-    public Client AddClient(string user, string password, bool ip6 = false, string? address = null)
+    public Client AddClient(string user, string password, bool ip6 = false, string? address = null,
+        string ike = "aes256gcm16-prfsha256-curve25519", string esp = "aes256gcm16")
     {
         var ip = IPAddress.Parse(address ?? $"198.51.100.{10 + Clients.Count}");
         var engine = new IkeEngine(Time, new SeededRandom(100 + Clients.Count));
         engine.AddTunnel(TestPeers.Config("office", ip, BoxAddress, $"{user}@example.com", BoxId, psk: "",
-                localTs: "0.0.0.0/0", remoteTs: "192.168.1.0/24")
+                localTs: "0.0.0.0/0", remoteTs: "192.168.1.0/24", ike: ike, esp: esp)
             with
             {
                 Certificate = Pki.Credential("p256", $"client{Clients.Count}.example.com"),
