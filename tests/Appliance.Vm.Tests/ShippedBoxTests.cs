@@ -205,7 +205,6 @@ public abstract class ShippedBoxTests<TBox>(TBox box) where TBox : ShippedBox
     {
         box.WaitTunnelUp(TimeSpan.FromMinutes(2));
         string chips = "$(readlink -f /dev/gpiochip*)";
-        string restarts = box.Guest("systemctl show -P NRestarts appliance.service").Trim();
         int before = box.ServicePid();
         // What a late udev rule leaves behind (stop 24's CI run): the chip root's alone. The service used to
         // abort at start and be restarted forever; now it must start, run the tunnel and say why the LEDs are dark.
@@ -215,8 +214,9 @@ public abstract class ShippedBoxTests<TBox>(TBox box) where TBox : ShippedBox
         string status = box.Guest("appliance status");
         Assert.Contains("fault: gpio: GPIO unavailable", status, StringComparison.Ordinal);
         Assert.Contains("GPIO unavailable", box.Journal(), StringComparison.Ordinal);
-        Assert.Equal(restarts, box.Guest("systemctl show -P NRestarts appliance.service").Trim());
+        // (NRestarts cannot tell: a manual restart resets it.) The same process throughout, and it never crashed.
         Assert.Equal(after, box.ServicePid());
+        Assert.DoesNotContain("Unhandled exception", box.Journal(), StringComparison.Ordinal);
 
         // The group back: within the retry interval the service takes the chip, the fault clears, the LEDs light.
         box.Guest($"chown root:gpio {chips}; chmod 0660 {chips}");
