@@ -28,7 +28,8 @@ public sealed partial class NetworkInterfaceGate : IHostedService, IDisposable
     private readonly Lock _lock = new();
     private readonly List<(string What, Action Start)> _waiting = [];
     private readonly CancellationTokenSource _stop = new();
-    private bool _ready;
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _watching;
 
     public NetworkInterfaceGate(IOptions<ApplianceOptions> options, ApplianceStateHolder state, TimeProvider time,
         ILogger<NetworkInterfaceGate> logger)
@@ -44,10 +45,7 @@ public sealed partial class NetworkInterfaceGate : IHostedService, IDisposable
         _logger = logger;
     }
 
-    public bool IsReady
-    {
-        get { lock (_lock) return _ready; }
-    }
+    public bool IsReady => _ready.Task.IsCompleted;
 
     /// <summary>
     /// Runs <paramref name="start"/> now if every NIC exists, else once they do, in the order of the calls
@@ -57,31 +55,29 @@ public sealed partial class NetworkInterfaceGate : IHostedService, IDisposable
     {
         lock (_lock)
         {
-            if (!_ready && Missing().Count > 0)
+            // While the watch runs, queue even if the NIC just appeared: the watch starts the queue in order.
+            if (!IsReady && (_watching || Missing().Count > 0))
             {
                 _waiting.Add((what, start));
                 return;
             }
-            _ready = true;
+            _ready.TrySetResult();
         }
         start(); // Present from the start: as before, a failure here fails the service's start.
     }
 
-    /// <summary>Completes when every NIC exists (for background services that can simply wait).</summary>
-    public async Task WaitAsync(CancellationToken cancellationToken)
-    {
-        while (!IsReady && Missing().Count > 0)
-            await Task.Delay(CheckInterval, _time, cancellationToken).ConfigureAwait(false);
-    }
+    /// <summary>Completes when every NIC exists (for background services that can simply wait; after <see cref="StartAsync"/>).</summary>
+    public Task WaitAsync(CancellationToken cancellationToken) => _ready.Task.WaitAsync(cancellationToken);
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
         List<string> missing = Missing();
         if (missing.Count == 0)
         {
-            lock (_lock) _ready = true;
+            _ready.TrySetResult();
             return Task.CompletedTask;
         }
+        lock (_lock) _watching = true;
         string reason = $"waiting for network interface {string.Join(" and ", missing)}";
         _state.RaiseFault(FaultSource, reason);
         LogWaiting(_logger, string.Join(", ", missing));
@@ -99,23 +95,32 @@ public sealed partial class NetworkInterfaceGate : IHostedService, IDisposable
         }
         catch (OperationCanceledException) { return; }
         if (stop.IsCancellationRequested) return; // Stopping: nothing starts any more.
-        (string What, Action Start)[] waiting;
-        lock (_lock)
-        {
-            _ready = true;
-            waiting = [.. _waiting];
-            _waiting.Clear();
-        }
         _state.ClearFault(FaultSource);
         LogPresent(_logger, string.Join(", ", _names), _time.GetElapsedTime(started).TotalSeconds);
-        foreach (var (what, start) in waiting)
+        // Ready only once the queue is empty: a start queued meanwhile still runs after the earlier ones.
+        while (true)
         {
-            try { start(); }
-            catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException
-                                          or System.Net.Sockets.SocketException or ArgumentException)
+            (string What, Action Start)[] waiting;
+            lock (_lock)
             {
-                _state.RaiseFault(FaultSource, $"{what} failed to start: {e.Message}");
-                LogStartFailed(_logger, what, e);
+                if (_waiting.Count == 0)
+                {
+                    _watching = false;
+                    _ready.TrySetResult();
+                    return;
+                }
+                waiting = [.. _waiting];
+                _waiting.Clear();
+            }
+            foreach (var (what, start) in waiting)
+            {
+                try { start(); }
+                catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException
+                                              or System.Net.Sockets.SocketException or ArgumentException)
+                {
+                    _state.RaiseFault(FaultSource, $"{what} failed to start: {e.Message}");
+                    LogStartFailed(_logger, what, e);
+                }
             }
         }
     }
