@@ -36,7 +36,7 @@ public sealed partial class DataPlane
                 if (!IpView.TryParse(packet, out var ip) || ip.Version != 4) { Counters.Drop(DataPlaneDropReason.Malformed); continue; }
                 if (!Volatile.Read(ref _transportOut).TryGetValue(BinaryPrimitives.ReadUInt32BigEndian(ip.Destination), out var sa))
                 {
-                    Counters.Drop(DataPlaneDropReason.NoSa);
+                    SealOwn(slot, Room, packet[..ip.TotalLength], ip);
                     continue;
                 }
                 if (!Prefix.AnyContains(sa.RemotePrefixes, ip.Destination) || !Prefix.AnyContains(sa.LocalPrefixes, ip.Source))
@@ -59,6 +59,44 @@ public sealed partial class DataPlane
                 _logger.LogError(e, "transport worker error; packet dropped");
                 Counters.Drop(DataPlaneDropReason.Malformed);
             }
+        }
+    }
+
+    /// <summary>
+    /// The box's own packet to a site tunnel's remote side (OwnTrafficRoutes put it into the TUN device): the SPD and
+    /// the tunnel's SA as for a LAN packet, sent at once (this is the box's DNS and diagnostics, not bulk traffic).
+    /// </summary>
+    private unsafe void SealOwn(byte[] slot, int offset, Span<byte> packet, IpView ip)
+    {
+        if (_spd.Lookup(ip.Source, ip.Destination, out int tunnel) != SpdAction.Protect || Volatile.Read(ref _clientOut)[tunnel] is not null)
+        {
+            Counters.Drop(DataPlaneDropReason.PolicyDiscard);
+            return;
+        }
+        var sa = Volatile.Read(ref _outbound)[tunnel];
+        if (sa == null)
+        {
+            Counters.Drop(DataPlaneDropReason.NoSa);
+            RaiseTrap(tunnel);
+            return;
+        }
+        int version = packet[0] >> 4;
+        if (_options.ClampMss && TcpMssClamp.TryClamp(packet, TcpMssClamp.MssFor(sa.TunnelMtu, version))) Counters.Clamped();
+        if (packet.Length > sa.TunnelMtu) { Counters.Drop(DataPlaneDropReason.TooBig); return; }
+        var reason = sa.Seal(slot, offset, packet.Length, out int wireOffset, out int wireLength);
+        if (reason != DataPlaneDropReason.None) { Counters.Drop(reason); return; }
+        if (sa.Install.UdpEncapsulation)
+        {
+            var send = SendEspInUdp;
+            if (send == null || !send(slot.AsMemory(wireOffset, wireLength), sa.Install.Remote)) Counters.Drop(DataPlaneDropReason.SendFailed);
+            return;
+        }
+        Span<byte> name = stackalloc byte[32];
+        int nameLength = SockAddr.Write(name, sa.RemoteAddress);
+        fixed (byte* p = &slot[wireOffset])
+        fixed (byte* a = name)
+        {
+            if (Native.Libc.sendto((sa.IsAh ? _wanAh! : _wan!).Fd, p, (nuint)wireLength, 0, a, nameLength) < 0) Counters.Drop(DataPlaneDropReason.SendFailed);
         }
     }
 

@@ -125,11 +125,17 @@ public sealed partial class DataPlane : IDisposable
         _wanThread.Start();
         _wanAhThread.Start();
         StartUdpWorker();
-        if (_options.EnableTransportMode)
+        var own = _options.LocalSource is { } source ? OwnTrafficRoutes.Prefixes(_options.Tunnels, source) : [];
+        if (_options.EnableTransportMode || own.Count > 0)
         {
             _tun = new TunDevice(_options.TransportInterface, _wanMtu - 80);
             _tunThread = new Thread(TunLoop) { IsBackground = true, Name = "dp-transport" };
             _tunThread.Start();
+        }
+        if (own.Count > 0)
+        {
+            _killSwitch.InstallOwnTraffic(own, _options.LocalSource!, _tun!.IfIndex);
+            _logger.LogInformation("the box's own traffic from {Source} to {Prefixes} enters the tunnels", _options.LocalSource, string.Join(", ", own));
         }
         _keepaliveTimer = _time.CreateTimer(_ => SendNatKeepalives(), null, _options.NatKeepaliveInterval, _options.NatKeepaliveInterval);
         _logger.LogInformation("data plane started: LAN {Lan}, WAN {Wan}, {Tunnels} tunnels", _options.LanInterface, _options.WanInterface, _spd.Count);

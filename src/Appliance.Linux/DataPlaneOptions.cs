@@ -72,7 +72,16 @@ public sealed record DataPlaneOptions(string WanInterface, string LanInterface, 
     /// </summary>
     public bool EnableTransportMode { get; init; }
 
-    /// <summary>Name of the transport-mode TUN device.</summary>
+    /// <summary>
+    /// The box's own address on the LAN. When a site tunnel's local selectors cover it, the box's own traffic to that
+    /// tunnel's remote selectors (the DNS forwarder asking HQ's resolver, a ping from the box) enters the tunnel: a
+    /// policy rule for locally generated packets routes those prefixes into the TUN device (<see cref="TransportInterface"/>)
+    /// with this address as source, and the data plane seals them like LAN packets. Null: the box's own packets to HQ
+    /// stay blackholed by the kill switch.
+    /// </summary>
+    public System.Net.IPAddress? LocalSource { get; init; }
+
+    /// <summary>Name of the data plane's TUN device (transport mode, and the box's own traffic into site tunnels).</summary>
     public string TransportInterface { get; init; } = "ipsec-tr0";
 
     /// <summary>NAT keepalive period for UDP-encapsulated SAs (RFC 3948 §4; 20 s as strongSwan and iked).</summary>

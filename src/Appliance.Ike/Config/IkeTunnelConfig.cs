@@ -49,6 +49,14 @@ public sealed record IkeTunnelConfig(
     /// <summary>Road-warrior client (initiator): authenticate by EAP-MSCHAPv2 and ask for a virtual IP; needs <see cref="Certificate"/> to check the responder.</summary>
     public EapClientConfig? EapClient { get; init; }
 
+    /// <summary>
+    /// Site tunnel (initiator): ask HQ for its DNS servers and domains in IKE_AUTH (a CFG_REQUEST, RFC 7296 §3.15), for the
+    /// LAN's DNS forwarder. strongSwan hands out attributes only together with a virtual IP from a pool (its attribute
+    /// providers skip a peer without one), so the request names INTERNAL_IP4_ADDRESS too; the box does not use that
+    /// address: its own traffic to HQ leaves from its LAN address, which the tunnel's selectors already cover.
+    /// </summary>
+    public bool RequestDns { get; init; }
+
     /// <summary>This tunnel's rekey and life times; null: the engine's <see cref="IkeEngineOptions"/>.</summary>
     public SaLifetimes? Lifetimes { get; init; }
 

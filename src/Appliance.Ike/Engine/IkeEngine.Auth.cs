@@ -37,6 +37,8 @@ public sealed partial class IkeEngine
             payloads.Add(auth);
         if (config.EapClient is { } eap)
             payloads.Add(ConfigurationAttributes.Request(eap.RequestIp4, eap.RequestIp6));
+        else if (config.RequestDns && !_configurationRefused.Contains(config.Name))
+            payloads.Add(ConfigurationAttributes.SiteDnsRequest());
         if (config.Mode == IpsecMode.Transport)
             payloads.Add(new NotifyPayload(NotifyType.UseTransportMode));
         payloads.Add(new SaPayload(ProposalNegotiation.ToProposals(sa.OfferedChild, config.ChildProtocol, SpiBytes(sa.PendingChildSpi), includeDh: false)));
@@ -273,6 +275,7 @@ public sealed partial class IkeEngine
         sa.RemoteId = idr.Identity;
         MarkEstablished(sa);
         RaiseEstablished(sa);
+        if (config.RequestDns && !_configurationRefused.Contains(config.Name)) p = TakeSiteConfiguration(sa, config, p);
         ChildSa? child = AcceptChildAsInitiator(sa, p);
         if (child is not null)
         {
@@ -282,6 +285,32 @@ public sealed partial class IkeEngine
         sa.PendingChildSpi = 0;
         if (sa.State == IkeSaState.Established)
             ResolveDuplicate(sa);
+    }
+
+    /// <summary>
+    /// HQ's answer to a site tunnel's CFG_REQUEST: the DNS servers and domains it gave (none is not an error). A peer
+    /// without an address pool answers INTERNAL_ADDRESS_FAILURE (strongSwan does); that concerns the configuration
+    /// request only, so it is reported and taken out before the Child SA is looked at.
+    /// </summary>
+    private List<IkePayload> TakeSiteConfiguration(IkeSa sa, IkeTunnelConfig config, List<IkePayload> p)
+    {
+        if (p.OfType<ConfigurationPayload>().FirstOrDefault(c => c.CfgType == (byte)CfgType.Reply) is { } reply)
+        {
+            sa.Assigned = ConfigurationAttributes.ReadReply(reply);
+            Raise(new VirtualAddressesAssigned(config.Name, sa.Assigned));
+        }
+        else
+        {
+            bool refused = p.OfType<NotifyPayload>().Any(n => n.NotifyType == NotifyType.InternalAddressFailure);
+            // strongSwan then builds no Child SA either ("configuration payload negotiation failed"): the next attempt
+            // goes without the request, so the tunnel itself does not depend on HQ having a pool.
+            if (refused) _configurationRefused.Add(config.Name);
+            string why = refused
+                ? "peer answered INTERNAL_ADDRESS_FAILURE (no address pool for this connection at HQ?); the tunnel is set up again without asking"
+                : "peer sent no configuration payload";
+            Raise(new VirtualAddressesAssigned(config.Name, new VirtualAddressAssignment([], [], [])) { Missing = why });
+        }
+        return p.Where(n => n is not NotifyPayload { NotifyType: NotifyType.InternalAddressFailure }).ToList();
     }
 
     private ChildSa? AcceptChildAsInitiator(IkeSa sa, List<IkePayload> p)

@@ -17,6 +17,8 @@ public sealed partial class IkeEngine
     private readonly IIkeRandom _random;
     private readonly ILogger _log;
     private readonly Dictionary<string, IkeTunnelConfig> _tunnels = new(StringComparer.Ordinal);
+    // Site tunnels whose peer refused the DNS configuration request (INTERNAL_ADDRESS_FAILURE): they ask no more until re-added.
+    private readonly HashSet<string> _configurationRefused = new(StringComparer.Ordinal);
     private readonly Queue<OutgoingDatagram> _outgoing = new();
     private readonly Queue<IkeEvent> _events = new();
 
@@ -63,6 +65,7 @@ public sealed partial class IkeEngine
         {
             if (!_tunnels.ContainsKey(tunnelName))
                 throw new ArgumentException($"no tunnel named '{tunnelName}'", nameof(tunnelName));
+            _configurationRefused.Remove(tunnelName);
             TerminateCore(tunnelName);
         }
     }

@@ -65,7 +65,11 @@ public sealed record RemoteAccessClientDisconnected(string TunnelName, string Us
     : IkeEvent(TunnelName);
 
 /// <summary>Initiator: the responder assigned us virtual addresses and DNS settings (CFG_REPLY).</summary>
-public sealed record VirtualAddressesAssigned(string TunnelName, VirtualAddressAssignment Assignment) : IkeEvent(TunnelName);
+public sealed record VirtualAddressesAssigned(string TunnelName, VirtualAddressAssignment Assignment) : IkeEvent(TunnelName)
+{
+    /// <summary>Why the peer gave nothing, when it did not answer the request (the assignment is then empty).</summary>
+    public string? Missing { get; init; }
+}
 
 /// <summary>Our AUTH was refused by the peer, or the peer's AUTH/identity did not verify.</summary>
 public sealed record AuthenticationFailed(string TunnelName, string Detail) : IkeEvent(TunnelName);

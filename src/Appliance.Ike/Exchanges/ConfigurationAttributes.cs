@@ -81,6 +81,15 @@ internal static class ConfigurationAttributes
         return new ConfigurationPayload((byte)CfgType.Request, attributes);
     }
 
+    /// <summary>A site tunnel's CFG_REQUEST for HQ's DNS servers (see <see cref="IkeTunnelConfig.RequestDns"/>).</summary>
+    public static ConfigurationPayload SiteDnsRequest() => new((byte)CfgType.Request,
+    [
+        ((ushort)CfgAttribute.InternalIp4Address, []),
+        ((ushort)CfgAttribute.InternalIp4Dns, []),
+        ((ushort)CfgAttribute.InternalIp6Dns, []),
+        ((ushort)CfgAttribute.InternalDnsDomain, []),
+    ]);
+
     public static VirtualAddressAssignment ReadReply(ConfigurationPayload cp)
     {
         var addresses = new List<IPAddress>();

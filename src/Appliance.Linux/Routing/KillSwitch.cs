@@ -73,6 +73,12 @@ internal sealed class KillSwitch : IDisposable
         lock (_nl) TransportRoutes.Install(_nl, peer, local, tunIndex, Table + 1, RulePriority - 11);
     }
 
+    /// <summary>Routes the box's own packets to site tunnels' remote prefixes through the TUN device (see <see cref="OwnTrafficRoutes"/>).</summary>
+    public void InstallOwnTraffic(IReadOnlyList<IPNetwork> prefixes, IPAddress source, int tunIndex)
+    {
+        lock (_nl) OwnTrafficRoutes.Apply(_nl, prefixes, source, tunIndex, Table + 2, RulePriority - 6);
+    }
+
     /// <summary>The routes currently in the kill switch table (both families).</summary>
     public IReadOnlyList<KillSwitchRoute> ListRoutes()
     {

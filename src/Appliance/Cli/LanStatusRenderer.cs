@@ -22,6 +22,8 @@ internal static class LanStatusRenderer
             if (dns.TryGetProperty("routes", out var routes) && routes.ValueKind == JsonValueKind.Array)
                 foreach (var r in routes.EnumerateArray())
                     w.WriteLine($"    {Str(r, "domain")} via {string.Join(", ", r.GetProperty("upstreams").EnumerateArray().Select(u => u.GetString()))}");
+            if (dns.TryGetProperty("hqResolvers", out var hq) && hq.ValueKind == JsonValueKind.Array)
+                w.WriteLine($"    hq = {(hq.GetArrayLength() == 0 ? "(none: no tunnel up, or HQ gave none)" : string.Join(", ", hq.EnumerateArray().Select(a => a.GetString())))}");
         }
     }
 

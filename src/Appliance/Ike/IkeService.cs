@@ -46,6 +46,7 @@ public sealed partial class IkeService : IHostedService, IDisposable
     private readonly HashSet<(ulong I, ulong R)> _ikeSas = new();
     private readonly HashSet<(ulong I, ulong R)> _retiredIkeSas = new();
     private readonly IChildSaCounters _counters;
+    private readonly LanServices.HqDnsServers? _hqDns;
     private readonly InactivityTracker _inactivity;
     // Tunnels we closed for inactivity: their end is no outage, and traffic (the trap) opens them again.
     private readonly HashSet<string> _idleClosed = new(StringComparer.Ordinal);
@@ -54,9 +55,10 @@ public sealed partial class IkeService : IHostedService, IDisposable
 
     public IkeService(IOptions<ApplianceOptions> options, TunnelHealth health, ControlCommands commands,
         IChildSaSink childSaSink, IChildSaCounters counters, Board.LivenessWatchdog watchdog, TimeProvider time, ILoggerFactory loggers,
-        Common.WorkerHeartbeats heartbeats)
+        Common.WorkerHeartbeats heartbeats, LanServices.HqDnsServers? hqDns = null)
     {
         _heartbeats = heartbeats;
+        _hqDns = hqDns;
         _counters = counters;
         _inactivity = new InactivityTracker(time);
         _options = options.Value;
@@ -93,7 +95,11 @@ public sealed partial class IkeService : IHostedService, IDisposable
     private static TimeSpan? OffIfZero(TimeSpan? t) => t is { } v && v > TimeSpan.Zero ? v : null;
 
     private IkeTunnelConfig CreateTunnel(string name, TunnelOptions tunnel, IPAddress local) =>
-        TunnelConfigFactory.Create(name, tunnel, local, _options.StateDirectory, Users()) with { Lifetimes = TunnelLifetimeRules.Times(tunnel, _options.Ike) };
+        TunnelConfigFactory.Create(name, tunnel, local, _options.StateDirectory, Users()) with
+        {
+            Lifetimes = TunnelLifetimeRules.Times(tunnel, _options.Ike),
+            RequestDns = HqDnsRules.Requests(_options, tunnel),
+        };
 
     /// <summary>The data plane saw a Child SA reach its soft byte/packet limit or run low on sequence numbers: rekey it now.</summary>
     public void RekeyEarly(uint inboundSpi)
@@ -573,6 +579,8 @@ public sealed partial class IkeService : IHostedService, IDisposable
                 _logger.LogInformation("{Tunnel}: IKE SA {SpiI:x16}_i {SpiR:x16}_r deleted ({Reason})", d.TunnelName, d.InitiatorSpi, d.ResponderSpi, d.Reason);
                 _ikeSas.Remove((d.InitiatorSpi, d.ResponderSpi));
                 if (!HasIkeSa(d.TunnelName)) _childlessUntil.Remove(d.TunnelName);
+                // HQ's resolvers are reachable only through the tunnel: gone with its last IKE SA (a rekey keeps them).
+                if (!d.Replaced && !HasIkeSa(d.TunnelName)) _hqDns?.Set(d.TunnelName, []);
                 // An SA left behind by a WAN address change: the tunnel was already re-added from the new address.
                 if (_retiredIkeSas.Remove((d.InitiatorSpi, d.ResponderSpi))) break;
                 if (!HasIkeSa(d.TunnelName) && _idleClosed.Contains(d.TunnelName))
@@ -606,6 +614,15 @@ public sealed partial class IkeService : IHostedService, IDisposable
                 _logger.LogError("{Tunnel}: traffic selectors unacceptable: {Detail}", t.TunnelName, t.Detail);
                 _health.Set(t.TunnelName, TunnelHealthState.Down);
                 ScheduleRestart(t.TunnelName, configurationFailure: true);
+                break;
+            case VirtualAddressesAssigned v:
+                if (v.Missing is not null)
+                    _logger.LogWarning("{Tunnel}: HQ gave no DNS servers: {Why}; the \"hq\" DNS upstream has none from this tunnel", v.TunnelName, v.Missing);
+                else
+                    _logger.LogInformation("{Tunnel}: HQ's DNS servers {Dns}{Domains}", v.TunnelName,
+                        v.Assignment.Dns.Count == 0 ? "(none)" : string.Join(", ", v.Assignment.Dns),
+                        v.Assignment.DnsDomains.Count == 0 ? "" : $", domains {string.Join(", ", v.Assignment.DnsDomains)}");
+                _hqDns?.Set(v.TunnelName, v.Assignment.Dns);
                 break;
             case IkeSaFailed f:
                 _logger.LogWarning("{Tunnel}: IKE SA failed: {Detail}", f.TunnelName, f.Detail);

@@ -22,6 +22,7 @@ public sealed class DnsService : BackgroundService
     private readonly Network.NetworkInterfaceGate? _interfaces;
     private readonly DnsSettingsFactory.Settings _settings;
     private readonly ILogger<DnsService> _logger;
+    private readonly HqDnsServers _hq;
     private readonly SemaphoreSlim _inFlight = new(MaxInFlight), _tcpSlots = new(MaxTcpConnections);
 
     public DnsService(IOptions<ApplianceOptions> options, HqDnsServers hq, TimeProvider time, ILogger<DnsService> logger,
@@ -30,6 +31,7 @@ public sealed class DnsService : BackgroundService
         _options = options.Value;
         _interfaces = interfaces;
         _logger = logger;
+        _hq = hq;
         var errors = new List<string>();
         // Validated at start (ApplianceOptionsValidator): this cannot fail unless the options changed since.
         _settings = DnsSettingsFactory.Build(_options, errors) ?? throw new InvalidOperationException(string.Join("; ", errors));
@@ -38,6 +40,9 @@ public sealed class DnsService : BackgroundService
     }
 
     public DnsForwarder Forwarder { get; }
+
+    /// <summary>HQ's DNS servers as the site tunnels received them (the "hq" upstream); empty while no tunnel is up.</summary>
+    public IReadOnlyList<IPAddress> HqResolvers => _hq.Current();
     public IPEndPoint Listen => new(_settings.Listen, _settings.Port);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -36,6 +36,9 @@ public sealed class LanStatusSection(IOptions<ApplianceOptions> options, TimePro
             w.WriteEndObject();
         }
         w.WriteEndArray();
+        w.WriteStartArray("hqResolvers");
+        foreach (var a in dns.HqResolvers) w.WriteStringValue(a.ToString());
+        w.WriteEndArray();
         var c = f.Counters;
         w.WriteStartObject("counters");
         w.WriteNumber("queries", c.Queries);
