@@ -63,7 +63,7 @@ public abstract class ShippedBoxTests<TBox>(TBox box) where TBox : ShippedBox
     {
         string profile = Path.Combine(box.Vm.RunDirectory, "unit.json");
         File.WriteAllText(profile, $$"""
-            { "Appliance": { "Tunnels": { "hq": {
+            { "Appliance": { "Lan": { "Address": "{{SystemTopology.BoxLan}}/24" }, "Tunnels": { "hq": {
                 "RemoteAddress": "{{SystemTopology.HqWan}}", "LocalId": "{{ShippedBox.BoxId}}", "RemoteId": "{{ShippedBox.HqId}}",
                 "Auth": "psk", "Psk": "{{ShippedBox.Psk}}",
                 "LocalTs": [ "{{SystemTopology.BoxSubnet}}" ], "RemoteTs": [ "{{SystemTopology.HqSubnet}}" ],
@@ -100,6 +100,10 @@ public abstract class ShippedBoxTests<TBox>(TBox box) where TBox : ShippedBox
         Assert.Contains("INSTALLED", sas, StringComparison.Ordinal);
         // kernel-libipsec speaks ESP-in-UDP only: the box went along (RFC 3948).
         Assert.Contains("TUNNEL-in-UDP", sas, StringComparison.Ordinal);
+        // The box's own packets from its LAN address enter the tunnel through the data plane's TUN device (DeviceAllow in
+        // the unit, CAP_NET_ADMIN for the policy rule).
+        var own = box.TryGuest($"ping -c 3 -i 0.5 -W 5 -I {SystemTopology.BoxLan} {SystemTopology.HqHostAddress}");
+        Assert.True(own.ExitCode == 0, $"box → HQ host from the LAN address failed:\n{own.Output}\n{box.Journal()}");
         Assert.Equal(pid, box.ServicePid());
     }
 
