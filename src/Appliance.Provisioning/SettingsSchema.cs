@@ -93,6 +93,10 @@ public static partial class SettingsSchema
         new(["Appliance", "Ike", "RekeyTime"], ValueKind.Duration),
         new(["Appliance", "Ike", "IkeRekeyTime"], ValueKind.Duration),
         new(["Appliance", "Ike", "Dpd"], ValueKind.Duration),
+        new(["Appliance", "Ike", "GatewayProbeInterval"], ValueKind.Duration),
+        new(["Appliance", "Ike", "GatewayProbeTimeout"], ValueKind.Duration),
+        new(["Appliance", "Ike", "GatewayFailBackAfter"], ValueKind.Duration),
+        new(["Appliance", "Ike", "GatewayResolveInterval"], ValueKind.Duration),
         // IKE fragmentation (RFC 7383) for paths that drop IP fragments; the service checks the 576..65535 range.
         new(["Appliance", "Ike", "Fragmentation"], ValueKind.Choice, ["true", "false"]),
         new(["Appliance", "Ike", "FragmentSize"], ValueKind.Count),
@@ -144,7 +148,9 @@ public static partial class SettingsSchema
             if (c < 0x20 || c > 0x7E) return "non-printable character";
         return entry.Kind switch
         {
-            ValueKind.RemoteAddress => value == "%any" || IPAddress.TryParse(value, out _) ? null : "not an IP address", // or %any
+            // %any, or gateways: addresses and host names, comma-separated ("gw1.example.com, 198.51.100.7").
+            ValueKind.RemoteAddress => value == "%any" || value.Split(',', StringSplitOptions.TrimEntries).All(g =>
+                IPAddress.TryParse(g, out _) || TextShape.IsDomainName(g)) ? null : "not an IP address, a host name or a comma-separated list of them",
             ValueKind.Token => TextShape.IsToken(value) ? null : "not a name (letters, digits, . _ -)",
             ValueKind.InterfaceName => TextShape.IsInterfaceName(value) ? null : "not an interface name (1-15 of letters, digits, . _ -)",
             ValueKind.AbsolutePath => value.StartsWith('/') && !value.Contains("/../") && !value.EndsWith("/..") ? null : "not an absolute path",

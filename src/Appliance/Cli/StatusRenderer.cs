@@ -54,6 +54,19 @@ public static class StatusRenderer
 
     private static void RenderTunnel(JsonElement t, TextWriter w)
     {
+        RenderTunnelSas(t, w);
+        if (!t.TryGetProperty("gateways", out var gateways) || gateways.ValueKind != JsonValueKind.Array) return;
+        foreach (var g in gateways.EnumerateArray())
+        {
+            string rtt = g.TryGetProperty("rttMs", out var r) && r.ValueKind == JsonValueKind.Number ? $"{r.GetDouble():0.0} ms" : "rtt unknown";
+            string address = Str(g, "address");
+            w.WriteLine($"  gateway {Str(g, "name")}{(address.Length > 0 && address != Str(g, "name") ? $" ({address})" : "")}: " +
+                        $"{Str(g, "state")}, {rtt}{(Bool(g, "active") ? ", active" : "")}");
+        }
+    }
+
+    private static void RenderTunnelSas(JsonElement t, TextWriter w)
+    {
         string name = Str(t, "name");
         if (t.TryGetProperty("clients", out var clients) && clients.ValueKind == JsonValueKind.Array)
         {

@@ -97,6 +97,18 @@ public sealed class IkeOptions
     /// <summary>How long to wait before re-initiating after the peer became unreachable.</summary>
     public TimeSpan RestartDelay { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>A tunnel with several gateways (RemoteAddress "gw1, gw2") probes each this often (one IKE_SA_INIT) to measure its round trip.</summary>
+    public TimeSpan GatewayProbeInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A gateway probe unanswered after this long is lost; two lost in a row make the gateway unreachable.</summary>
+    public TimeSpan GatewayProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Another gateway must be clearly faster (at most 80 % of the round trip and 10 ms less) for this long before the tunnel moves to it.</summary>
+    public TimeSpan GatewayFailBackAfter { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Gateway names (RemoteAddress "vpn.example.com") are looked up again this often, and after every failure.</summary>
+    public TimeSpan GatewayResolveInterval { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How long to wait before trying again after an authentication or proposal failure.</summary>
     public TimeSpan AuthFailureRetry { get; set; } = TimeSpan.FromMinutes(5);
 

@@ -93,10 +93,25 @@ public static class ApplianceOptionsValidator
             errors.Add($"{key}:RemoteAddress: required (an IP address, or %any for a responder-only tunnel)");
         else if (t.RemoteAddress != "%any")
         {
-            if (!IPAddress.TryParse(t.RemoteAddress, out var remote))
-                errors.Add($"{key}:RemoteAddress: '{t.RemoteAddress}' is not an IP address or %any");
-            else if (remote.AddressFamily == AddressFamily.InterNetworkV6)
-                errors.Add($"{key}:RemoteAddress: '{t.RemoteAddress}' is IPv6; {WanIsIpv4}");
+            // One address, a host name, or several gateways separated by commas ("gw1.example.com, 198.51.100.7").
+            var gateways = Ike.GatewayList.Parse(t.RemoteAddress)!;
+            if (gateways.Count == 0) errors.Add($"{key}:RemoteAddress: required (an IP address, a host name, a comma-separated list of them, or %any)");
+            foreach (string gateway in gateways)
+            {
+                if (IPAddress.TryParse(gateway, out var remote))
+                {
+                    if (remote.AddressFamily == AddressFamily.InterNetworkV6)
+                        errors.Add($"{key}:RemoteAddress: '{gateway}' is IPv6; {WanIsIpv4}");
+                }
+                else if (gateway == "%any")
+                    errors.Add($"{key}:RemoteAddress: %any stands alone, not in a list of gateways");
+                else if (!Ike.GatewayList.IsHostName(gateway))
+                    errors.Add($"{key}:RemoteAddress: '{gateway}' is neither an IP address nor a host name");
+            }
+            if (gateways.Distinct(StringComparer.OrdinalIgnoreCase).Count() != gateways.Count)
+                errors.Add($"{key}:RemoteAddress: a gateway is listed twice");
+            if (Ike.GatewayList.NeedsSelection(gateways) && t.Mode == "transport")
+                errors.Add($"{key}:RemoteAddress: a transport-mode tunnel protects one host: give its address, not a list or a name");
         }
         // With certificates LocalId may be left out: it defaults to the certificate's first dNSName (checked below).
         if (string.IsNullOrWhiteSpace(t.LocalId) && t.Auth != "cert") errors.Add($"{key}:LocalId: required");

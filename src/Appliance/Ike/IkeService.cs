@@ -67,6 +67,7 @@ public sealed partial class IkeService : IHostedService, IDisposable
         _watchdog = watchdog;
         _time = time;
         _logger = loggers.CreateLogger<IkeService>();
+        CreateGatewaySelectors();
         var engineOptions = new IkeEngineOptions
         {
             IkePort = _options.Ike.Port,
@@ -94,12 +95,25 @@ public sealed partial class IkeService : IHostedService, IDisposable
 
     private static TimeSpan? OffIfZero(TimeSpan? t) => t is { } v && v > TimeSpan.Zero ? v : null;
 
-    private IkeTunnelConfig CreateTunnel(string name, TunnelOptions tunnel, IPAddress local) =>
-        TunnelConfigFactory.Create(name, tunnel, local, _options.StateDirectory, Users()) with
+    private IkeTunnelConfig CreateTunnel(string name, TunnelOptions tunnel, IPAddress local)
+    {
+        // A tunnel with several gateways (or a name) has none until the first probe round chose one: it waits, like a
+        // tunnel without a WAN address, at a placeholder it never sends to.
+        IPAddress? gateway = null;
+        bool waiting = false;
+        if (_gateways.TryGetValue(name, out var g))
+        {
+            gateway = g.Selector.Active?.Address;
+            waiting = gateway is null;
+            gateway ??= IPAddress.Any;
+        }
+        var config = TunnelConfigFactory.Create(name, tunnel, local, _options.StateDirectory, Users(), gateway) with
         {
             Lifetimes = TunnelLifetimeRules.Times(tunnel, _options.Ike),
             RequestDns = HqDnsRules.Requests(_options, tunnel),
         };
+        return waiting ? config with { Start = StartAction.None } : config;
+    }
 
     /// <summary>The data plane saw a Child SA reach its soft byte/packet limit or run low on sequence numbers: rekey it now.</summary>
     public void RekeyEarly(uint inboundSpi)
@@ -432,6 +446,7 @@ public sealed partial class IkeService : IHostedService, IDisposable
             }
             lock (_gate)
             {
+                if (!natT && ProbeAnswered(remote, payload)) continue;
                 _engine.HandleDatagram(local, remote, payload);
                 Flush();
             }
@@ -449,6 +464,7 @@ public sealed partial class IkeService : IHostedService, IDisposable
             WatchWanAddress();
             lock (_gate)
             {
+                TickGateways();
                 RunDueRestarts();
                 CloseInactive();
                 EndChildlessIkeSas();
@@ -489,6 +505,8 @@ public sealed partial class IkeService : IHostedService, IDisposable
             if (at > now) continue;
             _restartAt.Remove(tunnel);
             _health.Set(tunnel, TunnelHealthState.Negotiating);
+            // After a failure the selector may point elsewhere: the attempt goes there.
+            if (MoveToChosenGateway(tunnel)) continue;
             _engine.Initiate(tunnel);
         }
     }
@@ -583,6 +601,8 @@ public sealed partial class IkeService : IHostedService, IDisposable
                 if (!d.Replaced && !HasIkeSa(d.TunnelName)) _hqDns?.Set(d.TunnelName, []);
                 // An SA left behind by a WAN address change: the tunnel was already re-added from the new address.
                 if (_retiredIkeSas.Remove((d.InitiatorSpi, d.ResponderSpi))) break;
+                // Moved to another gateway on purpose: that is no failure of the old one.
+                if (_switchingGateway.Contains(d.TunnelName)) break;
                 if (!HasIkeSa(d.TunnelName) && _idleClosed.Contains(d.TunnelName))
                 {
                     _health.Set(d.TunnelName, TunnelHealthState.Down);
@@ -592,6 +612,7 @@ public sealed partial class IkeService : IHostedService, IDisposable
                 if (!d.Replaced && !HasIkeSa(d.TunnelName))
                 {
                     _health.Set(d.TunnelName, TunnelHealthState.Down);
+                    GatewayFailed(d.TunnelName, d.Reason);
                     ScheduleRestart(d.TunnelName, configurationFailure: false);
                 }
                 break;
@@ -608,6 +629,7 @@ public sealed partial class IkeService : IHostedService, IDisposable
             case PeerUnreachable p:
                 _logger.LogWarning("{Tunnel}: peer unreachable: {Detail}", p.TunnelName, p.Detail);
                 _health.Set(p.TunnelName, TunnelHealthState.PeerUnreachable);
+                GatewayFailed(p.TunnelName, p.Detail);
                 ScheduleRestart(p.TunnelName, configurationFailure: false);
                 break;
             case TrafficSelectorsUnacceptable t:
@@ -629,6 +651,7 @@ public sealed partial class IkeService : IHostedService, IDisposable
                 if (!HasIkeSa(f.TunnelName))
                 {
                     _health.Set(f.TunnelName, TunnelHealthState.Down);
+                    GatewayFailed(f.TunnelName, f.Detail);
                     ScheduleRestart(f.TunnelName, configurationFailure: false);
                 }
                 break;

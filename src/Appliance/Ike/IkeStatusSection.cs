@@ -24,6 +24,21 @@ public sealed class IkeStatusSection(IkeService ike, TunnelHealth health, IChild
             w.WriteString("localId", config.LocalId);
             w.WriteString("remoteId", config.RemoteId);
             w.WriteString("remoteAddress", config.RemoteAddress);
+            if (ike.Gateways(name) is { Count: > 0 } gateways)
+            {
+                w.WriteStartArray("gateways");
+                foreach (var g in gateways)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("name", g.Name);
+                    if (g.Address is not null) w.WriteString("address", g.Address.ToString());
+                    w.WriteString("state", g.State);
+                    if (g.RttMs is { } rtt) w.WriteNumber("rttMs", Math.Round(rtt, 1));
+                    w.WriteBoolean("active", g.Active);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            }
             if (t?.IkeSa is { } sa)
             {
                 w.WriteStartObject("ikeSa");

@@ -11,11 +11,13 @@ public static class TunnelConfigFactory
 {
     /// <param name="stateDirectory">Where the provisioned identity (device.crt, device.key, ca.crt) lives, for Auth cert.</param>
     /// <param name="users">Remote-access users (Appliance:Users), for a tunnel with RemoteAuth eap-mschapv2.</param>
+    /// <param name="gateway">The HQ gateway in use when RemoteAddress lists several or names one.</param>
     public static IkeTunnelConfig Create(string name, TunnelOptions t, IPAddress localAddress, string stateDirectory = Common.StateLayout.DefaultStateDirectory,
-        IEapUserStore? users = null)
+        IEapUserStore? users = null, IPAddress? gateway = null)
     {
         bool remoteAccess = RemoteAccessRules.IsRemoteAccess(t);
-        IPAddress? remote = t.RemoteAddress == "%any" ? null : IPAddress.Parse(t.RemoteAddress!);
+        // A list of gateways (or a name) is resolved and chosen by the IKE service, which passes the one in use.
+        IPAddress? remote = gateway ?? (t.RemoteAddress == "%any" ? null : IPAddress.Parse(t.RemoteAddress!));
         IkeCertificateCredential? credential = t.Auth == "cert" ? LoadCredential(name, t, stateDirectory) : null;
         string localId = !string.IsNullOrWhiteSpace(t.LocalId) ? t.LocalId
             : credential is not null ? CertificateFiles.DefaultLocalId(credential) ?? throw new InvalidOperationException($"tunnel '{name}': no LocalId")
