@@ -66,8 +66,7 @@ public sealed partial class IkeService
             if (now >= g.NextProbe && _local is not null && _ike is not null)
             {
                 g.NextProbe = now + options.ProbeInterval;
-                foreach (var gateway in g.Selector.Gateways)
-                    if (gateway.Address is { } address && address.AddressFamily == AddressFamily.InterNetwork) SendProbe(name, g, gateway, address);
+                SendProbes(name, g);
                 if (g.Selector.Active is null && g.FirstRoundEnds == DateTimeOffset.MaxValue) g.FirstRoundEnds = now + options.ProbeTimeout;
             }
             if (g.Selector.Active is null)
@@ -83,26 +82,37 @@ public sealed partial class IkeService
         }
     }
 
-    private void SendProbe(string name, GatewayTunnel g, Gateway gateway, IPAddress address)
+    /// <summary>One probe per gateway, all built first and then sent back to back, so building one does not delay another's clock.</summary>
+    private void SendProbes(string name, GatewayTunnel g)
     {
         var config = CreateTunnel(name, _options.Tunnels[name], _local!);
-        var remote = new IPEndPoint(address, _options.Ike.Port);
-        byte[] probe = _engine.BuildGatewayProbe(config, new IPEndPoint(_local!, _options.Ike.Port), remote, out ulong spi);
-        g.Outstanding[spi] = (gateway, address, _time.GetTimestamp());
-        g.Selector.Probed(gateway);
-        try { _ike!.SendTo(probe, remote); }
-        catch (SocketException e) { _logger.LogDebug("{Tunnel}: probe to {Gateway} not sent: {Message}", name, remote, e.Message); }
+        var local = new IPEndPoint(_local!, _options.Ike.Port);
+        var probes = new List<(Gateway Gateway, IPEndPoint Remote, ulong Spi, byte[] Datagram)>();
+        foreach (var gateway in g.Selector.Gateways)
+        {
+            if (gateway.Address is not { } address || address.AddressFamily != AddressFamily.InterNetwork) continue;
+            var remote = new IPEndPoint(address, _options.Ike.Port);
+            byte[] datagram = _engine.BuildGatewayProbe(config, local, remote, out ulong spi);
+            probes.Add((gateway, remote, spi, datagram));
+        }
+        foreach (var (gateway, remote, spi, datagram) in probes)
+        {
+            g.Outstanding[spi] = (gateway, remote.Address, _time.GetTimestamp());
+            g.Selector.Probed(gateway);
+            try { _ike!.SendTo(datagram, remote); }
+            catch (SocketException e) { _logger.LogDebug("{Tunnel}: probe to {Gateway} not sent: {Message}", name, remote, e.Message); }
+        }
     }
 
     /// <summary>An IKE_SA_INIT answer to one of our probes: timed, and kept away from the engine. Caller holds the lock.</summary>
-    private bool ProbeAnswered(IPEndPoint remote, ReadOnlySpan<byte> datagram)
+    private bool ProbeAnswered(IPEndPoint remote, ReadOnlySpan<byte> datagram, long receivedAt)
     {
         if (_gateways.Count == 0 || !IkeEngine.TryReadInitResponse(datagram, out ulong spi)) return false;
         foreach (var g in _gateways.Values)
         {
             if (!g.Outstanding.Remove(spi, out var probe)) continue;
             if (probe.Address.Equals(remote.Address) && Equals(probe.Gateway.Address, probe.Address))
-                g.Selector.Answered(probe.Gateway, _time.GetElapsedTime(probe.SentAt));
+                g.Selector.Answered(probe.Gateway, _time.GetElapsedTime(probe.SentAt, receivedAt));
             return true;
         }
         return false;

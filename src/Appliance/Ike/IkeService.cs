@@ -430,6 +430,8 @@ public sealed partial class IkeService : IHostedService, IDisposable
                 _logger.LogDebug("IKE receive: {Message}", e.Message);
                 continue;
             }
+            // Taken before the engine lock: a gateway probe's round trip must not include waiting for it.
+            long receivedAt = _time.GetTimestamp();
             var remote = (IPEndPoint)r.RemoteEndPoint;
             var payload = buffer.AsSpan(0, r.ReceivedBytes);
             if (natT)
@@ -446,7 +448,7 @@ public sealed partial class IkeService : IHostedService, IDisposable
             }
             lock (_gate)
             {
-                if (!natT && ProbeAnswered(remote, payload)) continue;
+                if (!natT && ProbeAnswered(remote, payload, receivedAt)) continue;
                 _engine.HandleDatagram(local, remote, payload);
                 Flush();
             }

@@ -39,6 +39,9 @@ public sealed class BackgroundProcess : IDisposable
         return p;
     }
 
+    /// <summary>The process's ID (`ip netns exec` execs its command, so this is the command itself).</summary>
+    public int Id => _process.Id;
+
     public void Stop()
     {
         if (_process.HasExited) return;
