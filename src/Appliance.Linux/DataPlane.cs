@@ -134,11 +134,37 @@ public sealed partial class DataPlane : IDisposable
         }
         if (own.Count > 0)
         {
-            _killSwitch.InstallOwnTraffic(own, _options.LocalSource!, _tun!.IfIndex);
-            _logger.LogInformation("the box's own traffic from {Source} to {Prefixes} enters the tunnels", _options.LocalSource, string.Join(", ", own));
+            _ownTraffic = own;
+            // At boot the LAN address may not be on the NIC yet (the service or networkd adds it): the kernel refuses a
+            // route with a source it does not have (EINVAL), so that waits, retried every 2 s, instead of failing the start.
+            if (!TryInstallOwnTraffic()) _ownTrafficTimer = _time.CreateTimer(_ => TryInstallOwnTraffic(), null, OwnTrafficRetry, OwnTrafficRetry);
         }
         _keepaliveTimer = _time.CreateTimer(_ => SendNatKeepalives(), null, _options.NatKeepaliveInterval, _options.NatKeepaliveInterval);
         _logger.LogInformation("data plane started: LAN {Lan}, WAN {Wan}, {Tunnels} tunnels", _options.LanInterface, _options.WanInterface, _spd.Count);
+    }
+
+    private static readonly TimeSpan OwnTrafficRetry = TimeSpan.FromSeconds(2);
+    private IReadOnlyList<IPNetwork> _ownTraffic = [];
+    private ITimer? _ownTrafficTimer;
+    private int _ownTrafficInstalled, _ownTrafficWaitLogged;
+
+    private bool TryInstallOwnTraffic()
+    {
+        if (Volatile.Read(ref _ownTrafficInstalled) == 1 || _stopping || _tun is null || _killSwitch is null) return true;
+        try
+        {
+            _killSwitch.InstallOwnTraffic(_ownTraffic, _options.LocalSource!, _tun.IfIndex);
+        }
+        catch (IOException e)
+        {
+            if (Interlocked.Exchange(ref _ownTrafficWaitLogged, 1) == 0)
+                _logger.LogWarning("the box's own traffic into the tunnels waits for its LAN address {Source}: {Message}", _options.LocalSource, e.Message);
+            return false;
+        }
+        if (Interlocked.Exchange(ref _ownTrafficInstalled, 1) == 0)
+            _logger.LogInformation("the box's own traffic from {Source} to {Prefixes} enters the tunnels", _options.LocalSource, string.Join(", ", _ownTraffic));
+        _ownTrafficTimer?.Dispose();
+        return true;
     }
 
     /// <summary>Installs an SA pair; the new outbound SA replaces the tunnel's current one (rekey), the old inbound SA stays until removed.</summary>
@@ -394,6 +420,7 @@ public sealed partial class DataPlane : IDisposable
         _lan?.Dispose();
         _writer?.Dispose();
         _injector?.Dispose();
+        _ownTrafficTimer?.Dispose();
         _tun?.Dispose();
         _wan?.Dispose();
         _wanAh?.Dispose();
