@@ -24,6 +24,12 @@ public sealed partial class IkeEngine
         return new IkeStatus(tunnels, Counters.Snapshot());
     }
 
+    /// <summary>Every IKE SA of the tunnel, whatever its state and configuration version (SPIs as in the events).</summary>
+    public IReadOnlyList<(ulong InitiatorSpi, ulong ResponderSpi)> IkeSasOf(string tunnelName)
+    {
+        lock (_gate) return [.. _sas.Values.Where(s => s.Config?.Name == tunnelName).Select(s => (s.InitiatorSpi, s.ResponderSpi))];
+    }
+
     private List<RemoteAccessClientStatus> ClientsOf(IkeTunnelConfig config) =>
         _sas.Values.Where(s => s.Config == config && s.Lease is not null && s.State == IkeSaState.Established)
             .OrderBy(s => s.Lease!.Since)

@@ -89,7 +89,7 @@ public sealed partial class IkeEngine
         }
         Counters.Increment(IkeCounter.PeerUnreachable);
         string detail = $"no answer to {pending.Exchange} after {pending.Retransmits} retransmissions";
-        Raise(new PeerUnreachable(sa.TunnelName, detail));
+        Raise(new PeerUnreachable(sa.TunnelName, detail) { Remote = sa.Remote });
         RemoveSa(sa, detail);
     }
 

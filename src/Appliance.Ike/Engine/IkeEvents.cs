@@ -81,7 +81,11 @@ public sealed record NoProposalChosen(string TunnelName, string Detail) : IkeEve
 public sealed record TrafficSelectorsUnacceptable(string TunnelName, string Detail) : IkeEvent(TunnelName);
 
 /// <summary>Retransmissions exhausted: the peer did not answer.</summary>
-public sealed record PeerUnreachable(string TunnelName, string Detail) : IkeEvent(TunnelName);
+public sealed record PeerUnreachable(string TunnelName, string Detail) : IkeEvent(TunnelName)
+{
+    /// <summary>The peer endpoint that did not answer.</summary>
+    public IPEndPoint? Remote { get; init; }
+}
 
 /// <summary>Any other failure of an exchange (error notify from the peer, invalid syntax, ...).</summary>
 public sealed record IkeSaFailed(string TunnelName, string Detail) : IkeEvent(TunnelName);

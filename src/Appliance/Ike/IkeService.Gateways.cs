@@ -161,9 +161,12 @@ public sealed partial class IkeService
     }
 
     /// <summary>The tunnel through its gateway failed: look elsewhere, and look the names up again. Caller holds the lock.</summary>
-    private void GatewayFailed(string tunnel, string why)
+    private void GatewayFailed(string tunnel, string why, IPAddress? remote)
     {
         if (!_gateways.TryGetValue(tunnel, out var g) || g.Selector.Active is not { } active || _switchingGateway.Contains(tunnel)) return;
+        // An attempt at a gateway the tunnel has since left says nothing about the one it uses now.
+        if (remote is not null && !remote.Equals(active.Address)) return;
+        if (active.State == GatewayState.Failed) return; // one failure, several events (PeerUnreachable, then the SA deleted)
         g.Selector.ActiveFailed();
         g.NextResolve = _time.GetUtcNow();
         _logger.LogWarning("{Tunnel}: gateway {Gateway} ({Address}) failed: {Why}", tunnel, active.Name, active.Address, why);
@@ -186,6 +189,9 @@ public sealed partial class IkeService
         g.Selector.Use(gateway);
         _logger.LogInformation("{Tunnel}: using gateway {Gateway} ({Address}, {Rtt}): {Why}", name, gateway.Name, gateway.Address, Ms(gateway.Rtt), why);
         _switchingGateway.Add(name);
+        // The SAs with the old gateway are deleted (DELETE retransmitted until it answers or gives up): their end is no
+        // failure of the new one.
+        _retiredIkeSas.UnionWith(_engine.IkeSasOf(name));
         try
         {
             _restartAt.Remove(name);

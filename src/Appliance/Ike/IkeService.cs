@@ -614,7 +614,7 @@ public sealed partial class IkeService : IHostedService, IDisposable
                 if (!d.Replaced && !HasIkeSa(d.TunnelName))
                 {
                     _health.Set(d.TunnelName, TunnelHealthState.Down);
-                    GatewayFailed(d.TunnelName, d.Reason);
+                    GatewayFailed(d.TunnelName, d.Reason, null);
                     ScheduleRestart(d.TunnelName, configurationFailure: false);
                 }
                 break;
@@ -631,7 +631,7 @@ public sealed partial class IkeService : IHostedService, IDisposable
             case PeerUnreachable p:
                 _logger.LogWarning("{Tunnel}: peer unreachable: {Detail}", p.TunnelName, p.Detail);
                 _health.Set(p.TunnelName, TunnelHealthState.PeerUnreachable);
-                GatewayFailed(p.TunnelName, p.Detail);
+                GatewayFailed(p.TunnelName, p.Detail, p.Remote?.Address);
                 ScheduleRestart(p.TunnelName, configurationFailure: false);
                 break;
             case TrafficSelectorsUnacceptable t:
@@ -653,7 +653,6 @@ public sealed partial class IkeService : IHostedService, IDisposable
                 if (!HasIkeSa(f.TunnelName))
                 {
                     _health.Set(f.TunnelName, TunnelHealthState.Down);
-                    GatewayFailed(f.TunnelName, f.Detail);
                     ScheduleRestart(f.TunnelName, configurationFailure: false);
                 }
                 break;
