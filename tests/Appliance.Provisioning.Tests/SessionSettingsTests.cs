@@ -80,7 +80,7 @@ public class SessionSettingsTests
         using var box = new TestBox();
         var session = box.NewSession();
         Assert.Equal("ERR 404 unknown key", await session.SendAsync("SET Appliance:Tunnels:hq:Psk=hunter2 x"));
-        Assert.Equal("ERR 422 Appliance:Tunnels:hq:RemoteAddress: not an IP address",
+        Assert.Equal("ERR 422 Appliance:Tunnels:hq:RemoteAddress: not an IP address, a host name or a comma-separated list of them",
             await session.SendAsync("SET Appliance:Tunnels:hq:RemoteAddress 10.99.0.999"));
         Assert.Equal("ERR 422 Appliance:Tunnels:hq:LocalTs:1: not a CIDR (address/prefix, host bits zero)",
             await session.SendAsync("SET Appliance:Tunnels:hq:LocalTs 10.0.0.0/8,10.0.0.1/8"));

@@ -55,7 +55,8 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
             // Traffic opens the tunnel when it waits for it: Start trap, DpdAction trap, or closed for inactivity.
             Trap: t.Value.Start == "trap" || t.Value.DpdAction == "trap" || t.Value.Inactivity > TimeSpan.Zero)
         {
-            PeerAddresses = t.Value.RemoteAddress is { } r && IPAddress.TryParse(r, out var peer) ? [peer] : [],
+            // Every gateway given as an address (a list may hold several); a name's address is not known here.
+            PeerAddresses = [.. (Ike.GatewayList.Parse(t.Value.RemoteAddress) ?? []).Select(g => IPAddress.TryParse(g, out var peer) ? peer : null).OfType<IPAddress>()],
             PerClient = Configuration.RemoteAccessRules.IsRemoteAccess(t.Value),
         })])
     {
