@@ -21,7 +21,7 @@ public sealed partial class IkeEngine
             }
             tunnels.Add(new TunnelStatus(config.Name, IkeSaStatusOf(sa), ChildStatusOf(sa)));
         }
-        return new IkeStatus(tunnels, Counters.Snapshot());
+        return new IkeStatus(tunnels, Counters.Snapshot()) { IkeSas = _sas.Count, HalfOpenIkeSas = HalfOpenCount() };
     }
 
     private List<RemoteAccessClientStatus> ClientsOf(IkeTunnelConfig config) =>
