@@ -104,6 +104,11 @@ public sealed partial class IkeEngine
             Counters.Increment(IkeCounter.UnknownSpi);
             return;
         }
+        if (message.Raw.Length > Options.MaxInitRequestSize)
+        {
+            Counters.Increment(IkeCounter.Oversized);
+            return;
+        }
         IkeSa? existing = _sas.Values.FirstOrDefault(s => !s.IsInitiator && s.InitiatorSpi == h.InitiatorSpi && s.Remote.Address.Equals(remote.Address));
         if (existing is not null)
         {

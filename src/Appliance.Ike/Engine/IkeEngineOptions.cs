@@ -23,6 +23,11 @@ public sealed record IkeEngineOptions
     /// charon.max_packet is 10000), so this bounds what an unauthenticated peer can park here at HalfOpenLimit × this.
     /// </summary>
     public int HalfOpenReassemblyOctets { get; init; } = 16 * 1024;
+    /// <summary>
+    /// Largest IKE_SA_INIT request kept (strongSwan's charon.max_packet = 10000 for every message): a half-open SA keeps its
+    /// request for the AUTH payload, so this bounds that copy. Larger ones are dropped, counted Oversized.
+    /// </summary>
+    public int MaxInitRequestSize { get; init; } = 10000;
     /// <summary>A responder's half-open IKE SA is dropped after this long without IKE_AUTH (charon.half_open_timeout = 30 s).</summary>
     public TimeSpan HalfOpenTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>How long a cookie secret stays valid before it is rotated (RFC 7296 §2.6 "regenerate periodically").</summary>
