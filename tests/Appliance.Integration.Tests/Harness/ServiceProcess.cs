@@ -30,5 +30,17 @@ public static class ServiceProcess
     public static long Ike(JsonDocument status, string name) =>
         status.RootElement.GetProperty("ike").TryGetProperty(name, out var v) ? v.GetInt64() : 0;
 
+    /// <summary>
+    /// UDP datagrams the kernel of namespace <paramref name="ns"/> dropped because a socket's receive buffer was full
+    /// (RcvbufErrors in /proc/net/snmp): lost before the service could read, hence count, them.
+    /// </summary>
+    public static long UdpReceiveBufferErrors(string ns)
+    {
+        string[] lines = Netns.Exec(ns, "cat", "/proc/net/snmp").Split('\n');
+        string[] names = lines.First(l => l.StartsWith("Udp: InDatagrams", StringComparison.Ordinal)).Split(' ');
+        string[] values = lines.First(l => l.StartsWith("Udp: ", StringComparison.Ordinal) && char.IsDigit(l[5])).Split(' ');
+        return long.Parse(values[Array.IndexOf(names, "RcvbufErrors")]);
+    }
+
     public static int LogLines(ApplianceProcess box) => box.Log.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
 }
