@@ -32,7 +32,7 @@ cleanup() {
     ip netns del "$ns" 2>/dev/null || true
   done
 }
-trap 'cleanup; rm -rf "$WORK"' EXIT
+trap 'cleanup; [ -n "${KEEP:-}" ] && echo "kept $WORK" >&2 || rm -rf "$WORK"' EXIT
 cleanup
 
 for ns in $GEN $RSP $LANH; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
@@ -54,18 +54,20 @@ swan_conf() { # dir, extra charon settings
 charon {
   load_modular = no
   load = random nonce openssl kdf aes sha1 sha2 hmac gcm curve25519 kernel-libipsec kernel-netlink socket-default vici
-  install_routes = no
+  install_routes = yes
   install_virtual_ip = no
   ikesa_table_size = 1024
   ikesa_table_segments = 16
   $2
   plugins { vici { socket = unix://$1/vici.sock } }
-  filelog { $1/charon.log { default = 0 } }
+  filelog { bench { path = $1/charon.log
+    default = ${LOGLEVEL:-0} } }
 }
 swanctl { load = random }
 EOC
 }
 start_charon() { # namespace, dir
+  rm -f "$2/vici.sock"
   ip netns exec "$1" unshare -m sh -c "mount -t tmpfs none /run; STRONGSWAN_CONF=$2/strongswan.conf exec /usr/lib/ipsec/charon" \
     >"$2/charon.out" 2>&1 &
   for _ in $(seq 100); do [ -S "$2/vici.sock" ] && break; sleep 0.1; done
@@ -104,6 +106,9 @@ EOC
   echo "}"
   echo "secrets { ike-bench { secret = \"$PSK\" } }"
 } >"$GD/swanctl.conf"
+
+# kernel-libipsec routes each Child SA's traffic from an address inside its local selector: give the initiator all of them.
+for ((i = 1; i <= MAX; i++)); do echo "addr add 10.200.$((i / 250)).$((i % 250 + 1))/32 dev lo"; done | ip -n "$GEN" -batch -
 
 # Initiates c<from>..c<to>, PAR at a time; prints the wall time in seconds.
 establish() {
@@ -168,6 +173,7 @@ EOC
 ip netns exec "$RSP" "$BIN" run --config "$BD/appliance.json" >"$BD/log" 2>&1 &
 for _ in $(seq 100); do [ -S "$BD/control.sock" ] && break; sleep 0.1; done
 BOX_PID=$(pid_in "$RSP" appliance)
+[ -n "$BOX_PID" ] || { echo "the box did not start:" >&2; cat "$BD/log" >&2; exit 1; }
 start_charon "$GEN" "$GD"
 echo "box (pid $BOX_PID) as responder:" >&2
 measure "box" "$BOX_PID"

@@ -218,10 +218,13 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
         return Task.CompletedTask;
     }
 
+    // The host disposes this service once per registration (hosted service and status section): only the first counts.
+    private int _disposed;
+
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _stop.Cancel();
         _dataPlane.Dispose();
-        _stop.Dispose();
     }
 }
