@@ -32,6 +32,7 @@ cleanup() {
     ip netns del "$ns" 2>/dev/null || true
   done
 }
+trap 'exit 143' INT TERM
 trap 'cleanup; [ -n "${KEEP:-}" ] && echo "kept $WORK" >&2 || rm -rf "$WORK"' EXIT
 cleanup
 
@@ -80,7 +81,9 @@ stop_charon() { # namespace
 
 # The initiator: MAX connections, each its own IKE SA with one Child SA.
 mkdir -p "$GD"
-swan_conf "$GD" "retransmit_timeout = 2.0"
+# Each swanctl --initiate holds a charon worker thread until its SA is up: give the initiator plenty.
+swan_conf "$GD" "retransmit_timeout = 2.0
+  threads = 64"
 {
   echo "connections {"
   for ((i = 1; i <= MAX; i++)); do
