@@ -5,9 +5,10 @@ namespace Appliance.Ike;
 
 /// <summary>
 /// The verified fragments of one message in one direction (RFC 7383 §2.6). Bounded: a peer can make us hold at most
-/// <see cref="MaxFragments"/> fragments and <see cref="MaxOctets"/> octets per direction and IKE SA.
+/// <see cref="MaxFragments"/> fragments and <paramref name="maxOctets"/> (at most <see cref="MaxOctets"/>) octets per direction
+/// and IKE SA.
 /// </summary>
-internal sealed class FragmentReassembly(uint messageId, ushort total) : IDisposable
+internal sealed class FragmentReassembly(uint messageId, ushort total, int maxOctets = FragmentReassembly.MaxOctets) : IDisposable
 {
     public const int MaxFragments = 64;
     public const int MaxOctets = 64 * 1024;
@@ -33,7 +34,7 @@ internal sealed class FragmentReassembly(uint messageId, ushort total) : IDispos
             CryptographicOperations.ZeroMemory(plaintext);
             return AddResult.Duplicate;
         }
-        if (_octets + plaintext.Length > MaxOctets)
+        if (_octets + plaintext.Length > maxOctets)
         {
             CryptographicOperations.ZeroMemory(plaintext);
             return AddResult.TooLarge;

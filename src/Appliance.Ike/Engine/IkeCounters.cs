@@ -29,6 +29,10 @@ public enum IkeCounter
     UnexpectedExchange,
     CookiesSent,
     CookiesRejected,
+    /// <summary>IKE_SA_INIT requests longer than <see cref="IkeEngineOptions.MaxInitRequestSize"/>, dropped.</summary>
+    Oversized,
+    /// <summary>IKE_SA_INIT requests dropped because <see cref="IkeEngineOptions.HalfOpenLimit"/> half-open IKE SAs exist.</summary>
+    HalfOpenLimitReached,
     RetransmitsSent,
     /// <summary>Retransmitted requests answered from the response cache.</summary>
     CachedResponsesSent,

@@ -73,7 +73,10 @@ public sealed partial class IkeEngine
         if (set is null || set.MessageId != id || fragment.TotalFragments > set.Total)
         {
             set?.Dispose();
-            set = new FragmentReassembly(id, fragment.TotalFragments);
+            // A half-open SA's peer has not authenticated yet: it may park less (IkeEngineOptions.HalfOpenReassemblyOctets).
+            bool halfOpen = !sa.IsInitiator && sa.State == IkeSaState.Connecting;
+            set = new FragmentReassembly(id, fragment.TotalFragments,
+                halfOpen ? Math.Min(Options.HalfOpenReassemblyOctets, FragmentReassembly.MaxOctets) : FragmentReassembly.MaxOctets);
             SetFragments(sa, isResponse, set);
         }
         switch (set.Add(fragment.FragmentNumber, fragment.FirstInnerPayload, plaintext))

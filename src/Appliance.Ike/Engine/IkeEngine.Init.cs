@@ -104,6 +104,11 @@ public sealed partial class IkeEngine
             Counters.Increment(IkeCounter.UnknownSpi);
             return;
         }
+        if (message.Raw.Length > Options.MaxInitRequestSize)
+        {
+            Counters.Increment(IkeCounter.Oversized);
+            return;
+        }
         IkeSa? existing = _sas.Values.FirstOrDefault(s => !s.IsInitiator && s.InitiatorSpi == h.InitiatorSpi && s.Remote.Address.Equals(remote.Address));
         if (existing is not null)
         {
@@ -135,7 +140,8 @@ public sealed partial class IkeEngine
         if (candidates.Count == 0)
         {
             Counters.Increment(IkeCounter.NoProposalChosen);
-            _log.LogInformation("IKE_SA_INIT from {Remote}: no tunnel configured for this peer", remote);
+            // Anyone can send this from any (spoofed) address: one line per interval with a count, never one per packet.
+            _rateLimitedLog.Info("no-tunnel", Now, "IKE_SA_INIT from {0}: no tunnel configured for this peer", remote);
             SendStatelessInitReply(local, remote, h, new NotifyPayload(NotifyType.NoProposalChosen));
             return;
         }
@@ -153,7 +159,9 @@ public sealed partial class IkeEngine
         if (choice is null)
         {
             Counters.Increment(IkeCounter.NoProposalChosen);
-            Raise(new NoProposalChosen(candidates[0].Name, "no IKE proposal of the peer is acceptable"));
+            // Unauthenticated, so possibly spoofed: the event (an error line and a health change) at most once per interval.
+            if (_rateLimitedLog.Info("init-no-proposal:" + candidates[0].Name, Now, "IKE_SA_INIT from {0}: no acceptable proposal", remote))
+                Raise(new NoProposalChosen(candidates[0].Name, "no IKE proposal of the peer is acceptable"));
             SendStatelessInitReply(local, remote, h, new NotifyPayload(NotifyType.NoProposalChosen));
             return;
         }
@@ -169,15 +177,26 @@ public sealed partial class IkeEngine
         RespondToInit(local, remote, message, candidates, config, peer, selected, ke, nonce);
     }
 
+    private int HalfOpenCount() => _sas.Values.Count(s => !s.IsInitiator && s.State == IkeSaState.Connecting);
+
     /// <summary>RFC 7296 §2.6: past the half-open threshold, only requests with a valid cookie create state.</summary>
     private bool CookieAccepted(IPEndPoint local, IPEndPoint remote, IkeHeader h, IReadOnlyList<IkePayload> p, NoncePayload nonce)
     {
-        int halfOpen = _sas.Values.Count(s => !s.IsInitiator && s.State == IkeSaState.Connecting);
+        int halfOpen = HalfOpenCount();
         if (halfOpen < Options.CookieThreshold)
             return true;
         NotifyPayload? cookie = FindNotify(p, NotifyType.Cookie);
         if (cookie is not null && Cookies.Verify(cookie.Data, nonce.Data, remote.Address, h.InitiatorSpi))
-            return true;
+        {
+            if (halfOpen < Options.HalfOpenLimit)
+                return true;
+            // The peer returned our cookie, so its address is real, but we hold all the half-open state we will:
+            // silence (as strongSwan's init_limit_half_open), so it retransmits and gets in once some complete or expire.
+            Counters.Increment(IkeCounter.HalfOpenLimitReached);
+            _rateLimitedLog.Warn("half-open-limit", Now,
+                "IKE_SA_INIT dropped: {0} half-open IKE SAs (the limit); last from " + remote.Address, halfOpen);
+            return false;
+        }
         Counters.Increment(cookie is null ? IkeCounter.CookiesSent : IkeCounter.CookiesRejected);
         SendStatelessInitReply(local, remote, h, new NotifyPayload(NotifyType.Cookie, Cookies.Create(nonce.Data, remote.Address, h.InitiatorSpi)));
         return false;

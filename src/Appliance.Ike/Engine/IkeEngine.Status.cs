@@ -21,7 +21,7 @@ public sealed partial class IkeEngine
             }
             tunnels.Add(new TunnelStatus(config.Name, IkeSaStatusOf(sa), ChildStatusOf(sa)));
         }
-        return new IkeStatus(tunnels, Counters.Snapshot());
+        return new IkeStatus(tunnels, Counters.Snapshot()) { IkeSas = _sas.Count, HalfOpenIkeSas = HalfOpenCount() };
     }
 
     /// <summary>Every IKE SA of the tunnel, whatever its state and configuration version (SPIs as in the events).</summary>

@@ -16,6 +16,7 @@ public sealed partial class IkeEngine
     private readonly TimeProvider _time;
     private readonly IIkeRandom _random;
     private readonly ILogger _log;
+    private readonly RateLimitedLog _rateLimitedLog;
     private readonly Dictionary<string, IkeTunnelConfig> _tunnels = new(StringComparer.Ordinal);
     // Site tunnels whose peer refused the DNS configuration request (INTERNAL_ADDRESS_FAILURE): they ask no more until re-added.
     private readonly HashSet<string> _configurationRefused = new(StringComparer.Ordinal);
@@ -27,8 +28,12 @@ public sealed partial class IkeEngine
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _random = random ?? SystemIkeRandom.Instance;
         _log = logger ?? NullLogger.Instance;
+        _rateLimitedLog = new RateLimitedLog(_log, UnauthenticatedLogInterval);
         Options = options ?? new IkeEngineOptions();
     }
+
+    /// <summary>How often a line that unauthenticated input triggers may be logged (per kind; see <see cref="RateLimitedLog"/>).</summary>
+    public static readonly TimeSpan UnauthenticatedLogInterval = TimeSpan.FromSeconds(10);
 
     public IkeEngineOptions Options { get; }
     public IkeCounters Counters { get; } = new();

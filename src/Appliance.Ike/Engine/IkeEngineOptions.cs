@@ -11,6 +11,23 @@ public sealed record IkeEngineOptions
     public int RetransmitTries { get; init; } = 5;
     /// <summary>Half-open IKE SAs at which the responder starts demanding cookies (RFC 7296 §2.6; charon.cookie_threshold = 30).</summary>
     public int CookieThreshold { get; init; } = 30;
+    /// <summary>
+    /// Hard limit on half-open responder IKE SAs (strongSwan's charon.init_limit_half_open, unlimited there). Cookies stop
+    /// spoofed floods at <see cref="CookieThreshold"/>; this stops a flood from real addresses that return the cookie.
+    /// Past it, IKE_SA_INIT requests are dropped (counted HalfOpenLimitReached) until half-open SAs complete or expire.
+    /// </summary>
+    public int HalfOpenLimit { get; init; } = 256;
+    /// <summary>
+    /// Octets of fragments (RFC 7383) a half-open IKE SA may hold for reassembly; an established SA may hold
+    /// <see cref="FragmentReassembly.MaxOctets"/>. An IKE_AUTH with a certificate chain is a few KB (strongSwan's
+    /// charon.max_packet is 10000), so this bounds what an unauthenticated peer can park here at HalfOpenLimit × this.
+    /// </summary>
+    public int HalfOpenReassemblyOctets { get; init; } = 16 * 1024;
+    /// <summary>
+    /// Largest IKE_SA_INIT request kept (strongSwan's charon.max_packet = 10000 for every message): a half-open SA keeps its
+    /// request for the AUTH payload, so this bounds that copy. Larger ones are dropped, counted Oversized.
+    /// </summary>
+    public int MaxInitRequestSize { get; init; } = 10000;
     /// <summary>A responder's half-open IKE SA is dropped after this long without IKE_AUTH (charon.half_open_timeout = 30 s).</summary>
     public TimeSpan HalfOpenTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>How long a cookie secret stays valid before it is rotated (RFC 7296 §2.6 "regenerate periodically").</summary>

@@ -30,4 +30,10 @@ public sealed record RemoteAccessClientStatus(string User, IPEndPoint Remote, IR
     IkeSaStatus IkeSa, IReadOnlyList<ChildSaStatus> ChildSas);
 
 /// <summary>A point-in-time snapshot of every tunnel, for the status socket.</summary>
-public sealed record IkeStatus(IReadOnlyList<TunnelStatus> Tunnels, IkeCountersSnapshot Counters);
+public sealed record IkeStatus(IReadOnlyList<TunnelStatus> Tunnels, IkeCountersSnapshot Counters)
+{
+    /// <summary>IKE SAs of every state, half-open ones included.</summary>
+    public int IkeSas { get; init; }
+    /// <summary>Responder IKE SAs between IKE_SA_INIT and a completed IKE_AUTH: what cookies and HalfOpenLimit bound.</summary>
+    public int HalfOpenIkeSas { get; init; }
+}

@@ -30,11 +30,16 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
     private Dictionary<IPEndPoint, IPEndPoint> _redirects = new();
 
     private readonly Network.NetworkInterfaceGate _interfaces;
+    private readonly TimeProvider _time;
+    private readonly CancellationTokenSource _stop = new();
+    /// <summary>How often dropped packets are summed up in the log (one line, only when there were drops).</summary>
+    public static readonly TimeSpan DropSummaryInterval = TimeSpan.FromSeconds(10);
 
     public DataPlaneService(IOptions<ApplianceOptions> options, ChildSaTable table, IkeService ike,
         TimeProvider time, ILoggerFactory loggers, Common.WorkerHeartbeats heartbeats, Network.NetworkInterfaceGate interfaces)
     {
         _interfaces = interfaces;
+        _time = time;
         _options = options.Value;
         _table = table;
         _ike = ike;
@@ -90,6 +95,20 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
         _table.Removed += Remove;
         _table.EndpointsChanged += MoveEndpoints;
         foreach (var c in _table.All) Install(c, OutboundUse.Now);
+        _ = Task.Run(LogDropSummaries);
+    }
+
+    private async Task LogDropSummaries()
+    {
+        var summary = new DropSummary();
+        summary.Next(_dataPlane.Counters.DropsByReason, DropSummaryInterval); // drops before now are not news
+        while (!_stop.IsCancellationRequested)
+        {
+            try { await Task.Delay(DropSummaryInterval, _time, _stop.Token); }
+            catch (OperationCanceledException) { return; }
+            if (summary.Next(_dataPlane.Counters.DropsByReason, DropSummaryInterval) is { } line)
+                _logger.LogInformation("{Summary}", line);
+        }
     }
 
     private void Install(ChildSaInfo child, OutboundUse use)
@@ -196,9 +215,18 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
     public Task StopAsync(CancellationToken cancellationToken)
     {
         // The kill switch routes stay: a stopped box must not forward the office's traffic in clear.
+        _stop.Cancel();
         _dataPlane.Dispose();
         return Task.CompletedTask;
     }
 
-    public void Dispose() => _dataPlane.Dispose();
+    // The host disposes this service once per registration (hosted service and status section): only the first counts.
+    private int _disposed;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _stop.Cancel();
+        _dataPlane.Dispose();
+    }
 }

@@ -40,6 +40,9 @@ public sealed partial class IkeService : IHostedService, IDisposable
     private long _lastWanCheck;
     // The address whose bind failure was logged last, so waiting for it logs once and not every second.
     private IPAddress? _bindFailedFor;
+    // Failed IKE sends are logged at most once per interval (caller holds _gate): when the last line was, and how many since.
+    private long _sendFailureLoggedAt;
+    private long _sendFailuresHeld;
     // The Child SAs handed to the data plane, by SPI pair: moved when the peer's endpoint changes, dropped when our address does.
     private readonly Dictionary<(uint In, uint Out), ChildSaInfo> _children = new();
     // IKE SAs by SPI pair; after a WAN address change the old ones are retired: their end is no outage.
@@ -438,13 +441,13 @@ public sealed partial class IkeService : IHostedService, IDisposable
             {
                 // RFC 3948 §2.2: a zero "non-ESP marker" precedes IKE on 4500; a single 0xFF is a keepalive.
                 if (payload.Length == 1 && payload[0] == 0xFF) continue;
-                if (payload.Length < 4) continue;
-                if (BinaryPrimitives.ReadUInt32BigEndian(payload) != 0)
+                // Too short for the marker or an SPI: the engine counts it as a malformed IKE message.
+                if (payload.Length >= 4 && BinaryPrimitives.ReadUInt32BigEndian(payload) != 0)
                 {
                     _childSaSink.DeliverEspInUdp(local, remote, payload);
                     continue;
                 }
-                payload = payload[4..];
+                if (payload.Length >= 4) payload = payload[4..];
             }
             lock (_gate)
             {
@@ -550,7 +553,19 @@ public sealed partial class IkeService : IHostedService, IDisposable
         }
         catch (SocketException e)
         {
-            _logger.LogWarning("IKE send to {Remote} failed: {Message}", d.Remote, e.Message);
+            // Answers to a spoofed flood can fail by the thousand (no route, full buffers): one line per interval.
+            long now = _time.GetTimestamp();
+            if (_sendFailuresHeld == 0 || _time.GetElapsedTime(_sendFailureLoggedAt, now) >= IkeEngine.UnauthenticatedLogInterval)
+            {
+                _logger.LogWarning("IKE send to {Remote} failed: {Message}{Held}", d.Remote, e.Message,
+                    _sendFailuresHeld > 1 ? $" ({_sendFailuresHeld - 1} more failed sends since the last line)" : "");
+                _sendFailureLoggedAt = now;
+                _sendFailuresHeld = 1;
+            }
+            else
+            {
+                _sendFailuresHeld++;
+            }
         }
         catch (ObjectDisposedException) { }
     }

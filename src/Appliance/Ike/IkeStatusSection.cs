@@ -94,6 +94,9 @@ public sealed class IkeStatusSection(IkeService ike, TunnelHealth health, IChild
         w.WriteEndArray();
 
         w.WriteStartObject("ike");
+        // Gauges first (now), then the counters (since start).
+        w.WriteNumber("ikeSas", status.IkeSas);
+        w.WriteNumber("halfOpen", status.HalfOpenIkeSas);
         foreach (var (counter, value) in status.Counters.Values)
             w.WriteNumber(char.ToLowerInvariant(counter.ToString()[0]) + counter.ToString()[1..], value);
         w.WriteEndObject();

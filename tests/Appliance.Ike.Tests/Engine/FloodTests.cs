@@ -62,6 +62,80 @@ public class FloodTests
         Assert.Empty(peers.EventsA.OfType<IkeSaDeleted>());
     }
 
+    /// <summary>
+    /// A flood from real addresses that answer the cookie (RFC 7296 §2.6 cannot stop those): past
+    /// <see cref="IkeEngineOptions.HalfOpenLimit"/> half-open SAs further requests are dropped in silence and counted, the
+    /// status says how many are half-open, and once they expire new peers get in again.
+    /// </summary>
+    [Fact]
+    public void Cookie_returning_flood_stops_at_the_half_open_limit_and_peers_get_in_again_after_expiry()
+    {
+        const int limit = 10, attackers = 25;
+        var peers = TestPeers.Standard(optionsB: new IkeEngineOptions { CookieThreshold = 0, HalfOpenLimit = limit });
+        IPEndPoint b = new(TestPeers.AddressB, 500);
+        byte[] template = InitRequest();
+        int answered = 0;
+        for (int i = 0; i < attackers; i++)
+        {
+            var source = new IPEndPoint(new IPAddress([10, 9, 0, (byte)(i + 1)]), 500);
+            if (SendWithCookie(peers.B, b, source, template, (ulong)i + 1) is { } reply && Find<SaPayload>(reply) is not null)
+                answered++;
+        }
+        Assert.Equal(limit, answered);
+        Assert.Equal(attackers - limit, peers.B.Counters[IkeCounter.HalfOpenLimitReached]);
+        Assert.Equal(limit, peers.B.GetStatus().HalfOpenIkeSas);
+        Assert.Equal(limit, peers.B.GetStatus().IkeSas);
+
+        peers.Advance(peers.B.Options.HalfOpenTimeout + TimeSpan.FromSeconds(1));
+        Assert.Equal(0, peers.B.GetStatus().HalfOpenIkeSas);
+        var late = new IPEndPoint(new IPAddress([10, 9, 1, 1]), 500);
+        Assert.NotNull(Find<SaPayload>(SendWithCookie(peers.B, b, late, template, 1000)!));
+    }
+
+    /// <summary>
+    /// What an unauthenticated peer can park in reassembly: a half-open SA's fragments may hold
+    /// <see cref="IkeEngineOptions.HalfOpenReassemblyOctets"/>; a set growing past it is dropped and counted.
+    /// </summary>
+    [Fact]
+    public void A_half_open_sa_holds_at_most_its_reassembly_budget()
+    {
+        var reassembly = new FragmentReassembly(1, 40, maxOctets: 16 * 1024);
+        int stored = 0;
+        FragmentReassembly.AddResult last = FragmentReassembly.AddResult.Stored;
+        for (ushort n = 1; n <= 40 && last == FragmentReassembly.AddResult.Stored; n++)
+        {
+            last = reassembly.Add(n, PayloadType.None, new byte[1000]);
+            if (last == FragmentReassembly.AddResult.Stored) stored++;
+        }
+        Assert.Equal(16, stored);
+        Assert.Equal(FragmentReassembly.AddResult.TooLarge, last);
+    }
+
+    /// <summary>Sends an IKE_SA_INIT, answers a COOKIE as a real initiator does; returns B's last reply's payloads, or null.</summary>
+    private static IReadOnlyList<IkePayload>? SendWithCookie(IkeEngine responder, IPEndPoint local, IPEndPoint source, byte[] template, ulong spi)
+    {
+        byte[] init = (byte[])template.Clone();
+        BitConverter.TryWriteBytes(init.AsSpan(0, 8), spi);
+        responder.HandleDatagram(local, source, init);
+        IReadOnlyList<IkePayload>? reply = Drain(responder);
+        if (reply?.OfType<NotifyPayload>().FirstOrDefault(n => n.NotifyType == NotifyType.Cookie) is not { } cookie)
+            return reply;
+        Assert.True(PayloadCodec.TryDecodeMessage(init, out DecodedMessage? request).IsOk);
+        byte[] withCookie = PayloadCodec.EncodePlain(request!.Header, [new NotifyPayload(NotifyType.Cookie, cookie.Data), .. request.Payloads]);
+        responder.HandleDatagram(local, source, withCookie);
+        return Drain(responder);
+    }
+
+    private static IReadOnlyList<IkePayload>? Drain(IkeEngine engine)
+    {
+        IReadOnlyList<IkePayload>? last = null;
+        while (engine.TryDequeueOutgoing(out OutgoingDatagram d))
+            last = PayloadCodec.TryDecodeMessage(d.Payload, out DecodedMessage? m).IsOk ? m!.Payloads : null;
+        return last;
+    }
+
+    private static T? Find<T>(IReadOnlyList<IkePayload>? payloads) where T : IkePayload => payloads?.OfType<T>().FirstOrDefault();
+
     /// <summary>A well-formed IKE_SA_INIT request (AES-GCM, SHA-256 PRF, X25519), as a flood tool would replay.</summary>
     private static byte[] InitRequest()
     {
