@@ -192,3 +192,38 @@ public class EndToEndTests
         Assert.Equal([1, 2, 3], reply.Data[4..]);
     }
 }
+
+/// <summary>The client ending PPP itself, as Windows does on disconnect before its CDN.</summary>
+public class ClientTerminateTests
+{
+    [Fact]
+    public void LCP_Terminate_Request_from_the_client_is_acknowledged_and_ends_the_session_after_the_Restart_timer()
+    {
+        var h = new Harness();
+        TestLac lac = h.Connect();
+        IPAddress address = lac.Address!;
+        lac.SendPppPacket(PppProtocol.Lcp, PppCode.TerminateRequest, []);
+        h.Pump();
+        Assert.Equal((byte)PppCode.TerminateAck, lac.Lcp.Last().Code);
+        Assert.False(lac.HasType(MessageType.Cdn));
+        h.Advance(TimeSpan.FromSeconds(4));
+        Assert.True(lac.HasType(MessageType.Cdn));
+        Assert.False(h.Pool.IsLeased(address));
+        Assert.Contains("Terminate-Request", Assert.Single(h.Events.OfType<L2tpSessionDown>()).Reason);
+    }
+
+    [Fact]
+    public void A_Protocol_Reject_of_IPCP_by_the_client_ends_the_link()
+    {
+        var h = new Harness();
+        TestLac lac = h.Connect();
+        lac.SendPppPacket(PppProtocol.Lcp, PppCode.ProtocolReject, [0x80, 0x21, 1, 1, 0, 4]);
+        h.Pump();
+        // RXJ- in Opened: IPCP goes to Stopping (its Terminate-Requests go unanswered), finishes, and LCP closes.
+        Assert.False(lac.TerminateRequested);
+        h.Advance(TimeSpan.FromSeconds(10));
+        Assert.True(lac.TerminateRequested);
+        Assert.True(lac.HasType(MessageType.Cdn));
+        Assert.Equal(0, h.Pool.LeasedCount);
+    }
+}
