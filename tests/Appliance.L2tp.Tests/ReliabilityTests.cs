@@ -163,3 +163,26 @@ public class ReliabilityTests
         Assert.Equal(2, Deliver().Count);
     }
 }
+
+public class ControlQueueBoundTests
+{
+    [Fact]
+    public void A_peer_that_never_acknowledges_cannot_grow_the_reply_queue_without_end()
+    {
+        var h = new Harness(options: o => o with { MaxSessionsPerTunnel = 1 });
+        TestLac lac = h.AddClient();
+        lac.StartTunnel();
+        h.Pump();
+        lac.AutoAck = false;
+        h.ToClient = _ => [];
+        // Each ICRQ beyond the first gets a CDN; none is acknowledged (Nr stays), so they queue behind the window.
+        for (int i = 0; i < Appliance.L2tp.L2tp.ControlChannel.MaxWaiting + 10; i++)
+            lac.SendControl(Appliance.L2tp.L2tp.MessageType.Icrq, w => w.U16(Appliance.L2tp.L2tp.AvpType.AssignedSessionId, (ushort)(i + 1))
+                .U32(Appliance.L2tp.L2tp.AvpType.CallSerialNumber, (uint)i));
+        h.Pump();
+        Assert.Equal(1, h.Server.TunnelCount);
+        h.Server.Tick();
+        Assert.Equal(0, h.Server.TunnelCount);
+        Assert.Equal(1, h.Server.Counters[L2tpCounter.TunnelsGivenUp]);
+    }
+}

@@ -79,8 +79,21 @@ internal sealed class ControlChannel(L2tpServerOptions options, L2tpCounters cou
         return false;
     }
 
+    /// <summary>
+    /// Replies queued behind a peer that keeps sending but never acknowledges would grow without end; past this many the
+    /// tunnel is given up at the next tick as if the retransmissions had run out.
+    /// </summary>
+    public const int MaxWaiting = 128;
+
+    private bool _overflowed;
+
     public void Send(ushort sessionId, byte[] avps, DateTimeOffset now)
     {
+        if (_waiting.Count >= MaxWaiting)
+        {
+            _overflowed = true;
+            return;
+        }
         var pending = new Pending(sessionId, _ns++, avps);
         if (_inFlight.Count < Math.Max(1, PeerWindow))
             Transmit(pending, now);
@@ -100,6 +113,8 @@ internal sealed class ControlChannel(L2tpServerOptions options, L2tpCounters cou
     /// <summary>Retransmits what timed out; false when a message reached the retransmission limit (the peer is gone).</summary>
     public bool Tick(DateTimeOffset now)
     {
+        if (_overflowed)
+            return false;
         foreach (Pending p in _inFlight)
         {
             if (p.Deadline > now)
