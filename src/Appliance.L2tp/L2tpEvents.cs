@@ -23,3 +23,6 @@ public sealed record L2tpSessionDown(IPEndPoint Peer, L2tpSessionKey Session, st
 
 /// <summary>An IP packet the client sent, its source checked against the address IPCP gave it.</summary>
 public sealed record L2tpIpPacket(L2tpSessionKey Session, IPAddress ClientAddress, byte[] Packet);
+
+/// <summary>One session for the status: the LAC, our IDs, its host name, and once PPP got there the user and address.</summary>
+public sealed record L2tpSessionInfo(IPEndPoint Peer, L2tpSessionKey Session, string? HostName, string Phase, string? UserName, IPAddress? Address);

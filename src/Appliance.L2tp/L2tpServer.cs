@@ -97,6 +97,12 @@ public sealed partial class L2tpServer : IL2tpSessionOwner, IDisposable
         return next is { } n ? (n > now ? n - now : TimeSpan.Zero) : null;
     }
 
+    /// <summary>Every session of every tunnel, for `appliance status`.</summary>
+    public IReadOnlyList<L2tpSessionInfo> Sessions() =>
+        _tunnels.Values.SelectMany(t => t.Sessions.Values.Select(s => new L2tpSessionInfo(t.Peer, s.Key, t.HostName,
+            s.Ppp is { } ppp ? (ppp.IpcpState == PppState.Opened ? "connected" : ppp.Phase.ToString().ToLowerInvariant()) : "l2tp-" + s.State.ToString().ToLowerInvariant(),
+            s.Ppp?.UserName, s.Ppp?.IpcpState == PppState.Opened ? s.Ppp.Address : null))).ToList();
+
     public bool TryDequeueOutgoing(out L2tpDatagram datagram) => _outgoing.TryDequeue(out datagram!);
 
     public bool TryDequeueEvent(out L2tpEvent e) => _events.TryDequeue(out e!);

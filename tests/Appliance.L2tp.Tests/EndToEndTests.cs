@@ -130,6 +130,10 @@ public class EndToEndTests
         Assert.Empty(alice.IpPackets);
         Assert.Single(bob.IpPackets);
         Assert.Equal(["alice", "bob"], h.Events.OfType<L2tpClientConnected>().Select(e => e.UserName));
+        var listed = h.Server.Sessions().OrderBy(s => s.UserName).ToList();
+        Assert.Equal(["alice", "bob"], listed.Select(s => s.UserName));
+        Assert.Equal([alice.Address, bob.Address], listed.Select(s => s.Address));
+        Assert.All(listed, s => Assert.Equal(("connected", "lac"), (s.Phase, s.HostName)));
     }
 
     [Fact]
