@@ -231,3 +231,32 @@ public class ClientTerminateTests
         Assert.Equal(0, h.Pool.LeasedCount);
     }
 }
+
+/// <summary>The option sets the built-in clients send, as far as they are known from their documentation and captures.</summary>
+public class ClientProfileTests
+{
+    [Fact]
+    public void A_Windows_like_LCP_request_with_callback_and_multilink_options_still_connects()
+    {
+        var h = new Harness();
+        TestLac lac = h.AddClient();
+        lac.LcpRequest =
+        [
+            new(1, [0x05, 0x78]), new(5, [0x11, 0x22, 0x33, 0x44]), new(7, []), new(8, []), new(13, [6]),
+            new(17, [0x06, 0x4E]), new(19, [1, 0xDE, 0xAD, 0xBE, 0xEF, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]),
+        ];
+        lac.IpcpRequest = [new(3, [0, 0, 0, 0]), new(129, [0, 0, 0, 0]), new(130, [0, 0, 0, 0]), new(131, [0, 0, 0, 0]), new(132, [0, 0, 0, 0])];
+        lac.StartTunnel(); h.Pump(); lac.StartSession(); h.Pump();
+        PppPacket reject = lac.Lcp.First(p => p.Code == (byte)PppCode.ConfigureReject);
+        Assert.True(PppOption.TryParseAll(reject.Data, out var rejected));
+        Assert.Equal([13, 17, 19], rejected.Select(o => (int)o.Type));
+        Assert.NotNull(lac.Address);
+        Assert.Equal(Harness.Dns1, lac.Dns1);
+        // Windows asks for MPPE (CCP) after authentication: rejected, the link stays.
+        lac.SendPppPacket(PppProtocol.Ccp, PppCode.ConfigureRequest, [0x12, 0x06, 0x01, 0x00, 0x00, 0x60]);
+        h.Pump();
+        Assert.Equal([PppProtocol.Ccp], lac.ProtocolsRejected);
+        Assert.Single(h.Events.OfType<L2tpClientConnected>());
+        Assert.Equal(1400, h.Events.OfType<L2tpClientConnected>().Single().PeerMru);
+    }
+}
