@@ -19,6 +19,8 @@ public static class HarnessRegistry
         new CertificateChainHarness(),
         new DhcpHarness(),
         new DnsHarness(),
+        new L2tpHarness(),
+        new PppHarness(),
     ];
 
     public static IHarness? Find(string name) => All.FirstOrDefault(h => h.Name == name);
