@@ -15,6 +15,9 @@ public sealed partial class IkeService
 {
     private readonly Dictionary<string, GatewayTunnel> _gateways = new(StringComparer.Ordinal);
     private readonly HashSet<string> _switchingGateway = new(StringComparer.Ordinal);
+    // The box's own resolvers (systemd-resolved's stub on the box), asked over the LAN forwarder's DNS code.
+    private const string ResolvConfPath = "/etc/resolv.conf";
+    private static readonly Lan.Dns.IDnsTransport GatewayResolverTransport = new Lan.Io.SocketDnsTransport(TimeSpan.FromSeconds(3));
 
     private sealed class GatewayTunnel(GatewaySelector selector)
     {
@@ -129,17 +132,15 @@ public sealed partial class IkeService
             var results = new List<(Gateway Gateway, IReadOnlyList<IPAddress> Addresses)>();
             foreach (var gateway in names)
             {
-                IReadOnlyList<IPAddress> addresses;
+                IReadOnlyList<IPAddress> addresses = [];
                 try
                 {
                     using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                    addresses = [.. (await Dns.GetHostAddressesAsync(gateway.Name, AddressFamily.InterNetwork, timeout.Token)).Take(1)];
+                    var resolvers = Lan.Dns.ResolvConf.Parse(await File.ReadAllTextAsync(ResolvConfPath, timeout.Token));
+                    addresses = [.. (await Lan.Dns.DnsStubResolver.ResolveAsync(gateway.Name, resolvers, GatewayResolverTransport, timeout.Token)).Take(1)];
                 }
-                catch (Exception e) when (e is SocketException or OperationCanceledException or ArgumentException)
-                {
-                    _logger.LogWarning("{Tunnel}: gateway name {Gateway} does not resolve: {Message}", name, gateway.Name, e.Message);
-                    addresses = [];
-                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException) { }
+                if (addresses.Count == 0) _logger.LogWarning("{Tunnel}: gateway name {Gateway} does not resolve", name, gateway.Name);
                 results.Add((gateway, addresses));
             }
             lock (_gate)
