@@ -12,6 +12,7 @@ public static class TextShape
     private static readonly SearchValues<char> Alnum = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
     private static readonly SearchValues<char> Hex = SearchValues.Create("0123456789ABCDEFabcdef");
     private static readonly SearchValues<char> NameChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-");
+    private static readonly SearchValues<char> HostChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-");
     private static readonly SearchValues<char> TokenChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-");
     private static readonly SearchValues<char> UserChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@-");
     private static readonly SearchValues<char> LowerAlnum = SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789");
@@ -50,6 +51,14 @@ public static class TextShape
         ReadOnlySpan<char> rest = s.EndsWith('.') ? s.AsSpan(0, s.Length - 1) : s;
         return Items(rest, '.', label => Run(label, 1, 63, NameChars));
     }
+
+    /// <summary>
+    /// A host name to connect to (RFC 1123 §2.1): at most 253 characters, labels of 1-63 letters, digits and '-', no label
+    /// starting or ending with '-', and a last label that is not all digits (10.99.0.300 is a bad address, not a name).
+    /// </summary>
+    public static bool IsHostName(string s) => s.Length is >= 1 and <= 253
+        && Items(s, '.', label => Run(label, 1, 63, HostChars) && label[0] != '-' && label[^1] != '-')
+        && s.AsSpan(s.LastIndexOf('.') + 1).ContainsAnyExceptInRange('0', '9');
 
     /// <summary>strongSwan-style proposals: tokens of a-z, 0-9 and _ joined by '-'.</summary>
     public static bool IsProposal(string s) => Items(s, '-', item => Run(item, 1, int.MaxValue, ProposalChars));

@@ -150,7 +150,7 @@ public static partial class SettingsSchema
         {
             // %any, or gateways: addresses and host names, comma-separated ("gw1.example.com, 198.51.100.7").
             ValueKind.RemoteAddress => value == "%any" || value.Split(',', StringSplitOptions.TrimEntries).All(g =>
-                IPAddress.TryParse(g, out _) || (TextShape.IsDomainName(g) && !g.Split('.')[^1].All(char.IsAsciiDigit))) ? null : "not an IP address, a host name or a comma-separated list of them",
+                IPAddress.TryParse(g, out _) || TextShape.IsHostName(g)) ? null : "not an IP address, a host name or a comma-separated list of them",
             ValueKind.Token => TextShape.IsToken(value) ? null : "not a name (letters, digits, . _ -)",
             ValueKind.InterfaceName => TextShape.IsInterfaceName(value) ? null : "not an interface name (1-15 of letters, digits, . _ -)",
             ValueKind.AbsolutePath => value.StartsWith('/') && !value.Contains("/../") && !value.EndsWith("/..") ? null : "not an absolute path",

@@ -18,6 +18,19 @@ public sealed class TextShapeTests
     [InlineData("example.com\n", false)]
     public void Domain_names(string text, bool ok) => Assert.Equal(ok, TextShape.IsDomainName(text));
 
+    [Theory]
+    [InlineData("vpn.example.com", true)]
+    [InlineData("gw-1.hq.example", true)]
+    [InlineData("localhost", true)]
+    [InlineData("10.99.0.300", false)]
+    [InlineData("vpn_1.example.com", false)]
+    [InlineData("-vpn.example.com", false)]
+    [InlineData("vpn-.example.com", false)]
+    [InlineData("vpn.example.com.", false)]
+    [InlineData("vpn..example.com", false)]
+    [InlineData("", false)]
+    public void Host_names(string text, bool ok) => Assert.Equal(ok, TextShape.IsHostName(text));
+
     [Fact]
     public void Domain_name_limits_are_63_per_label_and_253_in_all()
     {

@@ -105,7 +105,7 @@ public static class ApplianceOptionsValidator
                 }
                 else if (gateway == "%any")
                     errors.Add($"{key}:RemoteAddress: %any stands alone, not in a list of gateways");
-                else if (!Ike.GatewayList.IsHostName(gateway))
+                else if (!Common.TextShape.IsHostName(gateway))
                     errors.Add($"{key}:RemoteAddress: '{gateway}' is neither an IP address nor a host name");
             }
             if (gateways.Distinct(StringComparer.OrdinalIgnoreCase).Count() != gateways.Count)

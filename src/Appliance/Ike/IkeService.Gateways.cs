@@ -220,9 +220,4 @@ public static class GatewayList
 
     /// <summary>More than one gateway, or a name: the IKE service chooses; one address is used as it is.</summary>
     public static bool NeedsSelection(IReadOnlyList<string> list) => list.Count > 1 || list.Any(GatewaySelector.IsName);
-
-    /// <summary>A host name as DNS allows it (RFC 1123 labels), for validation.</summary>
-    public static bool IsHostName(string name) => name.Length is > 0 and <= 253 && name.Split('.').All(label =>
-        label.Length is > 0 and <= 63 && label[0] != '-' && label[^1] != '-' && label.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
-        && !name.Split('.')[^1].All(char.IsAsciiDigit);
 }
