@@ -19,11 +19,10 @@ public sealed partial class DataPlane
 
     private static uint PeerKey(SaInstall sa) => BinaryPrimitives.ReadUInt32BigEndian(sa.Remote.Address.GetAddressBytes());
 
-    private unsafe void TunLoop()
+    private void TunLoop()
     {
         const int Room = 128;
         var slot = new byte[Room + 65536 + 128];
-        Span<byte> name = stackalloc byte[32];
         using var heartbeat = RegisterHeartbeat();
         while (!_stopping)
         {
@@ -47,12 +46,7 @@ public sealed partial class DataPlane
                 if (_options.ClampMss && TcpMssClamp.TryClamp(packet, TcpMssClamp.MssFor(sa.TunnelMtu, 4))) Counters.Clamped();
                 var reason = sa.Seal(slot, Room, ip.TotalLength, out int offset, out int length);
                 if (reason != DataPlaneDropReason.None) { Counters.Drop(reason); continue; }
-                int nameLength = SockAddr.Write(name, sa.RemoteAddress);
-                fixed (byte* p = &slot[offset])
-                fixed (byte* a = name)
-                {
-                    if (Native.Libc.sendto(_wanAh!.Fd, p, (nuint)length, 0, a, nameLength) < 0) Counters.Drop(DataPlaneDropReason.SendFailed);
-                }
+                SendSealed(_wanAh!.Fd, slot.AsSpan(offset, length), sa.RemoteAddress);
             }
             catch (Exception e)
             {
@@ -66,7 +60,7 @@ public sealed partial class DataPlane
     /// The box's own packet to a site tunnel's remote side (OwnTrafficRoutes put it into the TUN device): the SPD and
     /// the tunnel's SA as for a LAN packet, sent at once (this is the box's DNS and diagnostics, not bulk traffic).
     /// </summary>
-    private unsafe void SealOwn(byte[] slot, int offset, Span<byte> packet, IpView ip)
+    private void SealOwn(byte[] slot, int offset, Span<byte> packet, IpView ip)
     {
         if (_spd.Lookup(ip.Source, ip.Destination, out int tunnel) != SpdAction.Protect || Volatile.Read(ref _clientOut)[tunnel] is not null)
         {
@@ -91,12 +85,18 @@ public sealed partial class DataPlane
             if (send == null || !send(slot.AsMemory(wireOffset, wireLength), sa.Install.Remote)) Counters.Drop(DataPlaneDropReason.SendFailed);
             return;
         }
+        SendSealed((sa.IsAh ? _wanAh! : _wan!).Fd, slot.AsSpan(wireOffset, wireLength), sa.RemoteAddress);
+    }
+
+    /// <summary>One sealed packet to the peer on a raw WAN socket (ESP: the kernel adds the outer header; AH and transport: header included).</summary>
+    private unsafe void SendSealed(int fd, ReadOnlySpan<byte> wire, byte[] remoteAddress)
+    {
         Span<byte> name = stackalloc byte[32];
-        int nameLength = SockAddr.Write(name, sa.RemoteAddress);
-        fixed (byte* p = &slot[wireOffset])
+        int nameLength = SockAddr.Write(name, remoteAddress);
+        fixed (byte* p = wire)
         fixed (byte* a = name)
         {
-            if (Native.Libc.sendto((sa.IsAh ? _wanAh! : _wan!).Fd, p, (nuint)wireLength, 0, a, nameLength) < 0) Counters.Drop(DataPlaneDropReason.SendFailed);
+            if (Native.Libc.sendto(fd, p, (nuint)wire.Length, 0, a, nameLength) < 0) Counters.Drop(DataPlaneDropReason.SendFailed);
         }
     }
 
