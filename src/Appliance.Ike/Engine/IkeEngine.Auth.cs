@@ -294,12 +294,7 @@ public sealed partial class IkeEngine
     /// </summary>
     private List<IkePayload> TakeSiteConfiguration(IkeSa sa, IkeTunnelConfig config, List<IkePayload> p)
     {
-        if (p.OfType<ConfigurationPayload>().FirstOrDefault(c => c.CfgType == (byte)CfgType.Reply) is { } reply)
-        {
-            sa.Assigned = ConfigurationAttributes.ReadReply(reply);
-            Raise(new VirtualAddressesAssigned(config.Name, sa.Assigned));
-        }
-        else
+        if (!TakeConfigurationReply(sa, config, p))
         {
             bool refused = p.OfType<NotifyPayload>().Any(n => n.NotifyType == NotifyType.InternalAddressFailure);
             // strongSwan then builds no Child SA either ("configuration payload negotiation failed"): the next attempt
@@ -311,6 +306,15 @@ public sealed partial class IkeEngine
             Raise(new VirtualAddressesAssigned(config.Name, new VirtualAddressAssignment([], [], [])) { Missing = why });
         }
         return p.Where(n => n is not NotifyPayload { NotifyType: NotifyType.InternalAddressFailure }).ToList();
+    }
+
+    /// <summary>The responder's CFG_REPLY, if any: kept on the SA and announced to the host.</summary>
+    private bool TakeConfigurationReply(IkeSa sa, IkeTunnelConfig config, List<IkePayload> p)
+    {
+        if (p.OfType<ConfigurationPayload>().FirstOrDefault(c => c.CfgType == (byte)CfgType.Reply) is not { } reply) return false;
+        sa.Assigned = ConfigurationAttributes.ReadReply(reply);
+        Raise(new VirtualAddressesAssigned(config.Name, sa.Assigned));
+        return true;
     }
 
     private ChildSa? AcceptChildAsInitiator(IkeSa sa, List<IkePayload> p)

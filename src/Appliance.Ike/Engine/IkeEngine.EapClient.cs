@@ -45,11 +45,7 @@ public sealed partial class IkeEngine
         }
         MarkEstablished(sa);
         RaiseEstablished(sa);
-        if (p.OfType<ConfigurationPayload>().FirstOrDefault(c => c.CfgType == (byte)CfgType.Reply) is { } reply)
-        {
-            sa.Assigned = ConfigurationAttributes.ReadReply(reply);
-            Raise(new VirtualAddressesAssigned(config.Name, sa.Assigned));
-        }
+        TakeConfigurationReply(sa, config, p);
         ChildSa? child = AcceptChildAsInitiator(sa, p);
         if (child is not null)
         {
