@@ -14,7 +14,7 @@ security=http://deb.debian.org/debian-security
 
 # Everything the appliance package Depends on is here, so the test installs the .deb without a network.
 # gcc/make/linux-headers only build gpio-sim and are purged afterwards.
-packages=(systemd systemd-sysv udev dbus kmod iproute2 iputils-ping procps gpiod libgpiod2 libssl3 adduser
+packages=(systemd systemd-sysv udev dbus kmod iproute2 iputils-ping procps gpiod libgpiod2 libssl3 adduser nftables
           "linux-image-$arch" initramfs-tools zstd)
 build_packages=(gcc make "linux-headers-$arch")
 
