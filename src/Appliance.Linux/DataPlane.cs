@@ -61,7 +61,8 @@ public sealed partial class DataPlane : IDisposable
         _options = options;
         _time = time;
         _logger = logger;
-        _spd = new Spd(options.Tunnels);
+        Excluded = new ExcludedAddresses(options.MaxExcludedAddresses, time);
+        _spd = new Spd(options.Tunnels, Excluded);
         _outbound = new OutboundSa?[_spd.Count];
         InitClientSlots();
         _lastTrap = new long[_spd.Count];
@@ -140,6 +141,7 @@ public sealed partial class DataPlane : IDisposable
             if (!TryInstallOwnTraffic()) _ownTrafficTimer = _time.CreateTimer(_ => TryInstallOwnTraffic(), null, OwnTrafficRetry, OwnTrafficRetry);
         }
         _keepaliveTimer = _time.CreateTimer(_ => SendNatKeepalives(), null, _options.NatKeepaliveInterval, _options.NatKeepaliveInterval);
+        StartExclusions();
         _logger.LogInformation("data plane started: LAN {Lan}, WAN {Wan}, {Tunnels} tunnels", _options.LanInterface, _options.WanInterface, _spd.Count);
     }
 
@@ -385,6 +387,7 @@ public sealed partial class DataPlane : IDisposable
             foreach (var r in t.RemoteTs) { routes.Add(new(r, KillSwitchAction.Blackhole)); blackholes.Add(new Prefix(r)); }
             foreach (var b in t.Bypass) routes.Add(new(b, KillSwitchAction.Throw));
         }
+        foreach (var e in Excluded.Snapshot()) routes.Add(new(HostPrefix(e.Address), KillSwitchAction.Throw));
         IEnumerable<IPAddress> peers = _options.Tunnels.SelectMany(t => t.PeerAddresses);
         lock (_gate) peers = peers.Concat(_installed.Select(s => s.Sa.Remote.Address)).ToList();
         foreach (var peer in peers.Distinct())
@@ -411,6 +414,7 @@ public sealed partial class DataPlane : IDisposable
     {
         _stopping = true;
         _keepaliveTimer?.Dispose();
+        _exclusionTimer?.Dispose();
         StopWanFrameReceive();
         _lanThread?.Join();
         _wanThread?.Join();

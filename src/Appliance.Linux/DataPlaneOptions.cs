@@ -98,4 +98,7 @@ public sealed record DataPlaneOptions(string WanInterface, string LanInterface, 
 
     /// <summary>Progress counters the worker loops beat once per iteration (the host's systemd watchdog reads them).</summary>
     public Common.WorkerHeartbeats? Heartbeats { get; init; }
+
+    /// <summary>At most this many addresses of excluded domains leave outside the tunnels at once; more stay in the tunnel.</summary>
+    public int MaxExcludedAddresses { get; init; } = 4096;
 }

@@ -12,7 +12,7 @@ public static partial class SettingsSchema
     public const int MaxValueLength = 512;
     public const int MaxListLength = 64;
 
-    private enum ValueKind { RemoteAddress, Token, InterfaceName, AbsolutePath, IpAddress, Identity, Secret, Cidr, Proposal, Choice, Duration, Count, HostCidr, DomainName, StaticLease, DnsUpstreams }
+    private enum ValueKind { RemoteAddress, Token, InterfaceName, AbsolutePath, IpAddress, Identity, Secret, Cidr, Proposal, Choice, Duration, Count, HostCidr, DomainName, StaticLease, DnsUpstreams, Exclusion }
 
     private sealed record Entry(string[] Segments, ValueKind Kind, string[]? Choices = null)
     {
@@ -31,6 +31,7 @@ public static partial class SettingsSchema
         // The box's LAN address with its prefix (host bits set): DHCP and DNS serve from it.
         new(["Appliance", "Lan", "Address"], ValueKind.HostCidr),
         new(["Appliance", "Lan", "Address6"], ValueKind.HostCidr),
+        new(["Appliance", "Lan", "LocalBreakout"], ValueKind.Choice, ["true", "false"]),
         new(["Appliance", "Dhcp", "Enabled"], ValueKind.Choice, ["true", "false"]),
         new(["Appliance", "Dhcp", "PoolStart"], ValueKind.IpAddress),
         new(["Appliance", "Dhcp", "PoolEnd"], ValueKind.IpAddress),
@@ -43,6 +44,7 @@ public static partial class SettingsSchema
         new(["Appliance", "Dns", "Upstreams", "#"], ValueKind.DnsUpstreams),
         new(["Appliance", "Dns", "Domains", DomainKey], ValueKind.DnsUpstreams),
         new(["Appliance", "Dns", "CacheSize"], ValueKind.Count),
+        new(["Appliance", "Dns", "ExclusionGrace"], ValueKind.Duration),
         new(["Appliance", "Dns", "TlsCaCertificates", "#"], ValueKind.AbsolutePath),
         new(["Appliance", "Wan", "Mtu"], ValueKind.Count), // the service checks 576..9216
         new(["Appliance", "StateDirectory"], ValueKind.AbsolutePath),
@@ -65,6 +67,8 @@ public static partial class SettingsSchema
         new(["Appliance", "Tunnels", TunnelName, "Encapsulation"], ValueKind.Choice, ["auto", "udp", "none"]),
         new(["Appliance", "Tunnels", TunnelName, "Ah", "#"], ValueKind.Proposal),
         new(["Appliance", "Tunnels", TunnelName, "Bypass", "#"], ValueKind.Cidr),
+        // A subnet, an address or a domain ("zoom.us", "*.example-video.com"), as the service's ExclusionList reads them.
+        new(["Appliance", "Tunnels", TunnelName, "Exclude", "#"], ValueKind.Exclusion),
         new(["Appliance", "Tunnels", TunnelName, "DpdAction"], ValueKind.Choice, ["restart", "clear", "trap"]),
         new(["Appliance", "Tunnels", TunnelName, "Certificate"], ValueKind.AbsolutePath),
         new(["Appliance", "Tunnels", TunnelName, "PrivateKey"], ValueKind.AbsolutePath),
@@ -169,6 +173,9 @@ public static partial class SettingsSchema
             ValueKind.StaticLease => TextShape.IsStaticLease(value) && IPAddress.TryParse(value[(value.IndexOf('=') + 1)..], out _)
                 ? null : "not MAC=IPv4 (e.g. 52:54:00:12:34:56=192.168.1.20)",
             ValueKind.DnsUpstreams => TextShape.IsUpstreamList(value) ? null : "not wan, hq, an address[:port] or tls://ADDRESS#NAME",
+            ValueKind.Exclusion => IPAddress.TryParse(value, out _) || ValidateCidr(value) is null
+                || (value.StartsWith("*.", StringComparison.Ordinal) ? TextShape.IsDomainName(value[2..]) : TextShape.IsDomainName(value))
+                ? null : "not a subnet, an address or a domain (zoom.us, *.example.com)",
             ValueKind.Count => long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _)
                 ? null : "not a whole number (digits only)",
             _ => "unknown key",

@@ -13,6 +13,9 @@ public sealed class DnsForwarder(DnsRoutes routes, DnsCache cache, IDnsTransport
     public DnsCache Cache => cache;
     public DnsRoutes Routes => routes;
 
+    /// <summary>Told the addresses of answers for the names it wants (excluded domains) before they are returned.</summary>
+    public IDnsAnswerObserver? Observer { get; set; }
+
     /// <summary>The reply bytes, or null when the query is malformed and dropped (counted).</summary>
     public async Task<byte[]?> AnswerAsync(byte[] query, int maxReplySize, CancellationToken cancel)
     {
@@ -26,6 +29,8 @@ public sealed class DnsForwarder(DnsRoutes routes, DnsCache cache, IDnsTransport
         byte[]? reply = cache.TryGet(key, q.Id);
         if (reply is not null) Counters.CountCacheHit();
         else reply = await ForwardAsync(query, q, key, cancel);
+        if (Observer is { } observer && observer.Wants(q.Name) && DnsWire.Rcode(reply) == 0)
+            observer.Observe(q.Name, DnsResponse.AnswerAddresses(reply));
         return Fit(reply, query, q, maxReplySize);
     }
 

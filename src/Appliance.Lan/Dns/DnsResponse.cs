@@ -47,4 +47,32 @@ public static class DnsResponse
         inspection = new Inspection([.. ttls], minTtl == uint.MaxValue ? 0 : minTtl, cacheable);
         return true;
     }
+
+    /// <summary>
+    /// The addresses in the answer section (A and AAAA records of class IN, whatever their owner name: a CNAME chain's
+    /// target names them), each with its TTL; empty when the message is malformed. At most <paramref name="max"/>.
+    /// </summary>
+    public static List<(System.Net.IPAddress Address, uint Ttl)> AnswerAddresses(ReadOnlySpan<byte> m, int max = 64)
+    {
+        var found = new List<(System.Net.IPAddress, uint)>();
+        if (m.Length < DnsWire.HeaderLength || DnsWire.Count(m, 0) != 1) return found;
+        int at = DnsWire.SkipName(m, DnsWire.HeaderLength);
+        if (at < 0 || at + 4 > m.Length) return found;
+        at += 4;
+        int answers = DnsWire.Count(m, 1);
+        for (int i = 0; i < answers && found.Count < max; i++)
+        {
+            at = DnsWire.SkipName(m, at);
+            if (at < 0 || at + 10 > m.Length) return [];
+            ushort type = BinaryPrimitives.ReadUInt16BigEndian(m[at..]), cls = BinaryPrimitives.ReadUInt16BigEndian(m[(at + 2)..]);
+            uint ttl = BinaryPrimitives.ReadUInt32BigEndian(m[(at + 4)..]);
+            int rdLength = BinaryPrimitives.ReadUInt16BigEndian(m[(at + 8)..]);
+            at += 10;
+            if (at + rdLength > m.Length) return [];
+            if (cls == 1 && ((type == 1 && rdLength == 4) || (type == 28 && rdLength == 16)))
+                found.Add((new System.Net.IPAddress(m.Slice(at, rdLength)), ttl > int.MaxValue ? 0 : ttl));
+            at += rdLength;
+        }
+        return found;
+    }
 }

@@ -2,14 +2,17 @@ namespace Appliance.Linux.Policy;
 
 /// <summary>
 /// The outbound security policy database: ordered tunnels, each with local/remote selectors and
-/// bypass prefixes. Immutable once built, so lookups need no lock; reconfiguration swaps the instance.
+/// bypass prefixes, plus the addresses of excluded domains while the DNS answer that named them is fresh. Immutable once built, so lookups need no lock; reconfiguration swaps the instance.
 /// </summary>
 internal sealed class Spd
 {
     private readonly Entry[] _entries;
+    private readonly ExcludedAddresses? _excluded;
 
-    public Spd(IEnumerable<TunnelPolicy> tunnels)
+    /// <param name="excluded">Addresses the DNS forwarder resolved for an excluded domain: bypass while held.</param>
+    public Spd(IEnumerable<TunnelPolicy> tunnels, ExcludedAddresses? excluded = null)
     {
+        _excluded = excluded;
         _entries = tunnels.Select((t, i) => new Entry(i, t, Prefix.From(t.LocalTs), Prefix.From(t.RemoteTs), Prefix.From(t.Bypass))).ToArray();
     }
 
@@ -24,7 +27,8 @@ internal sealed class Spd
         foreach (var e in _entries)
         {
             if (!Prefix.AnyContains(e.Remote, destination)) continue;
-            if (Prefix.AnyContains(e.Bypass, destination) || Prefix.AnyContains(e.Bypass, source)) return SpdAction.Bypass;
+            if (Prefix.AnyContains(e.Bypass, destination) || Prefix.AnyContains(e.Bypass, source) || _excluded?.Contains(destination) == true)
+                return SpdAction.Bypass;
             if (Prefix.AnyContains(e.Local, source))
             {
                 tunnel = e.Index;

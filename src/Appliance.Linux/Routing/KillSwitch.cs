@@ -67,6 +67,22 @@ internal sealed class KillSwitch : IDisposable
         return (added, removed);
     }
 
+    /// <summary>Adds (or replaces) one route without reading the table: for changes too frequent for <see cref="Apply"/>.</summary>
+    public void AddRoute(KillSwitchRoute route)
+    {
+        int err;
+        lock (_nl) err = _nl.Request(RtNetlink.RTM_NEWROUTE, RtNetlink.NLM_F_CREATE | RtNetlink.NLM_F_REPLACE, RouteBody(route));
+        if (err != 0) throw new IOException($"kill switch: adding {route.Action} {route.Prefix} failed: errno {err}");
+    }
+
+    /// <summary>Removes one route; one already gone is fine.</summary>
+    public void RemoveRoute(KillSwitchRoute route)
+    {
+        int err;
+        lock (_nl) err = _nl.Request(RtNetlink.RTM_DELROUTE, 0, RouteBody(route, forDelete: true));
+        if (err != 0 && err != Native.Libc.ESRCH) throw new IOException($"kill switch: deleting {route.Prefix} failed: errno {err}");
+    }
+
     /// <summary>Routes the box's own traffic to a transport-mode peer through the TUN device (see <see cref="TransportRoutes"/>).</summary>
     public void InstallTransport(IPAddress peer, IPAddress local, int tunIndex)
     {

@@ -25,6 +25,16 @@ internal static class LanStatusRenderer
             if (dns.TryGetProperty("hqResolvers", out var hq) && hq.ValueKind == JsonValueKind.Array)
                 w.WriteLine($"    hq = {(hq.GetArrayLength() == 0 ? "(none: no tunnel up, or HQ gave none)" : string.Join(", ", hq.EnumerateArray().Select(a => a.GetString())))}");
         }
+        if (lan.TryGetProperty("breakout", out var breakout) && breakout.ValueKind == JsonValueKind.String)
+            w.WriteLine($"  breakout: {breakout.GetString()}");
+        if (lan.TryGetProperty("exclusions", out var ex) && ex.ValueKind == JsonValueKind.Object)
+        {
+            var domains = ex.TryGetProperty("domains", out var d) && d.ValueKind == JsonValueKind.Array ? d.EnumerateArray().Select(x => x.GetString()) : [];
+            w.WriteLine($"  exclusions: {string.Join(", ", domains)}; excluded {Str(ex, "excluded")}, refused {Str(ex, "refused")}");
+            if (ex.TryGetProperty("addresses", out var list) && list.ValueKind == JsonValueKind.Array)
+                foreach (var a in list.EnumerateArray())
+                    w.WriteLine($"    {Str(a, "address"),-15} {Str(a, "domain")}, local for {Str(a, "expiresSeconds")}s");
+        }
     }
 
     private static string Counters(JsonElement e, string name) =>

@@ -147,13 +147,21 @@ public static class ServiceWiring
             services.AddHostedService(sp => sp.GetRequiredService<LanServices.DhcpService>());
         }
         services.AddSingleton<LanServices.HqDnsServers>();
+        if (options.Lan.Interface is not null && options.Wan.Interface is not null)
+        {
+            services.AddSingleton<LanServices.LocalBreakoutService>();
+            services.AddHostedService(sp => sp.GetRequiredService<LanServices.LocalBreakoutService>());
+            if (options.Dns.Enabled && LanServices.SiteExclusions.AnyDomains(options))
+                services.AddSingleton<LanServices.SiteExclusions>();
+        }
         if (options.Dns.Enabled)
         {
             services.AddSingleton<LanServices.DnsService>();
             services.AddHostedService(sp => sp.GetRequiredService<LanServices.DnsService>());
         }
         services.AddSingleton<IStatusSection>(sp => new LanServices.LanStatusSection(sp.GetRequiredService<IOptions<ApplianceOptions>>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetService<LanServices.DhcpService>(), sp.GetService<LanServices.DnsService>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetService<LanServices.DhcpService>(), sp.GetService<LanServices.DnsService>(),
+            sp.GetService<LanServices.LocalBreakoutService>(), sp.GetService<LanServices.SiteExclusions>(), sp.GetService<DataPath.DataPlaneService>()));
     }
 
     private static ResetButtonService CreateButton(IServiceProvider sp, BoardProfile profile, StateLayout layout)

@@ -62,6 +62,12 @@ public sealed class InterfaceOptions
     public string? Address6 { get; set; }
 
     /// <summary>
+    /// LAN only: LAN traffic that leaves by the WAN outside every tunnel (the internet in a split tunnel, Bypass and Exclude)
+    /// is source-NATed to the WAN address (nftables masquerade), so private LAN addresses can reach the internet. Default on.
+    /// </summary>
+    public bool LocalBreakout { get; set; } = true;
+
+    /// <summary>
     /// WAN only: the path MTU tunnel MTUs are computed from; default: the interface's own MTU (1492 on PPPoE). Set it
     /// when a narrower link lies beyond the interface, e.g. the box behind a router that does PPPoE.
     /// </summary>
@@ -146,6 +152,14 @@ public sealed class TunnelOptions
     public List<string> Esp { get; set; } = [];
     public List<string> Ah { get; set; } = [];
     public List<string> Bypass { get; set; } = [];
+
+    /// <summary>
+    /// What leaves outside this tunnel although its RemoteTs cover it: subnets ("203.0.113.0/24", as Bypass) and domains
+    /// ("zoom.us": the domain and every name below it; "*.example-video.com": only the names below). A domain's addresses
+    /// are learnt from the answers the box's DNS forwarder gives the LAN, and leave locally (source-NATed to the WAN address)
+    /// for the answer's TTL plus <see cref="DnsOptions.ExclusionGrace"/>.
+    /// </summary>
+    public List<string> Exclude { get; set; } = [];
     public string Start { get; set; } = "always";
     public string Mode { get; set; } = "tunnel";
     public string Encapsulation { get; set; } = "auto";

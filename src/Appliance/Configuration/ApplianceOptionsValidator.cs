@@ -55,10 +55,12 @@ public static class ApplianceOptionsValidator
 
         if (options.Dhcp.Enabled) LanServices.DhcpSettingsFactory.Build(options, errors);
         if (options.Dns.Enabled) LanServices.DnsSettingsFactory.Build(options, errors);
+        if (options.Dns.ExclusionGrace < TimeSpan.Zero || options.Dns.ExclusionGrace > TimeSpan.FromDays(1))
+            errors.Add($"{root}:Dns:ExclusionGrace: {options.Dns.ExclusionGrace} is outside 0..1.00:00:00");
 
         foreach (var (name, tunnel) in options.Tunnels)
         {
-            ValidateTunnel(errors, $"{root}:Tunnels:{name}", tunnel, options.StateDirectory);
+            ValidateTunnel(errors, $"{root}:Tunnels:{name}", tunnel, options.StateDirectory, options.Dns.Enabled);
             RemoteAccessRules.ValidateTunnel(errors, $"{root}:Tunnels:{name}", tunnel, options.Users);
         }
         RemoteAccessRules.ValidateUsers(errors, options.Users);
@@ -87,7 +89,7 @@ public static class ApplianceOptionsValidator
     // IPv6 inside the tunnel is carried; the outer side is not: IKE binds the WAN's IPv4 address and raw ESP is IPv4.
     private const string WanIsIpv4 = "the box runs IKE and ESP over IPv4 on the WAN (IPv6 traffic inside the tunnel is fine)";
 
-    private static void ValidateTunnel(List<string> errors, string key, TunnelOptions t, string stateDirectory)
+    private static void ValidateTunnel(List<string> errors, string key, TunnelOptions t, string stateDirectory, bool dnsEnabled)
     {
         if (string.IsNullOrWhiteSpace(t.RemoteAddress))
             errors.Add($"{key}:RemoteAddress: required (an IP address, or %any for a responder-only tunnel)");
@@ -144,6 +146,12 @@ public static class ApplianceOptionsValidator
         // A remote-access tunnel's RemoteTs defaults to its pools.
         Selectors(errors, $"{key}:RemoteTs", t.RemoteTs, allowEmpty: RemoteAccessRules.IsRemoteAccess(t));
         Selectors(errors, $"{key}:Bypass", t.Bypass, allowEmpty: true);
+        var (_, excludedDomains) = ExclusionList.Parse(t, key, errors);
+        // The box learns an excluded domain's addresses from the answers its forwarder gives the LAN.
+        if (excludedDomains.Count > 0 && !dnsEnabled)
+            errors.Add($"{key}:Exclude: domains need the box's DNS forwarder (Appliance:Dns:Enabled true, and the LAN using it)");
+        if (t.Exclude.Count > 0 && (t.Mode == "transport" || RemoteAccessRules.IsRemoteAccess(t)))
+            errors.Add($"{key}:Exclude: only a site tunnel (tunnel mode, not remote access) has an exclusion list");
 
         // A remote-access tunnel without proposals offers its client profile's (ClientProfiles): what stock clients send.
         bool profileDefaults = RemoteAccessRules.IsRemoteAccess(t);

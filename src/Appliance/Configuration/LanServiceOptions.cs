@@ -50,6 +50,9 @@ public sealed class DnsOptions
     /// <summary>CA certificates (PEM files) a DNS-over-TLS upstream's certificate must chain to; default the system's store.</summary>
     public List<string> TlsCaCertificates { get; set; } = [];
 
+    /// <summary>An excluded domain's address leaves outside the tunnel for its answer's TTL plus this (connections outlive TTLs).</summary>
+    public TimeSpan ExclusionGrace { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Port to serve on (53); tests may move it.</summary>
     public int Port { get; set; } = 53;
 }

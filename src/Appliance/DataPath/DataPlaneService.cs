@@ -56,7 +56,8 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
             // A remote-access tunnel's RemoteTs defaults to its pools, as in the IKE configuration.
             [.. (t.Value.RemoteTs.Count == 0 && Configuration.RemoteAccessRules.IsRemoteAccess(t.Value)
                 ? Configuration.RemoteAccessRules.DefaultRemoteTs(t.Value) : t.Value.RemoteTs).Select(IPNetwork.Parse)],
-            [.. t.Value.Bypass.Select(IPNetwork.Parse)],
+            // Exclude's subnets act as Bypass; its domains are learnt from DNS answers (LanServices.SiteExclusions).
+            [.. t.Value.Bypass.Select(IPNetwork.Parse), .. Configuration.ExclusionList.Parse(t.Value, t.Key, null).Prefixes],
             // Traffic opens the tunnel when it waits for it: Start trap, DpdAction trap, or closed for inactivity.
             Trap: t.Value.Start == "trap" || t.Value.DpdAction == "trap" || t.Value.Inactivity > TimeSpan.Zero)
         {
@@ -70,6 +71,12 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
         WanMtu = o.Wan.Mtu,
         LocalSource = o.Lan.Address is { } lan && IPNetwork.TryParse(lan, out _) ? IPAddress.Parse(lan.Split('/')[0]) : null,
     };
+
+    /// <summary>Lets traffic to an excluded domain's address leave outside the tunnels for a while (see <see cref="DataPlane.Exclude"/>).</summary>
+    public bool Exclude(IPAddress address, string domain, TimeSpan hold) => _dataPlane.Exclude(address, domain, hold);
+
+    /// <summary>The excluded domains' addresses currently leaving locally.</summary>
+    public IReadOnlyList<Linux.Policy.ExcludedAddresses.Entry> Excluded => _dataPlane.Excluded.Snapshot();
 
     public Task StartAsync(CancellationToken cancellationToken)
     {

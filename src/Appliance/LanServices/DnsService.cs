@@ -26,7 +26,7 @@ public sealed class DnsService : BackgroundService
     private readonly SemaphoreSlim _inFlight = new(MaxInFlight), _tcpSlots = new(MaxTcpConnections);
 
     public DnsService(IOptions<ApplianceOptions> options, HqDnsServers hq, TimeProvider time, ILogger<DnsService> logger,
-        Network.NetworkInterfaceGate? interfaces = null)
+        Network.NetworkInterfaceGate? interfaces = null, SiteExclusions? exclusions = null)
     {
         _options = options.Value;
         _interfaces = interfaces;
@@ -36,7 +36,10 @@ public sealed class DnsService : BackgroundService
         // Validated at start (ApplianceOptionsValidator): this cannot fail unless the options changed since.
         _settings = DnsSettingsFactory.Build(_options, errors) ?? throw new InvalidOperationException(string.Join("; ", errors));
         Forwarder = new DnsForwarder(_settings.Routes, new DnsCache(_settings.CacheSize, time),
-            new SocketDnsTransport(UpstreamTimeout, _settings.TlsTrust), new DnsUpstreamSource(_options.Dns.WanResolvConf, hq));
+            new SocketDnsTransport(UpstreamTimeout, _settings.TlsTrust), new DnsUpstreamSource(_options.Dns.WanResolvConf, hq))
+        {
+            Observer = exclusions,
+        };
     }
 
     public DnsForwarder Forwarder { get; }

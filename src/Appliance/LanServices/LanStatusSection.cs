@@ -7,7 +7,8 @@ using Microsoft.Extensions.Options;
 namespace Appliance.LanServices;
 
 /// <summary>Writes "lan" into the status: the LAN address, the DHCP pool, leases and counters.</summary>
-public sealed class LanStatusSection(IOptions<ApplianceOptions> options, TimeProvider time, DhcpService? dhcp = null, DnsService? dns = null) : IStatusSection
+public sealed class LanStatusSection(IOptions<ApplianceOptions> options, TimeProvider time, DhcpService? dhcp = null, DnsService? dns = null,
+    LocalBreakoutService? breakout = null, SiteExclusions? exclusions = null, DataPath.DataPlaneService? dataPlane = null) : IStatusSection
 {
     public void Write(Utf8JsonWriter w)
     {
@@ -17,6 +18,31 @@ public sealed class LanStatusSection(IOptions<ApplianceOptions> options, TimePro
         w.WriteString("address", o.Lan.Address);
         if (dhcp is not null) WriteDhcp(w, dhcp);
         if (dns is not null) WriteDns(w, dns);
+        if (breakout is not null) w.WriteString("breakout", breakout.State);
+        if (exclusions is not null) WriteExclusions(w, exclusions);
+        w.WriteEndObject();
+    }
+
+    // The excluded domains and the addresses their answers named that leave locally now, each with its time left.
+    private void WriteExclusions(Utf8JsonWriter w, SiteExclusions exclusions)
+    {
+        var now = time.GetUtcNow();
+        w.WriteStartObject("exclusions");
+        w.WriteStartArray("domains");
+        foreach (var p in exclusions.Patterns) w.WriteStringValue(p.ToString());
+        w.WriteEndArray();
+        w.WriteStartArray("addresses");
+        foreach (var e in dataPlane?.Excluded ?? [])
+        {
+            w.WriteStartObject();
+            w.WriteString("address", e.Address.ToString());
+            w.WriteString("domain", e.Domain);
+            w.WriteNumber("expiresSeconds", Math.Max(0, (long)(e.Until - now).TotalSeconds));
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteNumber("excluded", exclusions.Excluded);
+        w.WriteNumber("refused", exclusions.Refused);
         w.WriteEndObject();
     }
 
