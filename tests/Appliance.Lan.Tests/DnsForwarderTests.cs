@@ -161,7 +161,7 @@ public sealed class DnsForwarderTests
         Assert.Empty(_transport.Sent);
     }
 
-    private sealed class FakeTransport : IDnsTransport
+    internal sealed class FakeTransport : IDnsTransport
     {
         public Func<IPEndPoint, byte[], byte[]?> Answer { get; set; } = (_, _) => null;
         public List<(IPEndPoint Server, string Kind)> Sent { get; } = [];
@@ -177,7 +177,7 @@ public sealed class DnsForwarderTests
         }
     }
 
-    private sealed class FakeSources : IDnsUpstreamSource
+    internal sealed class FakeSources : IDnsUpstreamSource
     {
         public IReadOnlyList<IPAddress> Wan { get; set; } = [];
         public IReadOnlyList<IPAddress> Hq { get; set; } = [];
