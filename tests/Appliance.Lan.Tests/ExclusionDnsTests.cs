@@ -21,7 +21,7 @@ public sealed class ExclusionDnsTests
     public void Patterns_match_the_domain_and_below_or_only_below(string pattern, string name, bool matches)
     {
         Assert.True(DomainPattern.TryParse(pattern, out var p));
-        Assert.Equal(matches, p.Matches(name));
+        Assert.Equal(matches, p!.Matches(name));
     }
 
     [Theory]
@@ -46,7 +46,7 @@ public sealed class ExclusionDnsTests
         m.AddRange([(byte)(0xC0 | (cdn >> 8)), (byte)cdn, 0, 1, 0, 1, 0, 0, 0, 30, 0, 4, 203, 0, 113, 10]);
         m.AddRange([(byte)(0xC0 | (cdn >> 8)), (byte)cdn, 0, 28, 0, 1, 0, 0, 0, 20, 0, 16, .. IPAddress.Parse("2001:db8::10").GetAddressBytes()]);
         var found = DnsResponse.AnswerAddresses([.. m]);
-        Assert.Equal([(IPAddress.Parse("203.0.113.10"), 30u), (IPAddress.Parse("2001:db8::10"), 20u)], found);
+        Assert.Equal([new AnsweredAddress(IPAddress.Parse("203.0.113.10"), 30u), new AnsweredAddress(IPAddress.Parse("2001:db8::10"), 20u)], found);
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public sealed class ExclusionDnsTests
     {
         public readonly List<(string Name, IPAddress Address, uint Ttl)> Seen = [];
         public bool Wants(string name) => DnsName.IsAtOrBelow(name, domain);
-        public void Observe(string name, IReadOnlyList<(IPAddress Address, uint Ttl)> addresses)
+        public void Observe(string name, IReadOnlyList<AnsweredAddress> addresses)
         {
             foreach (var (a, t) in addresses) Seen.Add((name, a, t));
         }

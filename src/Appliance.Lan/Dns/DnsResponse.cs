@@ -52,9 +52,9 @@ public static class DnsResponse
     /// The addresses in the answer section (A and AAAA records of class IN, whatever their owner name: a CNAME chain's
     /// target names them), each with its TTL; empty when the message is malformed. At most <paramref name="max"/>.
     /// </summary>
-    public static List<(System.Net.IPAddress Address, uint Ttl)> AnswerAddresses(ReadOnlySpan<byte> m, int max = 64)
+    public static List<AnsweredAddress> AnswerAddresses(ReadOnlySpan<byte> m, int max = 64)
     {
-        var found = new List<(System.Net.IPAddress, uint)>();
+        var found = new List<AnsweredAddress>();
         if (m.Length < DnsWire.HeaderLength || DnsWire.Count(m, 0) != 1) return found;
         int at = DnsWire.SkipName(m, DnsWire.HeaderLength);
         if (at < 0 || at + 4 > m.Length) return found;
@@ -70,7 +70,7 @@ public static class DnsResponse
             at += 10;
             if (at + rdLength > m.Length) return [];
             if (cls == 1 && ((type == 1 && rdLength == 4) || (type == 28 && rdLength == 16)))
-                found.Add((new System.Net.IPAddress(m.Slice(at, rdLength)), ttl > int.MaxValue ? 0 : ttl));
+                found.Add(new AnsweredAddress(new System.Net.IPAddress(m.Slice(at, rdLength)), ttl > int.MaxValue ? 0 : ttl));
             at += rdLength;
         }
         return found;

@@ -5,11 +5,11 @@ namespace Appliance.Lan.Dns;
 /// names below it (the domain itself not). Names compare lower-cased without the trailing dot, as <see cref="DnsName"/>
 /// normalizes them.
 /// </summary>
-public readonly record struct DomainPattern(string Domain, bool BelowOnly)
+public sealed record DomainPattern(string Domain, bool BelowOnly)
 {
-    public static bool TryParse(string text, out DomainPattern pattern)
+    public static bool TryParse(string text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out DomainPattern? pattern)
     {
-        pattern = default;
+        pattern = null;
         string t = text.Trim();
         bool below = t.StartsWith("*.", StringComparison.Ordinal);
         if (below) t = t[2..];

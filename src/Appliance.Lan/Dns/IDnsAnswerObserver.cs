@@ -11,5 +11,8 @@ public interface IDnsAnswerObserver
     bool Wants(string name);
 
     /// <summary>Called synchronously on the query's task; <paramref name="addresses"/> carry the TTL the client is given.</summary>
-    void Observe(string name, IReadOnlyList<(IPAddress Address, uint Ttl)> addresses);
+    void Observe(string name, IReadOnlyList<AnsweredAddress> addresses);
 }
+
+/// <summary>An address from an answer's A or AAAA record, with the TTL the client is given.</summary>
+public sealed record AnsweredAddress(IPAddress Address, uint Ttl);

@@ -19,8 +19,10 @@ public static class LocalBreakout
     /// <summary>The nft script that makes the table hold exactly one masquerade rule for <paramref name="sources"/> (IPv4).</summary>
     public static string Ruleset(string wanInterface, IReadOnlyList<IPNetwork> sources)
     {
-        if (sources.Count == 0 || sources.Any(p => p.BaseAddress.AddressFamily != AddressFamily.InterNetwork))
-            throw new ArgumentException("local breakout needs IPv4 source prefixes", nameof(sources));
+        if (sources.Count == 0) throw new ArgumentException("local breakout needs IPv4 source prefixes", nameof(sources));
+        foreach (var p in sources)
+            if (p.BaseAddress.AddressFamily != AddressFamily.InterNetwork)
+                throw new ArgumentException("local breakout needs IPv4 source prefixes", nameof(sources));
         if (!Common.TextShape.IsInterfaceName(wanInterface))
             throw new ArgumentException($"'{wanInterface}' is not an interface name", nameof(wanInterface));
         var s = new StringBuilder();
@@ -29,8 +31,9 @@ public static class LocalBreakout
         s.Append("table ip ").Append(TableName).Append(" {\n");
         s.Append("\tchain postrouting {\n");
         s.Append("\t\ttype nat hook postrouting priority 100; policy accept;\n");
-        s.Append("\t\toifname \"").Append(wanInterface).Append("\" ip saddr { ")
-            .Append(string.Join(", ", sources.Select(p => p.ToString()))).Append(" } masquerade\n");
+        s.Append("\t\toifname \"").Append(wanInterface).Append("\" ip saddr { ");
+        for (int i = 0; i < sources.Count; i++) s.Append(i == 0 ? "" : ", ").Append(sources[i].ToString());
+        s.Append(" } masquerade\n");
         s.Append("\t}\n}\n");
         return s.ToString();
     }

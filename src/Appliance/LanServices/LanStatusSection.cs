@@ -29,7 +29,7 @@ public sealed class LanStatusSection(IOptions<ApplianceOptions> options, TimePro
         var now = time.GetUtcNow();
         w.WriteStartObject("exclusions");
         w.WriteStartArray("domains");
-        foreach (var p in exclusions.Patterns) w.WriteStringValue(p.ToString());
+        foreach (string p in exclusions.Patterns) w.WriteStringValue(p);
         w.WriteEndArray();
         w.WriteStartArray("addresses");
         foreach (var e in dataPlane?.Excluded ?? [])

@@ -55,7 +55,9 @@ public sealed class LocalBreakoutService(IOptions<ApplianceOptions> options, Sta
         try
         {
             LocalBreakout.Apply(on ? LocalBreakout.Ruleset(o.Wan.Interface!, sources) : LocalBreakout.Removal(), layout.RuntimeDirectory);
-            _state = on ? $"masquerade on {o.Wan.Interface} for {string.Join(", ", sources)}" : "off";
+            var text = new System.Text.StringBuilder();
+            foreach (var p in sources) text.Append(text.Length == 0 ? "" : ", ").Append(p.ToString());
+            _state = on ? $"masquerade on {o.Wan.Interface} for {text}" : "off";
             if (on || _failures > 0)
                 logger.LogInformation("local breakout: {State}", _state);
             _failures = 0;

@@ -14,13 +14,17 @@ namespace Appliance.LanServices;
 /// </summary>
 public sealed class SiteExclusions : IDnsAnswerObserver
 {
-    private static readonly IPNetwork[] NotPublic = [.. new[]
-    {
+    private static readonly IPNetwork[] NotPublic = Parse(
         "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
-        "192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4", "::/127", "::ffff:0:0/96", "fc00::/7", "fe80::/10", "ff00::/8",
-    }.Select(IPNetwork.Parse)];
+        "192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4", "::/127", "::ffff:0:0/96", "fc00::/7", "fe80::/10", "ff00::/8");
 
-    private readonly List<(DomainPattern Pattern, IPNetwork[] Remote)> _rules = [];
+    private sealed class Rule(DomainPattern pattern, IPNetwork[] remote)
+    {
+        public readonly DomainPattern Pattern = pattern;
+        public readonly IPNetwork[] Remote = remote;
+    }
+
+    private readonly List<Rule> _rules = [];
     private readonly Func<IPAddress, string, TimeSpan, bool> _exclude;
     private readonly TimeSpan _grace;
     private readonly ILogger _logger;
@@ -35,8 +39,8 @@ public sealed class SiteExclusions : IDnsAnswerObserver
         foreach (var (name, tunnel) in options.Tunnels)
         {
             var (_, domains) = ExclusionList.Parse(tunnel, name, null);
-            IPNetwork[] remote = [.. tunnel.RemoteTs.Select(IPNetwork.Parse)];
-            foreach (var d in domains) _rules.Add((d, remote));
+            IPNetwork[] remote = Parse([.. tunnel.RemoteTs]);
+            foreach (var d in domains) _rules.Add(new Rule(d, remote));
         }
     }
 
@@ -46,7 +50,16 @@ public sealed class SiteExclusions : IDnsAnswerObserver
     public static bool AnyDomains(ApplianceOptions options) =>
         options.Tunnels.Values.Any(t => ExclusionList.Parse(t, "", null).Domains.Count > 0);
 
-    public IEnumerable<DomainPattern> Patterns => _rules.Select(r => r.Pattern).Distinct();
+    public List<string> Patterns
+    {
+        get
+        {
+            var patterns = new List<string>();
+            foreach (var r in _rules)
+                if (!patterns.Contains(r.Pattern.ToString())) patterns.Add(r.Pattern.ToString());
+            return patterns;
+        }
+    }
 
     /// <summary>Addresses an excluded domain's answers named and that now leave locally (new or refreshed).</summary>
     public long Excluded => Interlocked.Read(ref _excluded);
@@ -56,19 +69,21 @@ public sealed class SiteExclusions : IDnsAnswerObserver
 
     public bool Wants(string name)
     {
-        foreach (var (pattern, _) in _rules)
-            if (pattern.Matches(name)) return true;
+        foreach (var rule in _rules)
+            if (rule.Pattern.Matches(name)) return true;
         return false;
     }
 
-    public void Observe(string name, IReadOnlyList<(IPAddress Address, uint Ttl)> addresses)
+    public void Observe(string name, IReadOnlyList<AnsweredAddress> addresses)
     {
-        foreach (var (address, ttl) in addresses)
-            foreach (var (pattern, remote) in _rules)
+        foreach (var answered in addresses)
+            foreach (var rule in _rules)
             {
+                var (pattern, remote) = (rule.Pattern, rule.Remote);
+                var (address, ttl) = answered;
                 // Only what a tunnel would otherwise carry needs an exception.
-                if (!pattern.Matches(name) || !remote.Any(p => p.Contains(address))) continue;
-                if (NotPublic.Any(p => p.Contains(address)))
+                if (!pattern.Matches(name) || !AnyContains(remote, address)) continue;
+                if (AnyContains(NotPublic, address))
                 {
                     Interlocked.Increment(ref _refused);
                     _logger.LogWarning("exclusion {Pattern}: {Name} answered {Address}, not a public address: it stays in the tunnel", pattern, name, address);
@@ -79,5 +94,19 @@ public sealed class SiteExclusions : IDnsAnswerObserver
                     Interlocked.Increment(ref _refused);
                 break;
             }
+    }
+
+    private static bool AnyContains(IPNetwork[] prefixes, IPAddress address)
+    {
+        foreach (var p in prefixes)
+            if (p.Contains(address)) return true;
+        return false;
+    }
+
+    private static IPNetwork[] Parse(params string[] prefixes)
+    {
+        var parsed = new IPNetwork[prefixes.Length];
+        for (int i = 0; i < prefixes.Length; i++) parsed[i] = IPNetwork.Parse(prefixes[i]);
+        return parsed;
     }
 }
