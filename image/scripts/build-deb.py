@@ -34,7 +34,7 @@ UNITS = ["appliance.service", "appliance-console-select.service", "appliance-pro
 # Loaded with dlopen, so no ELF NEEDED entry shows them: OpenSSL 3 (.NET's crypto, NSec's RNG) and
 # libgpiod 1.x (libgpiod.so.2, Debian 12's libgpiod2; 2.x is libgpiod.so.3). glibc is NEEDED directly; 2.36 because
 # the binary's relocations are packed as DT_RELR (GLIBC_ABI_DT_RELR, tools/footprint/README.md).
-DEPENDS = "libc6 (>= 2.36), libssl3, libgpiod2, adduser"
+DEPENDS = "libc6 (>= 2.36), libssl3, libgpiod2, adduser, nftables"
 
 
 def fail(message):

@@ -63,8 +63,8 @@ public sealed class DebPackageTests(DebPackageTests.Package package) : IClassFix
     {
         string control = File.ReadAllText(Path.Combine(Root, "DEBIAN", "control"));
         string depends = control.Split('\n').Single(l => l.StartsWith("Depends: ", StringComparison.Ordinal));
-        // The binary's only NEEDED entries are glibc's; OpenSSL 3 and libgpiod are loaded with dlopen.
-        foreach (string package in (string[])["libc6", "libssl3", "libgpiod2", "adduser"])
+        // The binary's only NEEDED entries are glibc's; OpenSSL 3 and libgpiod are loaded with dlopen; nft makes the LAN's breakout.
+        foreach (string package in (string[])["libc6", "libssl3", "libgpiod2", "adduser", "nftables"])
             Assert.Contains(package, depends, StringComparison.Ordinal);
         Assert.Contains("Architecture: arm64", control, StringComparison.Ordinal);
         Assert.Equal("/etc/appliance/appliance.json", File.ReadAllText(Path.Combine(Root, "DEBIAN", "conffiles")).Trim());

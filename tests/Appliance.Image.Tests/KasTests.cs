@@ -67,8 +67,9 @@ public sealed class KasTests
         // The release all layers are pinned to is one the layer declares itself compatible with.
         var conf = BitbakeFile.Load(Path.Combine(Repo.Layer, "conf", "layer.conf"));
         Assert.Contains(release, conf.Words("LAYERSERIES_COMPAT_appliance"));
-        // The layers of the issue: meta (oe-core), meta-poky (the distro's base), meta-oe (libgpiod), meta-raspberrypi.
-        Assert.Equal(["image/meta-appliance", "meta", "meta-oe", "meta-poky", "meta-raspberrypi"],
+        // The layers of the issue: meta (oe-core), meta-poky (the distro's base), meta-oe (libgpiod), meta-raspberrypi,
+        // and meta-networking (nftables) with meta-python, which it needs.
+        Assert.Equal(["image/meta-appliance", "meta", "meta-networking", "meta-oe", "meta-poky", "meta-python", "meta-raspberrypi"],
             kas.Repos.SelectMany(r => r.Layers).Order(StringComparer.Ordinal));
 
         var local = Assert.Single(kas.Repos, r => r.Url is null);

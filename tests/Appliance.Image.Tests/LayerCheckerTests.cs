@@ -57,8 +57,8 @@ public sealed class LayerCheckerTests : IDisposable
         Assert.Equal(["scarthgap", "wrynose"], conf.Words($"LAYERSERIES_COMPAT_{collection}").Order());
         Assert.NotNull(conf.Value($"BBFILE_PATTERN_{collection}"));
         Assert.NotNull(conf.Value($"BBFILE_PRIORITY_{collection}"));
-        // libgpiod is in meta-oe (collection openembedded-layer), the machines in meta-raspberrypi.
-        Assert.Equal(["core", "openembedded-layer", "raspberrypi"], conf.Words($"LAYERDEPENDS_{collection}").Order());
+        // libgpiod is in meta-oe (collection openembedded-layer), nftables in meta-networking, the machines in meta-raspberrypi.
+        Assert.Equal(["core", "networking-layer", "openembedded-layer", "raspberrypi"], conf.Words($"LAYERDEPENDS_{collection}").Order());
         string files = conf.Value("BBFILES")!;
         Assert.Contains("${LAYERDIR}/recipes-*/*/*.bb", files, StringComparison.Ordinal);
     }

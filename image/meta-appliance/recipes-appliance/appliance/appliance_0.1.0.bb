@@ -98,10 +98,13 @@ PRIVATE_LIBS:${PN} = "libsodium.so libSystem.IO.Ports.Native.so"
 INSANE_SKIP:${PN} = "already-stripped"
 
 # Loaded with dlopen, so the automatic ELF dependency scan cannot see them: OpenSSL 3 (.NET's
-# crypto, NSec's RNG) and libgpiod (v2, libgpiod.so.3, through System.Device.Gpio). glibc is also
+# crypto, NSec's RNG) and libgpiod (v2, libgpiod.so.3, through System.Device.Gpio). nftables: the
+# `nft` program the service runs for the LAN's local breakout (source NAT to the WAN address). glibc is also
 # found by the scan (libc.so.6, libm.so.6, ld-linux-aarch64.so.1); named so the intent is explicit.
-RDEPENDS:${PN} = "libssl libcrypto libgpiod glibc"
+RDEPENDS:${PN} = "libssl libcrypto libgpiod glibc nftables"
 # USB 3 Gigabit adapters used as the LAN port; recommended so a kernel with them built in still works.
 # sch_ingress (clsact) and cls_bpf: the data plane's tc ingress filter that takes the box's raw ESP ahead
 # of the kernel's IP receive path (without them ESP arrives through the slower raw socket).
-RRECOMMENDS:${PN} = "kernel-module-r8152 kernel-module-ax88179-178a kernel-module-sch-ingress kernel-module-cls-bpf"
+# nft_chain_nat, nft_masq (and nf_nat under them): the local breakout's masquerade rule, which `nft` loads on demand.
+RRECOMMENDS:${PN} = "kernel-module-r8152 kernel-module-ax88179-178a kernel-module-sch-ingress kernel-module-cls-bpf \
+                     kernel-module-nft-chain-nat kernel-module-nft-masq kernel-module-nf-nat"
