@@ -108,8 +108,8 @@ public sealed partial class DataPlane : IDisposable
     /// <summary>Installs the kill switch routes, opens the sockets and starts the worker threads.</summary>
     public void Start()
     {
-        _killSwitch = new KillSwitch(_options.RouteTable, _options.RulePriority);
-        var (added, removed) = _killSwitch.Apply(DesiredRoutes());
+        _killSwitch = new KillSwitch(_options.RouteTable, _options.RulePriority, _options.LanInterface);
+        var (added, removed) = _killSwitch.Apply(DesiredRoutes(), PeerHostRoutes());
         _logger.LogInformation("kill switch: table {Table}, {Added} routes added, {Removed} stale removed", _options.RouteTable, added, removed);
         _lan = new LanCapture(_options.LanInterface, PollInterval);
         _writer = new RawIpWriter(_options.LanInterface);
@@ -127,13 +127,14 @@ public sealed partial class DataPlane : IDisposable
         _wanAhThread.Start();
         StartUdpWorker();
         var own = _options.LocalSource is { } source ? OwnTrafficRoutes.Prefixes(_options.Tunnels, source) : [];
-        if (_options.EnableTransportMode || own.Count > 0)
+        _fullTunnelLocals = _options.LocalSource is { } from ? OwnTrafficRoutes.FullTunnelLocals(_options.Tunnels, from) : null;
+        if (_options.EnableTransportMode || own.Count > 0 || _fullTunnelLocals is not null)
         {
             _tun = new TunDevice(_options.TransportInterface, _wanMtu - 80);
             _tunThread = new Thread(TunLoop) { IsBackground = true, Name = "dp-transport" };
             _tunThread.Start();
         }
-        if (own.Count > 0)
+        if (own.Count > 0 || _fullTunnelLocals is not null)
         {
             _ownTraffic = own;
             // At boot the LAN address may not be on the NIC yet (the service or networkd adds it): the kernel refuses a
@@ -147,6 +148,7 @@ public sealed partial class DataPlane : IDisposable
 
     private static readonly TimeSpan OwnTrafficRetry = TimeSpan.FromSeconds(2);
     private IReadOnlyList<IPNetwork> _ownTraffic = [];
+    private IReadOnlyList<IPNetwork>? _fullTunnelLocals;
     private ITimer? _ownTrafficTimer;
     private int _ownTrafficInstalled, _ownTrafficWaitLogged;
 
@@ -155,7 +157,7 @@ public sealed partial class DataPlane : IDisposable
         if (Volatile.Read(ref _ownTrafficInstalled) == 1 || _stopping || _tun is null || _killSwitch is null) return true;
         try
         {
-            _killSwitch.InstallOwnTraffic(_ownTraffic, _options.LocalSource!, _tun.IfIndex);
+            _killSwitch.InstallOwnTraffic(_ownTraffic, _options.LocalSource!, _tun.IfIndex, _fullTunnelLocals);
         }
         catch (IOException e)
         {
@@ -164,7 +166,8 @@ public sealed partial class DataPlane : IDisposable
             return false;
         }
         if (Interlocked.Exchange(ref _ownTrafficInstalled, 1) == 0)
-            _logger.LogInformation("the box's own traffic from {Source} to {Prefixes} enters the tunnels", _options.LocalSource, string.Join(", ", _ownTraffic));
+            _logger.LogInformation("the box's own traffic from {Source} to {Prefixes} enters the tunnels", _options.LocalSource,
+                _fullTunnelLocals is null ? string.Join(", ", _ownTraffic) : "everywhere but the office's subnets (full tunnel)");
         _ownTrafficTimer?.Dispose();
         return true;
     }
@@ -203,7 +206,7 @@ public sealed partial class DataPlane : IDisposable
             needsThrow = _options.Tunnels.Any(t => Prefix.From(t.RemoteTs).Any(p => p.Contains(sa.Remote.Address.GetAddressBytes())));
         }
         if (sa.UdpEncapsulation) WakeUdpWorker();
-        if (needsThrow) _killSwitch?.Apply(DesiredRoutes());
+        if (needsThrow) _killSwitch?.Apply(DesiredRoutes(), PeerHostRoutes());
         if (sa.Mode == IpsecMode.Transport) _killSwitch?.InstallTransport(sa.Remote.Address, sa.Local.Address, _tun!.IfIndex);
         _logger.LogDebug("installed {Sa}, tunnel MTU {Mtu}", sa.ToString(), outbound.TunnelMtu);
     }
@@ -386,17 +389,38 @@ public sealed partial class DataPlane : IDisposable
         {
             foreach (var r in t.RemoteTs) { routes.Add(new(r, KillSwitchAction.Blackhole)); blackholes.Add(new Prefix(r)); }
             foreach (var b in t.Bypass) routes.Add(new(b, KillSwitchAction.Throw));
+            // A full tunnel's default route covers the office's own subnets: traffic between them stays local.
+            foreach (var local in t.LocalTs)
+                if (!t.PerClient && t.RemoteTs.Any(r => r.PrefixLength == 0 && r.BaseAddress.AddressFamily == local.BaseAddress.AddressFamily))
+                    routes.Add(new(local, KillSwitchAction.Throw));
         }
         foreach (var e in Excluded.Snapshot()) routes.Add(new(HostPrefix(e.Address), KillSwitchAction.Throw));
         IEnumerable<IPAddress> peers = _options.Tunnels.SelectMany(t => t.PeerAddresses);
         lock (_gate) peers = peers.Concat(_installed.Select(s => s.Sa.Remote.Address)).ToList();
+        foreach (var peer in PeerThrows(blackholes, peers)) routes.Add(new(peer, KillSwitchAction.Throw));
+        return routes;
+    }
+
+    private static List<IPNetwork> PeerThrows(List<Prefix> blackholes, IEnumerable<IPAddress> peers)
+    {
+        var throws = new List<IPNetwork>();
         foreach (var peer in peers.Distinct())
         {
             byte[] bytes = peer.GetAddressBytes();
-            if (blackholes.Any(p => p.Contains(bytes)))
-                routes.Add(new(new IPNetwork(peer, bytes.Length * 8), KillSwitchAction.Throw));
+            if (blackholes.Any(p => p.Contains(bytes))) throws.Add(new IPNetwork(peer, bytes.Length * 8));
         }
-        return routes;
+        return throws;
+    }
+
+    /// <summary>The peers' host routes among <see cref="DesiredRoutes"/>: the box's own IKE and ESP need them, the LAN does not.</summary>
+    private List<IPNetwork> PeerHostRoutes()
+    {
+        var result = new List<IPNetwork>();
+        IEnumerable<IPAddress> peers = _options.Tunnels.SelectMany(t => t.PeerAddresses);
+        lock (_gate) peers = peers.Concat(_installed.Select(s => s.Sa.Remote.Address)).ToList();
+        foreach (var peer in peers)
+            result.Add(new IPNetwork(peer, peer.GetAddressBytes().Length * 8));
+        return result;
     }
 
     /// <summary>Empties the kill switch table: only when the tunnels are deconfigured, never on shutdown.</summary>

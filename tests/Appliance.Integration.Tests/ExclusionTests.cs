@@ -46,14 +46,7 @@ public sealed class ExclusionTests(ITestOutputHelper output)
     public void Outside_traffic_is_masqueraded_and_an_excluded_name_leaves_locally_only_while_its_answer_is_fresh()
     {
         using var topo = new HqTopology();
-        string inet = topo.Net.Add("inet");
-        topo.Net.Link(topo.Hq, "inet0", "203.0.113.1/24", inet, "eth0", Excluded + "/24");
-        Netns.Exec(inet, "ip", "addr", "add", Tunnelled + "/24", "dev", "eth0");
-        Netns.Exec(inet, "ip", "addr", "add", Resolver + "/24", "dev", "eth0");
-        Netns.Exec(inet, "ip", "route", "add", "default", "via", "203.0.113.1");
-        Netns.Exec(topo.Hq, "ip", "route", "add", "198.51.100.0/24", "via", Excluded);
-        // HQ's router is the box's internet uplink too.
-        Netns.Exec(topo.Box, "ip", "route", "add", "default", "via", HqTopology.HqWan);
+        string inet = AddInternet(topo);
         using var resolver = new Dnsmasq(inet, Resolver, 4, ("video.example.net", Excluded), ("www.example.org", Tunnelled));
         using var hq = new StrongSwanPeer(topo.Hq, HqConf());
         string wanCapture = Path.Combine(Path.GetTempPath(), $"excl-wan-{Environment.ProcessId}.pcap");
@@ -100,6 +93,83 @@ public sealed class ExclusionTests(ITestOutputHelper output)
             output.WriteLine("---- appliance ----\n" + box.Log);
             output.WriteLine("---- dnsmasq ----\n" + resolver.Log);
             File.Delete(wanCapture);
+        }
+    }
+
+    /// <summary>The internet host and its resolver behind HQ's router, which is also the box's uplink.</summary>
+    private static string AddInternet(HqTopology topo)
+    {
+        string inet = topo.Net.Add("inet");
+        topo.Net.Link(topo.Hq, "inet0", "203.0.113.1/24", inet, "eth0", Excluded + "/24");
+        Netns.Exec(inet, "ip", "addr", "add", Tunnelled + "/24", "dev", "eth0");
+        Netns.Exec(inet, "ip", "addr", "add", Resolver + "/24", "dev", "eth0");
+        Netns.Exec(inet, "ip", "route", "add", "default", "via", "203.0.113.1");
+        Netns.Exec(topo.Hq, "ip", "route", "add", "198.51.100.0/24", "via", Excluded);
+        Netns.Exec(topo.Box, "ip", "route", "add", "default", "via", HqTopology.HqWan);
+        return inet;
+    }
+
+    [Fact]
+    public void Full_tunnel_carries_everything_but_the_office_the_exclusions_and_the_boxs_own_traffic_and_nothing_leaks_after_sigkill()
+    {
+        using var topo = new HqTopology();
+        string inet = AddInternet(topo);
+        using var resolver = new Dnsmasq(inet, Resolver, ("video.example.net", Excluded), ("www.example.org", Tunnelled));
+        using var hq = new StrongSwanPeer(topo.Hq, HqTopology.SwanctlConf(Ike, Esp, Psk)
+            .Replace($"local_ts = {HqTopology.HqSubnet}", "local_ts = 0.0.0.0/0", StringComparison.Ordinal));
+        string wanCapture = Path.Combine(Path.GetTempPath(), $"full-wan-{Environment.ProcessId}.pcap");
+        string afterKill = Path.Combine(Path.GetTempPath(), $"full-kill-{Environment.ProcessId}.pcap");
+        var wan = BackgroundProcess.Tcpdump(topo.Hq, "eth0", wanCapture);
+        string conf = BoxConf().Replace($"\"RemoteTs\": [ \"{HqTopology.HqSubnet}\", \"203.0.113.0/24\" ]", "\"RemoteTs\": [ \"0.0.0.0/0\" ]", StringComparison.Ordinal);
+        Assert.Contains("\"RemoteTs\": [ \"0.0.0.0/0\" ]", conf);
+        using var box = new ApplianceProcess(topo.Box, conf);
+        try
+        {
+            Assert.True(Shell.WaitUntil(() => hq.ListSas().Contains("INSTALLED"), TimeSpan.FromSeconds(20)), "tunnel not up:\n" + box.Log);
+            Assert.True(Shell.WaitUntil(() => box.Log.Contains("(full tunnel)"), TimeSpan.FromSeconds(10)), box.Log);
+
+            // The LAN's DNS works (the box answers its own LAN) and the query left through the tunnel, from the LAN address.
+            string dig = Netns.Try(topo.LanHost, "dig", "+time=3", "+tries=1", "@192.168.1.1", "www.example.org").All;
+            Assert.Contains(Tunnelled, dig);
+            Assert.Contains("query[A] www.example.org from 192.168.1.1", resolver.Log);
+            // Everything else from the LAN goes to HQ, which forwards it with the LAN host's own address.
+            Assert.Equal(HqTopology.LanHostAddress, PingSeenFrom(topo, inet, Tunnelled).Split('\n').Distinct().Single());
+            Assert.Equal(HqTopology.LanHostAddress, PingSeenFrom(topo, inet, Resolver).Split('\n').Distinct().Single());
+            var toHq = Netns.Try(topo.LanHost, "ping", "-c", "2", "-i", "0.3", "-W", "2", HqTopology.HqWan);
+            Assert.True(toHq.ExitCode == 0, "LAN → HQ's public address (through the tunnel) failed: " + toHq.All);
+            // An excluded name leaves locally, masqueraded.
+            Assert.Contains(Excluded, Netns.Try(topo.LanHost, "dig", "+time=3", "+tries=1", "@192.168.1.1", "video.example.net").All);
+            Assert.Equal(HqTopology.BoxWan, PingSeenFrom(topo, inet, Excluded).Split('\n').Distinct().Single());
+            // The box's own traffic from its WAN address keeps the main table (name lookups, NTP, DHCP on the WAN).
+            var own = Netns.Try(topo.Box, "ping", "-c", "1", "-W", "2", Tunnelled);
+            Assert.True(own.ExitCode == 0, "the box's own ping to the internet failed: " + own.All);
+            output.WriteLine(box.StatusText());
+
+            Thread.Sleep(300);
+            wan.Stop();
+            Assert.Equal("", Tshark.Read(null, wanCapture, "ip.addr == 192.168.1.0/24 || dns").Trim());
+            // In clear only the exclusion and the box's own ping, both from the WAN address; the rest is IKE and ESP.
+            string clear = Tshark.Read(null, wanCapture, "ip && !(udp.port == 500 || udp.port == 4500 || esp) && !(icmp && (ip.addr == 203.0.113.10 || ip.addr == 203.0.113.11))");
+            Assert.True(clear.Trim().Length == 0, "unexpected cleartext on the WAN:\n" + clear);
+
+            // SIGKILL: the kill switch still holds the LAN's traffic; nothing for the tunnel leaves in clear.
+            box.Kill();
+            using (BackgroundProcess.Tcpdump(topo.Hq, "eth0", afterKill))
+            {
+                var leak = Netns.Try(topo.LanHost, "ping", "-c", "3", "-i", "0.3", "-W", "1", Tunnelled);
+                Assert.NotEqual(0, leak.ExitCode);
+                Assert.DoesNotContain("status: NOERROR", Netns.Try(topo.LanHost, "dig", "+time=1", "+tries=1", "@192.168.1.1", "www.example.org").All);
+                Thread.Sleep(300);
+            }
+            Assert.Equal("", Tshark.Read(null, afterKill, $"ip.addr == {Tunnelled} || ip.addr == {Resolver} || ip.addr == 192.168.1.0/24").Trim());
+        }
+        finally
+        {
+            wan.Dispose();
+            output.WriteLine("---- appliance ----\n" + box.Log);
+            output.WriteLine("---- dnsmasq ----\n" + resolver.Log);
+            File.Delete(wanCapture);
+            File.Delete(afterKill);
         }
     }
 }

@@ -16,12 +16,26 @@ public sealed class SocketDnsTransport(TimeSpan timeout, X509Certificate2Collect
     // One TLS client context for the transport's life; a failure to build it is retried at the next query.
     private readonly Lazy<TlsClientContext> _tls = new(() => new TlsClientContext(tlsTrust), LazyThreadSafetyMode.PublicationOnly);
 
+    /// <summary>
+    /// The source address of upstream queries of its family, or null for the kernel's choice. A full tunnel sets the LAN
+    /// address: the box's packets from it are routed into the tunnel, so every query leaves through it.
+    /// </summary>
+    public IPAddress? Source { get; init; }
+
+    private void BindSource(Socket s, IPEndPoint server)
+    {
+        if (Source is not { } source || source.AddressFamily != server.AddressFamily) return;
+        s.SetRawSocketOption(0, 15 /* IP_FREEBIND */, BitConverter.GetBytes(1));
+        s.Bind(new IPEndPoint(source, 0));
+    }
+
     public async Task<byte[]?> UdpAsync(IPEndPoint server, byte[] query, CancellationToken cancel)
     {
         using var s = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         using var deadline = Deadline(cancel);
         try
         {
+            BindSource(s, server);
             await s.ConnectAsync(server, deadline.Token);
             await s.SendAsync(query, SocketFlags.None, deadline.Token);
             var buffer = new byte[65535];
@@ -40,6 +54,7 @@ public sealed class SocketDnsTransport(TimeSpan timeout, X509Certificate2Collect
         try
         {
             using var client = new TcpClient(server.AddressFamily);
+            BindSource(client.Client, server);
             await client.ConnectAsync(server, deadline.Token);
             return await ExchangeAsync(client.GetStream(), query, deadline.Token);
         }
@@ -55,6 +70,7 @@ public sealed class SocketDnsTransport(TimeSpan timeout, X509Certificate2Collect
         try
         {
             using var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            BindSource(socket, server);
             await socket.ConnectAsync(server, deadline.Token);
             // The name is checked against the certificate's subjectAltName; the chain against the system store or
             // the operator's anchors (TlsCaCertificates), never completed by downloads.

@@ -24,9 +24,13 @@ internal sealed class Spd
     public SpdAction Lookup(ReadOnlySpan<byte> source, ReadOnlySpan<byte> destination, out int tunnel)
     {
         tunnel = -1;
+        // Multicast and broadcast are the LAN's own (mDNS, SSDP, DHCP): never tunnel traffic, even under 0.0.0.0/0.
+        if (IsMulticastOrBroadcast(destination)) return SpdAction.NotOurs;
         foreach (var e in _entries)
         {
-            if (!Prefix.AnyContains(e.Remote, destination)) continue;
+            // A destination among the tunnel's own local selectors (the box, the office's subnets) stays local under a
+            // remote selector that covers it (a full tunnel), as strongSwan's bypass-lan does.
+            if (!Prefix.AnyContains(e.Remote, destination) || Prefix.AnyContains(e.Local, destination)) continue;
             if (Prefix.AnyContains(e.Bypass, destination) || Prefix.AnyContains(e.Bypass, source) || _excluded?.Contains(destination) == true)
                 return SpdAction.Bypass;
             if (Prefix.AnyContains(e.Local, source))
@@ -41,6 +45,9 @@ internal sealed class Spd
             if (Prefix.AnyContains(e.Remote, destination)) return SpdAction.Discard;
         return SpdAction.NotOurs;
     }
+
+    private static bool IsMulticastOrBroadcast(ReadOnlySpan<byte> a) =>
+        a.Length == 4 ? a[0] >= 224 : a.Length == 16 && a[0] == 0xFF;
 
     public int IndexOf(string name)
     {

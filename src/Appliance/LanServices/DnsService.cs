@@ -36,13 +36,30 @@ public sealed class DnsService : BackgroundService
         // Validated at start (ApplianceOptionsValidator): this cannot fail unless the options changed since.
         _settings = DnsSettingsFactory.Build(_options, errors) ?? throw new InvalidOperationException(string.Join("; ", errors));
         Forwarder = new DnsForwarder(_settings.Routes, new DnsCache(_settings.CacheSize, time),
-            new SocketDnsTransport(UpstreamTimeout, _settings.TlsTrust), new DnsUpstreamSource(_options.Dns.WanResolvConf, hq))
+            new SocketDnsTransport(UpstreamTimeout, _settings.TlsTrust) { Source = FullTunnelSource(_options) },
+            new DnsUpstreamSource(_options.Dns.WanResolvConf, hq))
         {
             Observer = exclusions,
         };
     }
 
     public DnsForwarder Forwarder { get; }
+
+    /// <summary>
+    /// The LAN address when a site tunnel carries everything (RemoteTs 0.0.0.0/0) for it: queries from that address enter
+    /// the tunnel (Linux.Routing.OwnTrafficRoutes), so none leaves in clear. Otherwise null: the kernel picks the source.
+    /// </summary>
+    public static IPAddress? FullTunnelSource(ApplianceOptions o)
+    {
+        if (!Common.InterfaceAddress.TryParse(o.Lan.Address, out var lan)) return null;
+        foreach (var t in o.Tunnels.Values)
+        {
+            if (RemoteAccessRules.IsRemoteAccess(t) || t.Mode == "transport") continue;
+            bool local = t.LocalTs.Any(ts => IPNetwork.TryParse(ts, out var p) && p.Contains(lan.Address));
+            if (local && t.RemoteTs.Contains("0.0.0.0/0")) return lan.Address;
+        }
+        return null;
+    }
 
     /// <summary>HQ's DNS servers as the site tunnels received them (the "hq" upstream); empty while no tunnel is up.</summary>
     public IReadOnlyList<IPAddress> HqResolvers => _hq.Current();
