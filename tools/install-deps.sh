@@ -13,6 +13,8 @@ packages=(
   # network namespaces, the reference peer, traffic and verifiers
   iproute2 iputils-ping nftables iperf3 tcpdump tshark socat openssl
   strongswan-charon strongswan-swanctl libcharon-extra-plugins
+  # eap-mschapv2 for the road-warrior clients of the remote-access tests (not in libcharon-extra-plugins)
+  libcharon-extauth-plugins
   libstrongswan-standard-plugins libstrongswan-extra-plugins
   python3 python3-scapy python3-cryptography
   # LAN services: a real DHCP client, dig, and dnsmasq as the upstream/HQ resolvers
