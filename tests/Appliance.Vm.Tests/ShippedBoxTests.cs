@@ -104,6 +104,11 @@ public abstract class ShippedBoxTests<TBox>(TBox box) where TBox : ShippedBox
         // the unit, CAP_NET_ADMIN for the policy rule).
         var own = box.TryGuest($"ping -c 3 -i 0.5 -W 5 -I {SystemTopology.BoxLan} {SystemTopology.HqHostAddress}");
         Assert.True(own.ExitCode == 0, $"box → HQ host from the LAN address failed:\n{own.Output}\n{box.Journal()}");
+        // The local breakout's nftables table, made by the service under the unit's sandbox (nft inherits CAP_NET_ADMIN;
+        // the kernel loads the NAT modules on demand although the unit has ProtectKernelModules).
+        string status = box.Guest("appliance status");
+        Assert.Contains("breakout: masquerade on", status, StringComparison.Ordinal);
+        Assert.Contains("masquerade", box.Guest("nft list table ip appliance_breakout"), StringComparison.Ordinal);
         Assert.Equal(pid, box.ServicePid());
     }
 
