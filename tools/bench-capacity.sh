@@ -167,7 +167,7 @@ cat >"$BD/appliance.json" <<EOC
   "Board": "simulated",
   "Wan": { "Interface": "wan0" }, "Lan": { "Interface": "lan0" },
   "StateDirectory": "$BD/state", "ControlSocket": "$BD/control.sock",
-  "Ike": { "Dpd": "00:00:00", "RekeyTime": "00:00:00", "IkeRekeyTime": "00:00:00" },
+  "Ike": { "Dpd": "00:00:00", "RekeyTime": "00:00:00", "IkeRekeyTime": "00:00:00", "HalfOpenPerSource": 256 },
   "Tunnels": { "bench": {
     "RemoteAddress": "%any", "LocalId": "rsp.bench", "RemoteId": "%any", "Auth": "psk", "Psk": "$PSK",
     "LocalTs": [ "192.168.1.0/24" ], "RemoteTs": [ "10.200.0.0/16" ],

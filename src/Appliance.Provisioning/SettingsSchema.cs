@@ -104,6 +104,10 @@ public static partial class SettingsSchema
         // IKE fragmentation (RFC 7383) for paths that drop IP fragments; the service checks the 576..65535 range.
         new(["Appliance", "Ike", "Fragmentation"], ValueKind.Choice, ["true", "false"]),
         new(["Appliance", "Ike", "FragmentSize"], ValueKind.Count),
+        // Responder bounds against floods (issue 18); the service checks the ranges.
+        new(["Appliance", "Ike", "CookieThreshold"], ValueKind.Count),
+        new(["Appliance", "Ike", "HalfOpenLimit"], ValueKind.Count),
+        new(["Appliance", "Ike", "HalfOpenPerSource"], ValueKind.Count),
     ];
 
 

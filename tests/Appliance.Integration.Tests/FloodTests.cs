@@ -21,12 +21,16 @@ public sealed class FloodTests(ITestOutputHelper output)
     private const int CookieThreshold = 30, HalfOpenLimit = 256;
 
     /// <summary>The box as a responder-only tunnel (%any) that HQ's strongSwan initiates to, with a default route to HQ.</summary>
-    private static (HqTopology Topo, StrongSwanPeer Hq, ApplianceProcess Box) ResponderBox()
+    private static (HqTopology Topo, StrongSwanPeer Hq, ApplianceProcess Box) ResponderBox(int? halfOpenPerSource = null)
     {
         var topo = new HqTopology();
         Shell.Check("ip", "-n", topo.Box, "route", "add", "default", "via", HqTopology.HqWan);
         var hq = new StrongSwanPeer(topo.Hq, HqTopology.SwanctlConf(Ike, Esp, Psk));
-        var box = new ApplianceProcess(topo.Box, HqTopology.BoxConfig(Ike, Esp, Psk, start: "none", remote: "%any"));
+        string conf = HqTopology.BoxConfig(Ike, Esp, Psk, start: "none", remote: "%any");
+        // Appliance:Ike:HalfOpenPerSource: a test whose attackers share one address lifts the per-source share.
+        if (halfOpenPerSource is { } share)
+            conf = conf.Replace("\"Board\": \"simulated\",", $"\"Board\": \"simulated\", \"Ike\": {{ \"HalfOpenPerSource\": {share} }},", StringComparison.Ordinal);
+        var box = new ApplianceProcess(topo.Box, conf);
         Assert.True(box.WaitForControlSocket(TimeSpan.FromSeconds(20)), "no control socket:\n" + box.Log);
         Assert.True(Shell.WaitUntil(() => box.Log.Contains("IKE listening on", StringComparison.Ordinal), TimeSpan.FromSeconds(10)), box.Log);
         return (topo, hq, box);
@@ -198,7 +202,7 @@ public sealed class FloodTests(ITestOutputHelper output)
     public void Truncated_oversized_datagrams_and_fragments_that_never_complete_stay_bounded_and_hq_still_connects()
     {
         const int rounds = 200, attackers = 100, fragmentsPerSa = 40, chunk = 1000;
-        var (topo, hq, box) = ResponderBox();
+        var (topo, hq, box) = ResponderBox(halfOpenPerSource: attackers);
         using var _t = topo;
         using var _h = hq;
         using var _b = box;

@@ -33,6 +33,8 @@ public enum IkeCounter
     Oversized,
     /// <summary>IKE_SA_INIT requests dropped because <see cref="IkeEngineOptions.HalfOpenLimit"/> half-open IKE SAs exist.</summary>
     HalfOpenLimitReached,
+    /// <summary>IKE_SA_INIT requests dropped because their source already holds <see cref="IkeEngineOptions.HalfOpenPerSource"/> half-open IKE SAs.</summary>
+    HalfOpenPerSourceReached,
     RetransmitsSent,
     /// <summary>Retransmitted requests answered from the response cache.</summary>
     CachedResponsesSent,

@@ -182,6 +182,17 @@ public sealed partial class IkeEngine
     /// <summary>RFC 7296 §2.6: past the half-open threshold, only requests with a valid cookie create state.</summary>
     private bool CookieAccepted(IPEndPoint local, IPEndPoint remote, IkeHeader h, IReadOnlyList<IkePayload> p, NoncePayload nonce)
     {
+        // One source may not hold more than its share, whatever the cookie says (strongSwan's block_threshold).
+        int fromSource = 0;
+        foreach (var sa in _sas.Values)
+            if (!sa.IsInitiator && sa.State == IkeSaState.Connecting && sa.Remote.Address.Equals(remote.Address)) fromSource++;
+        if (fromSource >= Options.HalfOpenPerSource)
+        {
+            Counters.Increment(IkeCounter.HalfOpenPerSourceReached);
+            _rateLimitedLog.Warn("half-open-per-source", Now,
+                "IKE_SA_INIT dropped: {0} half-open IKE SAs from " + remote.Address + " (the limit per source)", fromSource);
+            return false;
+        }
         int halfOpen = HalfOpenCount();
         if (halfOpen < Options.CookieThreshold)
             return true;

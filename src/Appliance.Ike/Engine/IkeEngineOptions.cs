@@ -18,6 +18,12 @@ public sealed record IkeEngineOptions
     /// </summary>
     public int HalfOpenLimit { get; init; } = 256;
     /// <summary>
+    /// Half-open responder IKE SAs one source address may hold (strongSwan's charon.block_threshold = 5). A host that
+    /// returns cookies could otherwise take every <see cref="HalfOpenLimit"/> slot for <see cref="HalfOpenTimeout"/>;
+    /// past it, its IKE_SA_INIT requests are dropped (counted HalfOpenPerSourceReached) while other sources get in.
+    /// </summary>
+    public int HalfOpenPerSource { get; init; } = 5;
+    /// <summary>
     /// Octets of fragments (RFC 7383) a half-open IKE SA may hold for reassembly; an established SA may hold
     /// <see cref="FragmentReassembly.MaxOctets"/>. An IKE_AUTH with a certificate chain is a few KB (strongSwan's
     /// charon.max_packet is 10000), so this bounds what an unauthenticated peer can park here at HalfOpenLimit × this.

@@ -122,6 +122,15 @@ public sealed class IkeOptions
     public TimeSpan RetransmitTimeout { get; set; } = TimeSpan.FromSeconds(4);
     public int RetransmitTries { get; set; } = 5;
 
+    /// <summary>Half-open responder IKE SAs at which cookies are demanded (RFC 7296 §2.6; strongSwan's cookie_threshold, 30).</summary>
+    public int CookieThreshold { get; set; } = 30;
+
+    /// <summary>Half-open responder IKE SAs at most, cookies or not (strongSwan's init_limit_half_open); 256.</summary>
+    public int HalfOpenLimit { get; set; } = 256;
+
+    /// <summary>Half-open responder IKE SAs one source address may hold (strongSwan's block_threshold, 5).</summary>
+    public int HalfOpenPerSource { get; set; } = 5;
+
     /// <summary>IKE fragmentation (RFC 7383), used when HQ announces it too; strongSwan's fragmentation = yes.</summary>
     public bool Fragmentation { get; set; } = true;
 

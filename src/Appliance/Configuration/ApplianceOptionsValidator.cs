@@ -31,6 +31,12 @@ public static class ApplianceOptionsValidator
             errors.Add($"{root}:Ike:NatTraversalPort: must be 1-65535 and differ from Ike:Port (got {options.Ike.NatTraversalPort})");
         if (options.Ike.RetransmitTries is < 1 or > 20)
             errors.Add($"{root}:Ike:RetransmitTries: must be 1-20 (got {options.Ike.RetransmitTries})");
+        if (options.Ike.CookieThreshold is < 0 or > 100_000)
+            errors.Add($"{root}:Ike:CookieThreshold: {options.Ike.CookieThreshold} is outside 0..100000 (0: cookies always)");
+        if (options.Ike.HalfOpenLimit is < 1 or > 100_000)
+            errors.Add($"{root}:Ike:HalfOpenLimit: {options.Ike.HalfOpenLimit} is outside 1..100000");
+        if (options.Ike.HalfOpenPerSource < 1 || options.Ike.HalfOpenPerSource > options.Ike.HalfOpenLimit)
+            errors.Add($"{root}:Ike:HalfOpenPerSource: {options.Ike.HalfOpenPerSource} is outside 1..HalfOpenLimit ({options.Ike.HalfOpenLimit})");
         if (options.Ike.RetransmitTimeout <= TimeSpan.Zero)
             errors.Add($"{root}:Ike:RetransmitTimeout: must be positive (got {options.Ike.RetransmitTimeout})");
         if (options.Ike.FragmentSize is < 576 or > 65535)

@@ -71,7 +71,7 @@ public class FloodTests
     public void Cookie_returning_flood_stops_at_the_half_open_limit_and_peers_get_in_again_after_expiry()
     {
         const int limit = 10, attackers = 25;
-        var peers = TestPeers.Standard(optionsB: new IkeEngineOptions { CookieThreshold = 0, HalfOpenLimit = limit });
+        var peers = TestPeers.Standard(optionsB: new IkeEngineOptions { CookieThreshold = 0, HalfOpenLimit = limit, HalfOpenPerSource = limit });
         IPEndPoint b = new(TestPeers.AddressB, 500);
         byte[] template = InitRequest();
         int answered = 0;
@@ -90,6 +90,31 @@ public class FloodTests
         Assert.Equal(0, peers.B.GetStatus().HalfOpenIkeSas);
         var late = new IPEndPoint(new IPAddress([10, 9, 1, 1]), 500);
         Assert.NotNull(Find<SaPayload>(SendWithCookie(peers.B, b, late, template, 1000)!));
+    }
+
+    /// <summary>
+    /// One address that returns cookies may hold <see cref="IkeEngineOptions.HalfOpenPerSource"/> half-open SAs, not the
+    /// whole <see cref="IkeEngineOptions.HalfOpenLimit"/>: past its share its requests are dropped and counted, while
+    /// another address still gets in; once its SAs expire it gets its share again.
+    /// </summary>
+    [Fact]
+    public void One_source_holds_at_most_its_share_of_half_open_sas()
+    {
+        var peers = TestPeers.Standard(optionsB: new IkeEngineOptions { CookieThreshold = 0, HalfOpenLimit = 256, HalfOpenPerSource = 5 });
+        IPEndPoint b = new(TestPeers.AddressB, 500);
+        byte[] template = InitRequest();
+        var attacker = new IPAddress([10, 9, 0, 1]);
+        int answered = 0;
+        for (int i = 0; i < 20; i++)
+            if (SendWithCookie(peers.B, b, new IPEndPoint(attacker, 1000 + i), template, (ulong)i + 1) is { } reply && Find<SaPayload>(reply) is not null)
+                answered++;
+        Assert.Equal(5, answered);
+        Assert.Equal(15, peers.B.Counters[IkeCounter.HalfOpenPerSourceReached]);
+        Assert.Equal(0, peers.B.Counters[IkeCounter.HalfOpenLimitReached]);
+        Assert.NotNull(Find<SaPayload>(SendWithCookie(peers.B, b, new IPEndPoint(new IPAddress([10, 9, 0, 2]), 500), template, 100)!));
+
+        peers.Advance(peers.B.Options.HalfOpenTimeout + TimeSpan.FromSeconds(1));
+        Assert.NotNull(Find<SaPayload>(SendWithCookie(peers.B, b, new IPEndPoint(attacker, 2000), template, 200)!));
     }
 
     /// <summary>
