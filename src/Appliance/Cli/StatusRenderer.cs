@@ -23,7 +23,7 @@ public static class StatusRenderer
         if (root.TryGetProperty("tunnels", out var tunnels) && tunnels.ValueKind == JsonValueKind.Array)
             foreach (var t in tunnels.EnumerateArray())
                 RenderTunnel(t, w);
-        if (root.TryGetProperty("lan", out var lan) && lan.ValueKind == JsonValueKind.Object && lan.TryGetProperty("dhcp", out _) | lan.TryGetProperty("dns", out _))
+        if (root.TryGetProperty("lan", out var lan) && lan.ValueKind == JsonValueKind.Object && (lan.TryGetProperty("dhcp", out _) | lan.TryGetProperty("dns", out _) | lan.TryGetProperty("breakout", out _)))
             LanStatusRenderer.Render(lan, w);
         if (root.TryGetProperty("drops", out var drops) && drops.ValueKind == JsonValueKind.Object)
         {
