@@ -167,9 +167,14 @@ public sealed class ResilienceTests(ITestOutputHelper output)
             "--Appliance:Tunnels:hq:LifeTime=00:00:30");
         try
         {
-            // Traffic all along, so both loss rules surely see packets.
-            var ping = Task.Run(() => Netns.Try(topo.LanHost, "ping", "-c", "120", "-i", "0.3", "-W", "1", HqTopology.HqHostAddress));
             int Installed() => Regex.Matches(box.Log, "Child SA [0-9a-f]{8}_i [0-9a-f]{8}_o installed").Count;
+            // Traffic all along once the tunnel is up (through both rekeys), so both loss rules surely see ESP too. Started
+            // at once, the 36 s of pings were all lost in a loaded CI run where the first Child SA took 46.7 s.
+            var ping = Task.Run(() =>
+            {
+                Shell.WaitUntil(() => Installed() >= 1, LossyDeadline);
+                return Netns.Try(topo.LanHost, "ping", "-c", "120", "-i", "0.3", "-W", "1", HqTopology.HqHostAddress);
+            });
             // Deadlines with room for bad luck: each exchange that loses a message waits out the back-off (1, 1.8,
             // 3.2, 5.8 s...), and a rekey can queue behind a DELETE being retransmitted. Runs here took 21-39 s for
             // the first SA and two rekeys; 40 s was once too short.
