@@ -146,6 +146,13 @@ public sealed partial class DataPlane : IDisposable
         _logger.LogInformation("data plane started: LAN {Lan}, WAN {Wan}, {Tunnels} tunnels", _options.LanInterface, _options.WanInterface, _spd.Count);
     }
 
+    /// <summary>
+    /// Whether a site tunnel carries everything (0.0.0.0/0) for <paramref name="source"/>: its own packets from that
+    /// address then enter the tunnel (see <see cref="OwnTrafficRoutes"/>), which the DNS forwarder relies on.
+    /// </summary>
+    public static bool IsFullTunnelFor(IEnumerable<TunnelPolicy> tunnels, IPAddress source) =>
+        OwnTrafficRoutes.FullTunnelLocals(tunnels, source) is not null;
+
     private static readonly TimeSpan OwnTrafficRetry = TimeSpan.FromSeconds(2);
     private IReadOnlyList<IPNetwork> _ownTraffic = [];
     private IReadOnlyList<IPNetwork>? _fullTunnelLocals;
@@ -395,33 +402,20 @@ public sealed partial class DataPlane : IDisposable
                     routes.Add(new(local, KillSwitchAction.Throw));
         }
         foreach (var e in Excluded.Snapshot()) routes.Add(new(HostPrefix(e.Address), KillSwitchAction.Throw));
-        IEnumerable<IPAddress> peers = _options.Tunnels.SelectMany(t => t.PeerAddresses);
-        lock (_gate) peers = peers.Concat(_installed.Select(s => s.Sa.Remote.Address)).ToList();
-        foreach (var peer in PeerThrows(blackholes, peers)) routes.Add(new(peer, KillSwitchAction.Throw));
+        foreach (var peer in Peers())
+            if (blackholes.Any(p => p.Contains(peer.GetAddressBytes()))) routes.Add(new(HostPrefix(peer), KillSwitchAction.Throw));
         return routes;
     }
 
-    private static List<IPNetwork> PeerThrows(List<Prefix> blackholes, IEnumerable<IPAddress> peers)
+    /// <summary>Every peer address: configured gateways and the remote ends of installed SAs.</summary>
+    private List<IPAddress> Peers()
     {
-        var throws = new List<IPNetwork>();
-        foreach (var peer in peers.Distinct())
-        {
-            byte[] bytes = peer.GetAddressBytes();
-            if (blackholes.Any(p => p.Contains(bytes))) throws.Add(new IPNetwork(peer, bytes.Length * 8));
-        }
-        return throws;
+        IEnumerable<IPAddress> peers = _options.Tunnels.SelectMany(t => t.PeerAddresses);
+        lock (_gate) return [.. peers.Concat(_installed.Select(s => s.Sa.Remote.Address)).Distinct()];
     }
 
-    /// <summary>The peers' host routes among <see cref="DesiredRoutes"/>: the box's own IKE and ESP need them, the LAN does not.</summary>
-    private List<IPNetwork> PeerHostRoutes()
-    {
-        var result = new List<IPNetwork>();
-        IEnumerable<IPAddress> peers = _options.Tunnels.SelectMany(t => t.PeerAddresses);
-        lock (_gate) peers = peers.Concat(_installed.Select(s => s.Sa.Remote.Address)).ToList();
-        foreach (var peer in peers)
-            result.Add(new IPNetwork(peer, peer.GetAddressBytes().Length * 8));
-        return result;
-    }
+    /// <summary>The peers' host routes: the box's own IKE and ESP need their throws, the LAN does not (KillSwitch.Apply).</summary>
+    private List<IPNetwork> PeerHostRoutes() => [.. Peers().Select(HostPrefix)];
 
     /// <summary>Empties the kill switch table: only when the tunnels are deconfigured, never on shutdown.</summary>
     public static void RemoveKillSwitch(uint routeTable = 161, uint rulePriority = 161)

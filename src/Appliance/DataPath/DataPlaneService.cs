@@ -50,6 +50,16 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
     public static DataPlaneOptions BuildOptions(ApplianceOptions o) => new(
         o.Wan.Interface ?? throw new InvalidOperationException("Appliance:Wan:Interface is required for the data plane"),
         o.Lan.Interface ?? throw new InvalidOperationException("Appliance:Lan:Interface is required for the data plane"),
+        TunnelPolicies(o))
+    {
+        // Host-to-host tunnels need the data plane's TUN device, created in Start() inside our namespace.
+        EnableTransportMode = o.Tunnels.Values.Any(t => t.Mode == "transport"),
+        WanMtu = o.Wan.Mtu,
+        LocalSource = o.Lan.Address is { } lan && IPNetwork.TryParse(lan, out _) ? IPAddress.Parse(lan.Split('/')[0]) : null,
+    };
+
+    /// <summary>The configured tunnels as the data plane sees them (selectors, bypass, trap, peers).</summary>
+    public static List<TunnelPolicy> TunnelPolicies(ApplianceOptions o) =>
         [.. o.Tunnels.Select(t => new TunnelPolicy(
             t.Key,
             [.. t.Value.LocalTs.Select(IPNetwork.Parse)],
@@ -64,13 +74,7 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
             // Every gateway given as an address (a list may hold several); a name's address is not known here.
             PeerAddresses = [.. (Ike.GatewayList.Parse(t.Value.RemoteAddress) ?? []).Select(g => IPAddress.TryParse(g, out var peer) ? peer : null).OfType<IPAddress>()],
             PerClient = Configuration.RemoteAccessRules.IsRemoteAccess(t.Value),
-        })])
-    {
-        // Host-to-host tunnels need the data plane's TUN device, created in Start() inside our namespace.
-        EnableTransportMode = o.Tunnels.Values.Any(t => t.Mode == "transport"),
-        WanMtu = o.Wan.Mtu,
-        LocalSource = o.Lan.Address is { } lan && IPNetwork.TryParse(lan, out _) ? IPAddress.Parse(lan.Split('/')[0]) : null,
-    };
+        })];
 
     /// <summary>Lets traffic to an excluded domain's address leave outside the tunnels for a while (see <see cref="DataPlane.Exclude"/>).</summary>
     public bool Exclude(IPAddress address, string domain, TimeSpan hold) => _dataPlane.Exclude(address, domain, hold);

@@ -51,14 +51,9 @@ public sealed class DnsService : BackgroundService
     /// </summary>
     public static IPAddress? FullTunnelSource(ApplianceOptions o)
     {
-        if (!Common.InterfaceAddress.TryParse(o.Lan.Address, out var lan)) return null;
-        foreach (var t in o.Tunnels.Values)
-        {
-            if (RemoteAccessRules.IsRemoteAccess(t) || t.Mode == "transport") continue;
-            bool local = t.LocalTs.Any(ts => IPNetwork.TryParse(ts, out var p) && p.Contains(lan.Address));
-            if (local && t.RemoteTs.Contains("0.0.0.0/0")) return lan.Address;
-        }
-        return null;
+        // The data plane's own test, so the source rule and the forwarder's source always agree.
+        return Common.InterfaceAddress.TryParse(o.Lan.Address, out var lan)
+            && Linux.DataPlane.IsFullTunnelFor(DataPath.DataPlaneService.TunnelPolicies(o), lan.Address) ? lan.Address : null;
     }
 
     /// <summary>HQ's DNS servers as the site tunnels received them (the "hq" upstream); empty while no tunnel is up.</summary>
