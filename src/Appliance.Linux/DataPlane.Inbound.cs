@@ -114,6 +114,11 @@ public sealed partial class DataPlane
         if (esp.Length < 8) { Counters.Drop(DataPlaneDropReason.Truncated); return; }
         uint spi = BinaryPrimitives.ReadUInt32BigEndian(esp);
         if (!Volatile.Read(ref _inbound).TryGetValue(spi, out var sa) || sa.IsAh) { Counters.Drop(DataPlaneDropReason.UnknownSpi); return; }
+        if (sa.Install.Mode == Ipsec.IpsecMode.Transport && IsServiceSa(sa.Install))
+        {
+            HandleServiceEsp(sa, esp);
+            return;
+        }
         if (sa.Install.Mode == Ipsec.IpsecMode.Transport)
         {
             if (udp) { Counters.Drop(DataPlaneDropReason.Malformed); return; }

@@ -74,6 +74,11 @@ public sealed partial class DataPlane
         }
         if (ip.Version == 4 && _injector != null) Learn(frame, ip.Source);
         packet = packet[..ip.TotalLength];
+        if (IsServiceTunnel(tunnel))
+        {
+            ToService(packet, vnet, Ethernet);
+            return;
+        }
         if (Volatile.Read(ref _clientOut)[tunnel] is { } clients)
         {
             // Remote access: the client at the destination address has its own SA; none there, nobody to send to.

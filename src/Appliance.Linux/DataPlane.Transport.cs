@@ -62,7 +62,14 @@ public sealed partial class DataPlane
     /// </summary>
     private void SealOwn(byte[] slot, int offset, Span<byte> packet, IpView ip)
     {
-        if (_spd.Lookup(ip.Source, ip.Destination, out int tunnel) != SpdAction.Protect || Volatile.Read(ref _clientOut)[tunnel] is not null)
+        var action = _spd.Lookup(ip.Source, ip.Destination, out int tunnel);
+        if (action == SpdAction.Protect && IsServiceTunnel(tunnel))
+        {
+            // The box's own packet (a DNS answer, a ping reply) to a local service's client: the service carries it.
+            ToService(packet, default, 0);
+            return;
+        }
+        if (action != SpdAction.Protect || Volatile.Read(ref _clientOut)[tunnel] is not null)
         {
             Counters.Drop(DataPlaneDropReason.PolicyDiscard);
             return;

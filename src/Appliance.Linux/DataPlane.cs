@@ -65,6 +65,7 @@ public sealed partial class DataPlane : IDisposable
         _spd = new Spd(options.Tunnels, Excluded);
         _outbound = new OutboundSa?[_spd.Count];
         InitClientSlots();
+        InitServiceSlots();
         _lastTrap = new long[_spd.Count];
         _held = new HeldPackets(_spd.Count, options.HoldPackets, options.HoldTime, time);
         _wanMtu = options.WanMtu ?? 1500;
@@ -183,13 +184,16 @@ public sealed partial class DataPlane : IDisposable
     public void InstallSa(SaInstall sa)
     {
         ArgumentNullException.ThrowIfNull(sa);
-        if (sa.Mode == IpsecMode.Transport && (_tun == null || sa.UdpEncapsulation))
+        int index = _spd.IndexOf(sa.Tunnel);
+        if (index < 0) throw new ArgumentException($"unknown tunnel '{sa.Tunnel}'", nameof(sa));
+        bool service = IsServiceTunnel(index);
+        if (service && (sa.Mode != IpsecMode.Transport || sa.Protocol != SaProtocol.Esp))
+            throw new NotSupportedException("a local service's SAs are transport-mode ESP SAs");
+        if (!service && sa.Mode == IpsecMode.Transport && (_tun == null || sa.UdpEncapsulation))
             throw new NotSupportedException("transport mode needs DataPlaneOptions.EnableTransportMode and no UDP encapsulation");
         if (sa.Protocol == SaProtocol.Ah && sa.UdpEncapsulation) throw new NotSupportedException("AH cannot be UDP-encapsulated (RFC 3948 covers ESP only)");
         if (!sa.UdpEncapsulation && sa.Remote.AddressFamily != AddressFamily.InterNetwork)
             throw new NotSupportedException("raw ESP/AH is sent over IPv4 only; use UDP encapsulation for an IPv6 peer");
-        int index = _spd.IndexOf(sa.Tunnel);
-        if (index < 0) throw new ArgumentException($"unknown tunnel '{sa.Tunnel}'", nameof(sa));
 
         var counters = new SaCounters();
         RefreshWanMtu();
@@ -201,7 +205,8 @@ public sealed partial class DataPlane : IDisposable
         {
             var map = new Dictionary<uint, InboundSa>(_inbound) { [sa.InboundSpi] = inbound };
             Volatile.Write(ref _inbound, map);
-            bool hasCurrent = sa.Mode == IpsecMode.Transport ? _transportOut.ContainsKey(PeerKey(sa))
+            bool hasCurrent = service ? _serviceOut.ContainsKey(sa.Remote)
+                : sa.Mode == IpsecMode.Transport ? _transportOut.ContainsKey(PeerKey(sa))
                 : IsPerClient(index) ? HasClientSa(index, sa) : _outbound[index] != null;
             if (sa.ReceiveOnly) { } // never sends; not a successor either (see RemoveSa)
             else if (sa.DeferOutbound && hasCurrent)
@@ -214,14 +219,18 @@ public sealed partial class DataPlane : IDisposable
         }
         if (sa.UdpEncapsulation) WakeUdpWorker();
         if (needsThrow) _killSwitch?.Apply(DesiredRoutes(), PeerHostRoutes());
-        if (sa.Mode == IpsecMode.Transport) _killSwitch?.InstallTransport(sa.Remote.Address, sa.Local.Address, _tun!.IfIndex);
+        if (sa.Mode == IpsecMode.Transport && !service) _killSwitch?.InstallTransport(sa.Remote.Address, sa.Local.Address, _tun!.IfIndex);
         _logger.LogDebug("installed {Sa}, tunnel MTU {Mtu}", sa.ToString(), outbound.TunnelMtu);
     }
 
     /// <summary>Makes <paramref name="outbound"/> the SA the tunnel (or transport peer) sends on. Caller holds _gate.</summary>
     private void Activate(SaInstall sa, OutboundSa outbound, int index)
     {
-        if (sa.Mode == IpsecMode.Transport)
+        if (IsServiceTunnel(index))
+        {
+            ActivateService(outbound);
+        }
+        else if (sa.Mode == IpsecMode.Transport)
         {
             var transport = new Dictionary<uint, OutboundSa>(_transportOut) { [PeerKey(sa)] = outbound };
             Volatile.Write(ref _transportOut, transport);
@@ -267,7 +276,12 @@ public sealed partial class DataPlane : IDisposable
             // the IKE message (strongSwan keeps a rekeyed inbound SA 5 s for the same reason, delete_rekeyed_delay).
             // It can no longer switch the tunnel's outbound SA.
             removedIn.PendingOutbound = null;
-            if (sa.Mode == IpsecMode.Transport)
+            int index = _spd.IndexOf(sa.Tunnel);
+            if (IsServiceTunnel(index))
+            {
+                RemoveService(sa, outbound);
+            }
+            else if (sa.Mode == IpsecMode.Transport)
             {
                 var transport = new Dictionary<uint, OutboundSa>(_transportOut);
                 if (transport.TryGetValue(PeerKey(sa), out var current) && ReferenceEquals(current, outbound))
@@ -283,8 +297,8 @@ public sealed partial class DataPlane : IDisposable
                 Volatile.Write(ref _transportOut, transport);
             }
             var outs = (OutboundSa?[])_outbound.Clone();
-            int index = _spd.IndexOf(sa.Tunnel);
-            if (IsPerClient(index))
+            if (IsServiceTunnel(index)) { }
+            else if (IsPerClient(index))
                 RemoveClient(index, sa, outbound);
             else if (ReferenceEquals(outs[index], outbound))
             {

@@ -72,6 +72,12 @@ public sealed record DataPlaneOptions(string WanInterface, string LanInterface, 
     /// </summary>
     public bool EnableTransportMode { get; init; }
 
+    /// <summary>The UDP port a local service's transport SAs carry (L2TP, RFC 3193 §2: 1701).</summary>
+    public ushort LocalServicePort { get; init; } = 1701;
+
+    /// <summary>The largest IPv4 packet a local service's client links carry (the PPP MRU the L2TP server asks for): TCP MSS is clamped to it.</summary>
+    public int LocalServiceMtu { get; init; } = 1400;
+
     /// <summary>
     /// The box's own address on the LAN. When a site tunnel's local selectors cover it, the box's own traffic to that
     /// tunnel's remote selectors (the DNS forwarder asking HQ's resolver, a ping from the box) enters the tunnel: a

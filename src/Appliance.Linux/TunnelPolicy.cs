@@ -30,5 +30,13 @@ public sealed record TunnelPolicy(
     /// <see cref="RemoteTs"/> is then the address pool(s).
     /// </summary>
     public bool PerClient { get; init; }
+
+    /// <summary>
+    /// A local service's clients (L2TP/IPsec): the tunnel's SAs are transport-mode SAs carrying UDP to
+    /// <see cref="DataPlaneOptions.LocalServicePort"/> of a server in this process (<see cref="DataPlane.ServiceDatagramReceived"/>),
+    /// and <see cref="RemoteTs"/> are the addresses the service hands its clients, whose packets it carries itself
+    /// (<see cref="DataPlane.ServicePacketOut"/>, <see cref="DataPlane.InjectServicePacket"/>).
+    /// </summary>
+    public bool LocalService { get; init; }
 }
 

@@ -71,6 +71,24 @@ internal sealed class InboundSa : IDisposable
         return Checked(reason);
     }
 
+    /// <summary>
+    /// ESP starting at the SPI, for an SA whose payload is the box's own (a local service's transport SA): on success the
+    /// upper-layer payload (e.g. a UDP datagram) is esp[offset..offset+length] and <paramref name="nextHeader"/> says what it is.
+    /// </summary>
+    public DataPlaneDropReason OpenEspPayload(Span<byte> esp, out int offset, out int length, out byte nextHeader)
+    {
+        offset = length = 0;
+        nextHeader = 0;
+        if (_esp == null) return DataPlaneDropReason.UnknownSpi;
+        DropReason reason;
+        EspOpenResult result;
+        lock (_gate) reason = _esp.Open(esp, out result);
+        offset = result.PayloadOffset;
+        length = result.PayloadLength;
+        nextHeader = result.NextHeader;
+        return Checked(reason);
+    }
+
     /// <summary>Transport mode: a whole IP packet carrying ESP; on success the restored packet is packet[offset..offset+length].</summary>
     public DataPlaneDropReason OpenEspTransport(Span<byte> packet, out int offset, out int length)
     {

@@ -83,6 +83,24 @@ internal sealed class OutboundSa : IDisposable
         return SuiteMap.Drop(reason);
     }
 
+    /// <summary>
+    /// Seals an upper-layer payload of the box's own (a local service's datagram) with this transport-mode ESP SA: the
+    /// result starts at the SPI, for the raw ESP socket (the kernel adds the IP header) or for ESP-in-UDP.
+    /// </summary>
+    public DataPlaneDropReason SealPayload(Span<byte> slot, int offset, int length, byte nextHeader, out int outOffset, out int outLength)
+    {
+        outOffset = outLength = 0;
+        if (_esp == null) return DataPlaneDropReason.PolicyDiscard;
+        DropReason reason;
+        lock (_esp) reason = _esp.Seal(slot, offset, length, nextHeader, out outOffset, out outLength);
+        if (reason == DropReason.None)
+        {
+            Counters.CountOut(length);
+            if (SoftLifetime.Armed && SoftLifetimeReached) SoftLifetime.Fire();
+        }
+        return SuiteMap.Drop(reason);
+    }
+
     /// <summary>Tunnel-mode ESP can be sealed later, in parallel, with a number reserved now.</summary>
     public bool CanSealInParallel => _esp != null && Install.Mode == IpsecMode.Tunnel;
 

@@ -34,7 +34,7 @@ internal static class TestSas
         _ => keyBits / 8,
     };
 
-    private static int IntegLength(int integ) => integ switch { 12 => 32, 13 => 48, 14 => 64, _ => 0 };
+    private static int IntegLength(int integ) => integ switch { 2 => 20, 12 => 32, 13 => 48, 14 => 64, _ => 0 };
 
     private static byte[] Key(int length, byte start)
     {
