@@ -91,6 +91,14 @@ public static partial class SettingsSchema
         new(["Appliance", "Tunnels", TunnelName, "MaxLoginFailures"], ValueKind.Count),
         new(["Appliance", "Tunnels", TunnelName, "LockOut"], ValueKind.Duration),
         new(["Appliance", "Tunnels", TunnelName, "ClientProfile"], ValueKind.Choice, ["standard", "weak-windows-stock"]),
+        // L2TP/IPsec for the built-in Windows/macOS clients (issue 16); the service checks the rest (pool size and overlap).
+        new(["Appliance", "L2tp", "Enabled"], ValueKind.Choice, ["true", "false"]),
+        new(["Appliance", "L2tp", "Psk"], ValueKind.Secret),
+        new(["Appliance", "L2tp", "PskFile"], ValueKind.AbsolutePath),
+        new(["Appliance", "L2tp", "Pool"], ValueKind.Cidr),
+        new(["Appliance", "L2tp", "Dns", "#"], ValueKind.IpAddress),
+        new(["Appliance", "L2tp", "MaxLoginFailures"], ValueKind.Count),
+        new(["Appliance", "L2tp", "LockOut"], ValueKind.Duration),
         // Remote-access users: write-only secrets, like Psk.
         new(["Appliance", "Users", UserKey, "Password"], ValueKind.Secret),
         new(["Appliance", "Users", UserKey, "NtHash"], ValueKind.Secret),

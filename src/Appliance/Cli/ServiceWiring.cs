@@ -66,6 +66,12 @@ public static class ServiceWiring
             services.AddSingleton<DataPath.DataPlaneService>();
             services.AddHostedService(sp => sp.GetRequiredService<DataPath.DataPlaneService>());
             services.AddSingleton<IStatusSection>(sp => sp.GetRequiredService<DataPath.DataPlaneService>());
+            if (options.L2tp.Enabled)
+            {
+                services.AddSingleton<RemoteAccess.L2tpService>();
+                services.AddHostedService(sp => sp.GetRequiredService<RemoteAccess.L2tpService>());
+                services.AddSingleton<IStatusSection>(sp => sp.GetRequiredService<RemoteAccess.L2tpService>());
+            }
         }
         else
         {

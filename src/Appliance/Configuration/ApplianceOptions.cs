@@ -26,6 +26,7 @@ public sealed class ApplianceOptions
     public DhcpOptions Dhcp { get; set; } = new();
     public DnsOptions Dns { get; set; } = new();
     public Dictionary<string, TunnelOptions> Tunnels { get; set; } = new(StringComparer.Ordinal);
+    public L2tpOptions L2tp { get; set; } = new();
 
     /// <summary>
     /// Remote-access users (EAP-MSCHAPv2), by user name. Secrets: like a tunnel's Psk they live in the configuration

@@ -70,6 +70,7 @@ public static class ApplianceOptionsValidator
             RemoteAccessRules.ValidateTunnel(errors, $"{root}:Tunnels:{name}", tunnel, options.Users);
         }
         RemoteAccessRules.ValidateUsers(errors, options.Users);
+        L2tpRules.Validate(errors, options);
         return errors;
     }
 

@@ -54,13 +54,28 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
     {
         // Host-to-host tunnels need the data plane's TUN device, created in Start() inside our namespace.
         EnableTransportMode = o.Tunnels.Values.Any(t => t.Mode == "transport"),
+        LocalServiceMtu = RemoteAccess.L2tpService.DataPlaneOptionsMtu,
         WanMtu = o.Wan.Mtu,
         LocalSource = o.Lan.Address is { } lan && IPNetwork.TryParse(lan, out _) ? IPAddress.Parse(lan.Split('/')[0]) : null,
     };
 
     /// <summary>The configured tunnels as the data plane sees them (selectors, bypass, trap, peers).</summary>
     public static List<TunnelPolicy> TunnelPolicies(ApplianceOptions o) =>
-        [.. o.Tunnels.Select(t => new TunnelPolicy(
+        [.. SiteAndRemoteAccessPolicies(o), .. L2tpPolicy(o)];
+
+    /// <summary>
+    /// L2TP/IPsec's clients as a local-service tunnel: their transport SAs carry UDP 1701 to the in-process server
+    /// (RemoteAccess.L2tpService), and the pool's addresses are reached from the office LAN through it.
+    /// </summary>
+    private static IEnumerable<TunnelPolicy> L2tpPolicy(ApplianceOptions o)
+    {
+        if (!o.L2tp.Enabled || L2tpRules.Pool(o.L2tp) is not { } pool) yield break;
+        IPNetwork lan = L2tpRules.LanNetwork(o) ?? new IPNetwork(IPAddress.Any, 0);
+        yield return new TunnelPolicy(L2tpRules.TunnelName, [lan], [pool], [], false) { LocalService = true };
+    }
+
+    private static IEnumerable<TunnelPolicy> SiteAndRemoteAccessPolicies(ApplianceOptions o) =>
+        o.Tunnels.Select(t => new TunnelPolicy(
             t.Key,
             [.. t.Value.LocalTs.Select(IPNetwork.Parse)],
             // A remote-access tunnel's RemoteTs defaults to its pools, as in the IKE configuration.
@@ -74,7 +89,10 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
             // Every gateway given as an address (a list may hold several); a name's address is not known here.
             PeerAddresses = [.. (Ike.GatewayList.Parse(t.Value.RemoteAddress) ?? []).Select(g => IPAddress.TryParse(g, out var peer) ? peer : null).OfType<IPAddress>()],
             PerClient = Configuration.RemoteAccessRules.IsRemoteAccess(t.Value),
-        })];
+        });
+
+    /// <summary>The data plane, for the services that ride on it (L2TP).</summary>
+    internal DataPlane Plane => _dataPlane;
 
     /// <summary>Lets traffic to an excluded domain's address leave outside the tunnels for a while (see <see cref="DataPlane.Exclude"/>).</summary>
     public bool Exclude(IPAddress address, string domain, TimeSpan hold) => _dataPlane.Exclude(address, domain, hold);
