@@ -25,6 +25,8 @@ public static class StatusRenderer
                 RenderTunnel(t, w);
         if (root.TryGetProperty("lan", out var lan) && lan.ValueKind == JsonValueKind.Object && (lan.TryGetProperty("dhcp", out _) | lan.TryGetProperty("dns", out _) | lan.TryGetProperty("breakout", out _)))
             LanStatusRenderer.Render(lan, w);
+        if (root.TryGetProperty("l2tp", out var l2tp) && l2tp.ValueKind == JsonValueKind.Object)
+            RenderL2tp(l2tp, w);
         if (root.TryGetProperty("drops", out var drops) && drops.ValueKind == JsonValueKind.Object)
         {
             var nonZero = drops.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Number && p.Value.GetInt64() > 0).ToList();
@@ -114,6 +116,21 @@ public static class StatusRenderer
             var list = failures.EnumerateObject().Select(f => $"{f.Name} {f.Value.GetRawText()}").ToList();
             if (list.Count > 0) w.WriteLine($"  failed logins: {string.Join(", ", list)}");
         }
+    }
+
+    /// <summary>L2TP/IPsec: one line per session (client, user, address), then the IKEv1 SAs that carry them.</summary>
+    private static void RenderL2tp(JsonElement l2tp, TextWriter w)
+    {
+        int count = l2tp.TryGetProperty("clients", out var clients) && clients.ValueKind == JsonValueKind.Array ? clients.GetArrayLength() : 0;
+        w.WriteLine($"l2tp: pool {Str(l2tp, "pool")}, {count} session{(count == 1 ? "" : "s")}");
+        if (count > 0)
+            foreach (var c in clients.EnumerateArray())
+                w.WriteLine($"  {(Str(c, "user") is { Length: > 0 } user ? user : "(not signed in)")} @ {Str(c, "remote")}, " +
+                            $"{Str(c, "phase")}{(Str(c, "address") is { Length: > 0 } a ? $", address {a}" : "")}");
+        if (l2tp.TryGetProperty("ikeSas", out var sas) && sas.ValueKind == JsonValueKind.Array)
+            foreach (var s in sas.EnumerateArray())
+                w.WriteLine($"  IKEv1 {Str(s, "remote")} {Str(s, "state")}{(Bool(s, "nat") ? ", NAT" : "")}" +
+                            $"{(Str(s, "suite") is { Length: > 0 } suite ? $", {suite}" : "")}");
     }
 
     internal static string Str(JsonElement e, string name) =>

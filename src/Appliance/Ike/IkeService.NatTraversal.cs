@@ -26,6 +26,7 @@ public sealed partial class IkeService
         if (_stop.IsCancellationRequested) return;
         lock (_gate)
         {
+            if (HandleIkeV1(local, remote, message)) return;
             _engine.HandleDatagram(local, remote, message);
             Flush();
         }

@@ -87,6 +87,7 @@ public sealed partial class IkeService : IHostedService, IDisposable
             IkeSaRekeyTime = OffIfZero(_options.Ike.IkeRekeyTime),
         };
         _engine = new IkeEngine(time, SystemIkeRandom.Instance, loggers.CreateLogger<IkeEngine>(), engineOptions);
+        CreateIkeV1(loggers);
         if (_options.KeyLog is { } keyLogDirectory)
             _keyLog = new KeyLogWriter(keyLogDirectory, _logger);
         commands.Reinitiate += ReinitiateAll;
@@ -455,6 +456,7 @@ public sealed partial class IkeService : IHostedService, IDisposable
             lock (_gate)
             {
                 if (!natT && ProbeAnswered(remote, payload, receivedAt)) continue;
+                if (HandleIkeV1(local, remote, payload)) continue;
                 _engine.HandleDatagram(local, remote, payload);
                 Flush();
             }
@@ -478,6 +480,7 @@ public sealed partial class IkeService : IHostedService, IDisposable
                 EndChildlessIkeSas();
                 next = _engine.Tick();
                 Flush();
+                if (TickIkeV1() is { } v1 && (next is not { } n2 || v1 < n2)) next = v1;
             }
             // This loop runs at least once a second; feeding here makes the heartbeat LED prove the engine is alive.
             _watchdog.Feed();

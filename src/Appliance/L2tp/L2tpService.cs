@@ -34,9 +34,12 @@ public sealed class L2tpService : IHostedService, IStatusSection, IDisposable
     private Task? _loop;
     private long _packetsToClients, _packetsFromClients, _packetsToNobody;
 
-    public L2tpService(IOptions<ApplianceOptions> options, DataPath.DataPlaneService dataPlane, TimeProvider time, ILoggerFactory loggers,
-        Common.WorkerHeartbeats? heartbeats = null)
+    private readonly Ike.IkeService _ike;
+
+    public L2tpService(IOptions<ApplianceOptions> options, DataPath.DataPlaneService dataPlane, Ike.IkeService ike, TimeProvider time,
+        ILoggerFactory loggers, Common.WorkerHeartbeats? heartbeats = null)
     {
+        _ike = ike;
         var o = options.Value;
         _dataPlane = dataPlane;
         _time = time;
@@ -182,6 +185,19 @@ public sealed class L2tpService : IHostedService, IStatusSection, IDisposable
             w.WriteString("phase", s.Phase);
             if (s.UserName is { } user) w.WriteString("user", user);
             if (s.Address is { } address) w.WriteString("address", address.ToString());
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("ikeSas");
+        foreach (var sa in _ike.IkeV1Status() ?? [])
+        {
+            w.WriteStartObject();
+            w.WriteString("remote", $"{sa.Remote.Address}[{sa.Remote.Port}]");
+            w.WriteString("state", sa.State);
+            w.WriteBoolean("nat", sa.NatDetected);
+            if (sa.Suite is { } suite) w.WriteString("suite", suite);
+            if (sa.RemoteId is { } id) w.WriteString("remoteId", id);
+            w.WriteNumber("espSas", sa.InboundSpis.Count);
             w.WriteEndObject();
         }
         w.WriteEndArray();
