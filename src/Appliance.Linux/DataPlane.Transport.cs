@@ -57,7 +57,7 @@ public sealed partial class DataPlane
     }
 
     /// <summary>
-    /// The box's own packet to a site tunnel's remote side (OwnTrafficRoutes put it into the TUN device): the SPD and
+    /// The box's own packet to a tunnel's remote side, a remote-access client or a local service's client (OwnTrafficRoutes put it into the TUN device): the SPD and
     /// the tunnel's SA as for a LAN packet, sent at once (this is the box's DNS and diagnostics, not bulk traffic).
     /// </summary>
     private void SealOwn(byte[] slot, int offset, Span<byte> packet, IpView ip)
@@ -69,12 +69,20 @@ public sealed partial class DataPlane
             ToService(packet, default, 0);
             return;
         }
-        if (action != SpdAction.Protect || Volatile.Read(ref _clientOut)[tunnel] is not null)
+        if (action != SpdAction.Protect)
         {
             Counters.Drop(DataPlaneDropReason.PolicyDiscard);
             return;
         }
-        var sa = Volatile.Read(ref _outbound)[tunnel];
+        // A remote-access client's address (the box's DNS answer to it): the SA of the client at that address, as for LAN packets.
+        var sa = Volatile.Read(ref _clientOut)[tunnel] is { } clients
+            ? FindClient(clients, ip.Source, ip.Destination)
+            : Volatile.Read(ref _outbound)[tunnel];
+        if (sa == null && IsPerClient(tunnel))
+        {
+            Counters.Drop(DataPlaneDropReason.NoSa);
+            return;
+        }
         if (sa == null)
         {
             Counters.Drop(DataPlaneDropReason.NoSa);

@@ -43,9 +43,9 @@ internal static class OwnTrafficRoutes
         var result = new List<IPNetwork>();
         foreach (var t in tunnels)
         {
-            // A remote-access tunnel's remote side is its clients; a full tunnel (a selector holding the peer) would
-            // need exceptions for IKE and ESP to the peer: neither is carried here.
-            if (t.PerClient || !t.LocalTs.Any(p => p.Contains(source))) continue;
+            // A remote-access tunnel's remote side is its clients' pool: the box's answers to them (DNS) go in too. A full tunnel
+            // (a selector holding the peer) would need exceptions for IKE and ESP to the peer: not carried here.
+            if (!t.LocalTs.Any(p => p.Contains(source))) continue;
             foreach (var prefix in t.RemoteTs)
             {
                 if (prefix.BaseAddress.AddressFamily != AddressFamily.InterNetwork || prefix.PrefixLength == 0) continue;

@@ -23,6 +23,7 @@ public sealed class DnsService : BackgroundService
     private readonly DnsSettingsFactory.Settings _settings;
     private readonly ILogger<DnsService> _logger;
     private readonly HqDnsServers _hq;
+    private readonly IPNetwork? _lanNetwork;
     private readonly SemaphoreSlim _inFlight = new(MaxInFlight), _tcpSlots = new(MaxTcpConnections);
 
     public DnsService(IOptions<ApplianceOptions> options, HqDnsServers hq, TimeProvider time, ILogger<DnsService> logger,
@@ -35,6 +36,7 @@ public sealed class DnsService : BackgroundService
         var errors = new List<string>();
         // Validated at start (ApplianceOptionsValidator): this cannot fail unless the options changed since.
         _settings = DnsSettingsFactory.Build(_options, errors) ?? throw new InvalidOperationException(string.Join("; ", errors));
+        _lanNetwork = L2tpRules.LanNetwork(_options);
         Forwarder = new DnsForwarder(_settings.Routes, new DnsCache(_settings.CacheSize, time),
             new SocketDnsTransport(UpstreamTimeout, _settings.TlsTrust) { Source = FullTunnelSource(_options) },
             new DnsUpstreamSource(_options.Dns.WanResolvConf, hq))
@@ -75,13 +77,16 @@ public sealed class DnsService : BackgroundService
             s.Bind(Listen);
         }
         tcp.Listen(64);
+        // Replies to clients off the LAN's network (remote-access and L2TP clients, whose queries the data plane hands in on the
+        // LAN device) cannot leave a LAN-bound socket: their route is the data plane's TUN device.
+        using var offLan = LinkSockets.SendOnlyUdp(Listen);
         _logger.LogInformation("DNS: forwarding on {Listen} (UDP, TCP) via {Upstreams}{Domains}", Listen,
             string.Join(", ", _settings.Routes.Defaults),
             string.Concat(_settings.Routes.Domains.Select(p => $"; {p.Key} via {string.Join(", ", p.Value)}")));
-        await Task.WhenAll(ServeUdpAsync(udp, stoppingToken), AcceptTcpAsync(tcp, stoppingToken));
+        await Task.WhenAll(ServeUdpAsync(udp, offLan, stoppingToken), AcceptTcpAsync(tcp, stoppingToken));
     }
 
-    private async Task ServeUdpAsync(Socket udp, CancellationToken stop)
+    private async Task ServeUdpAsync(Socket udp, Socket offLan, CancellationToken stop)
     {
         var buffer = new byte[DnsQuery.MaxLength + 1];
         EndPoint any = new IPEndPoint(_settings.Listen.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, 0);
@@ -100,13 +105,17 @@ public sealed class DnsService : BackgroundService
                 {
                     // RFC 6891: the OPT record says how much the client takes; without one, 512 bytes.
                     byte[]? reply = await Forwarder.AnswerAsync(query, DnsQuery.TryParse(query, out var q, out _) ? q.UdpPayloadSize : DnsQuery.ClassicUdpSize, stop);
-                    if (reply is not null) await udp.SendToAsync(reply, SocketFlags.None, client, stop);
+                    if (reply is not null) await (OnLan(client) ? udp : offLan).SendToAsync(reply, SocketFlags.None, client, stop);
                 }
                 catch (Exception e) when (e is SocketException or OperationCanceledException) { }
                 finally { _inFlight.Release(); }
             }, stop);
         }
     }
+
+    /// <summary>A client on the LAN's own network (Appliance:Lan:Address), answered through the LAN-bound socket.</summary>
+    private bool OnLan(EndPoint client) =>
+        client is not IPEndPoint ip || _lanNetwork is not { } lan || lan.Contains(ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address);
 
     private async Task AcceptTcpAsync(Socket listener, CancellationToken stop)
     {
