@@ -22,9 +22,9 @@ internal static class V1KeyDerivation
     /// <summary>§5: SKEYID_d, SKEYID_a, SKEYID_e from g^xy and the cookies; then the cipher key (Appendix B).</summary>
     public static Phase1Keys Derive(V1Hash hash, byte[] skeyId, byte[] gxy, byte[] ckyI, byte[] ckyR, int keyBytes)
     {
-        byte[] d = hash.Prf(skeyId, gxy, ckyI, ckyR, [0]);
-        byte[] a = hash.Prf(skeyId, d, gxy, ckyI, ckyR, [1]);
-        byte[] e = hash.Prf(skeyId, a, gxy, ckyI, ckyR, [2]);
+        byte[] d = hash.PrfOf(skeyId, gxy, ckyI, ckyR, [0]);
+        byte[] a = hash.PrfOf(skeyId, d, gxy, ckyI, ckyR, [1]);
+        byte[] e = hash.PrfOf(skeyId, a, gxy, ckyI, ckyR, [2]);
         return new Phase1Keys { SkeyId = skeyId, SkeyIdD = d, SkeyIdA = a, SkeyIdE = e, EncryptionKey = ExpandKey(hash, e, keyBytes) };
     }
 
@@ -59,11 +59,11 @@ internal static class V1KeyDerivation
 
     /// <summary>§5: HASH_I = prf(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b).</summary>
     public static byte[] HashI(V1Hash hash, byte[] skeyId, byte[] gxi, byte[] gxr, byte[] ckyI, byte[] ckyR, byte[] saiB, byte[] idiiB) =>
-        hash.Prf(skeyId, gxi, gxr, ckyI, ckyR, saiB, idiiB);
+        hash.PrfOf(skeyId, gxi, gxr, ckyI, ckyR, saiB, idiiB);
 
     /// <summary>§5: HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b).</summary>
     public static byte[] HashR(V1Hash hash, byte[] skeyId, byte[] gxi, byte[] gxr, byte[] ckyI, byte[] ckyR, byte[] saiB, byte[] idirB) =>
-        hash.Prf(skeyId, gxr, gxi, ckyR, ckyI, saiB, idirB);
+        hash.PrfOf(skeyId, gxr, gxi, ckyR, ckyI, saiB, idirB);
 
     /// <summary>
     /// §5.5: KEYMAT = K1 | K2 | ..., K1 = prf(SKEYID_d, [g(qm)^xy |] protocol | SPI | Ni_b | Nr_b),
@@ -84,7 +84,7 @@ internal static class V1KeyDerivation
             offset += n;
             if (offset == length)
                 return output;
-            k = hash.Prf(skeyIdD, k, seed);
+            k = hash.PrfOf(skeyIdD, k, seed);
         }
     }
 
@@ -94,7 +94,7 @@ internal static class V1KeyDerivation
 
     /// <summary>§5.5 HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b).</summary>
     public static byte[] QuickModeHash3(V1Hash hash, byte[] skeyIdA, uint messageId, byte[] ni, byte[] nr) =>
-        hash.Prf(skeyIdA, [0], MessageIdBytes(messageId), ni, nr);
+        hash.PrfOf(skeyIdA, [0], MessageIdBytes(messageId), ni, nr);
 
     public static byte[] MessageIdBytes(uint messageId)
     {

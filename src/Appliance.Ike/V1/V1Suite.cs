@@ -38,7 +38,7 @@ internal sealed class V1Hash
     };
 
     /// <summary>prf over the concatenation of several parts.</summary>
-    public byte[] Prf(ReadOnlySpan<byte> key, params byte[][] parts) => Prf(key, Concat(parts));
+    public byte[] PrfOf(ReadOnlySpan<byte> key, params byte[][] parts) => Prf(key, (ReadOnlySpan<byte>)Concat(parts));
 
     public static byte[] Concat(params byte[][] parts)
     {
