@@ -28,6 +28,8 @@ public enum IkeV1Counter
     InvalidKeyExchange,
     /// <summary>New Main Modes dropped because <see cref="IkeV1ResponderOptions.MaxIsakmpSas"/> exist.</summary>
     SaLimitReached,
+    /// <summary>New Main Modes dropped because their address has <see cref="IkeV1ResponderOptions.HalfOpenPerSource"/> in progress.</summary>
+    HalfOpenPerSourceReached,
     /// <summary>Retransmitted requests answered with our stored reply.</summary>
     RetransmitsAnswered,
     HalfOpenExpired,

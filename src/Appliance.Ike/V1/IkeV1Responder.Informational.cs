@@ -116,7 +116,8 @@ public sealed partial class IkeV1Responder
             for (int i = 0; i < count; i++)
                 if (body.Slice(8 + 16 * i, 16).SequenceEqual(CookieSpi(sa)))
                 {
-                    DeleteSa(sa, "deleted by the peer", sendDelete: false);
+                    // Phase 2 SAs outlive their ISAKMP SA (RFC 2409 §4): after a phase 1 rekey by the client they move on.
+                    RetireSa(sa, "deleted by the peer", sendDelete: false);
                     return;
                 }
             return;
@@ -163,7 +164,10 @@ public sealed partial class IkeV1Responder
         return body;
     }
 
-    /// <summary>Operator or L2TP disconnect: DELETE for the peer's ESP SAs and ISAKMP SA, with the events.</summary>
+    /// <summary>
+    /// Operator or L2TP disconnect: DELETE for the peer's ESP SAs and ISAKMP SA, with the events. Port 0 matches every
+    /// ISAKMP SA of that address.
+    /// </summary>
     public void DeletePeer(IPEndPoint remote)
     {
         ArgumentNullException.ThrowIfNull(remote);
@@ -171,7 +175,7 @@ public sealed partial class IkeV1Responder
         {
             var matches = new List<IsakmpSa>();
             foreach (IsakmpSa sa in _sas.Values)
-                if (sa.Remote.Equals(remote))
+                if (remote.Port == 0 ? sa.Remote.Address.Equals(remote.Address) : sa.Remote.Equals(remote))
                     matches.Add(sa);
             foreach (IsakmpSa sa in matches)
             {

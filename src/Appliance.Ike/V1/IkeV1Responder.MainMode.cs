@@ -40,6 +40,15 @@ public sealed partial class IkeV1Responder
             _rateLimitedLog.Warn("limit", _time.GetUtcNow(), "IKEv1: {0} ISAKMP SAs exist, Main Mode from {1} dropped", _sas.Count, remote);
             return;
         }
+        int fromSource = 0;
+        foreach (IsakmpSa existing in _sas.Values)
+            if (existing.State != IsakmpState.Established && existing.Remote.Address.Equals(remote.Address))
+                fromSource++;
+        if (fromSource >= _options.HalfOpenPerSource)
+        {
+            Counters.Increment(IkeV1Counter.HalfOpenPerSourceReached);
+            return;
+        }
         if (!ParseClear(message, header))
             return;
         IsakmpPayload? saPayload = PayloadChain.Find(_payloads, PayloadType.Sa);

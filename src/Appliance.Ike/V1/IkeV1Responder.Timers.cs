@@ -69,7 +69,7 @@ public sealed partial class IkeV1Responder
 
         if (now >= sa.ExpiresAt)
         {
-            ExpireIsakmpSa(sa);
+            RetireSa(sa, "lifetime expired", sendDelete: true);
             return DateTimeOffset.MaxValue;
         }
         next = Min(next, sa.ExpiresAt);
@@ -99,10 +99,10 @@ public sealed partial class IkeV1Responder
     }
 
     /// <summary>
-    /// The ISAKMP SA reached its life: ESP SAs move to a newer ISAKMP SA of the same peer (the client re-ran Main Mode,
-    /// RFC 2409 §4 lets phase 2 SAs outlive phase 1), else they are deleted with it.
+    /// The ISAKMP SA ends (its life, or the peer's DELETE): its ESP SAs move to a newer ISAKMP SA of the same peer
+    /// (the client re-ran Main Mode; RFC 2409 §4 lets phase 2 SAs outlive phase 1), else they are deleted with it.
     /// </summary>
-    private void ExpireIsakmpSa(IsakmpSa sa)
+    private void RetireSa(IsakmpSa sa, string reason, bool sendDelete)
     {
         IsakmpSa? successor = null;
         foreach (IsakmpSa other in _sas.Values)
@@ -111,13 +111,14 @@ public sealed partial class IkeV1Responder
                 successor = other;
         if (successor is null)
         {
-            DeleteSa(sa, "lifetime expired", sendDelete: true);
+            DeleteSa(sa, reason, sendDelete);
             return;
         }
         successor.EspSas.AddRange(sa.EspSas);
         sa.EspSas.Clear();
-        SendInformational(sa, sa.Local, sa.Remote, new PayloadBuilder().Add(PayloadType.Delete, DeleteBody(V1Protocol.Isakmp, 16, [CookieSpi(sa)])));
-        _events.Enqueue(new IkeSaDeleted(_options.TunnelName, sa.InitiatorCookie, sa.ResponderCookie, "lifetime expired", Replaced: true));
+        if (sendDelete)
+            SendInformational(sa, sa.Local, sa.Remote, new PayloadBuilder().Add(PayloadType.Delete, DeleteBody(V1Protocol.Isakmp, 16, [CookieSpi(sa)])));
+        _events.Enqueue(new IkeSaDeleted(_options.TunnelName, sa.InitiatorCookie, sa.ResponderCookie, reason, Replaced: true));
         RemoveSa(sa);
     }
 }

@@ -21,6 +21,9 @@ public sealed class IkeV1ResponderOptions
     /// <summary>ISAKMP SAs (half-open included); beyond, new Main Modes are dropped and counted.</summary>
     public int MaxIsakmpSas { get; init; } = 256;
 
+    /// <summary>Main Modes in progress from one address; further MM1s from it are dropped (a bound against one flooding host).</summary>
+    public int HalfOpenPerSource { get; init; } = 5;
+
     /// <summary>R-U-THERE after this long without a message from a peer that announced DPD; dead after 5 unanswered.</summary>
     public TimeSpan DpdIdle { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -405,6 +405,80 @@ public sealed class ResponderTests
     }
 
     [Fact]
+    public void EspSasOutliveAnIsakmpSaTheClientReplacedAndDeleted()
+    {
+        var h = new V1Harness();
+        V1Client first = h.Client(17, nat: false);
+        Assert.True(first.MainMode());
+        Assert.True(first.QuickMode());
+        uint inbound = h.Single<ChildSaEstablished>().Child.InboundSpi;
+        V1Client second = h.Client(18, nat: false); // phase 1 rekey: a new Main Mode from the same client
+        Assert.True(second.MainMode());
+        Assert.Empty(first.Send(first.I.Informational([(12, TestInitiator.DeleteBody(1, 16, first.I.CookieSpi))])));
+        IkeSaDeleted gone = h.Single<IkeSaDeleted>();
+        Assert.True(gone.Replaced);
+        Assert.Empty(h.Events.OfType<ChildSaDeleted>());
+        Assert.Equal([inbound], Assert.Single(h.Responder.Status()).InboundSpis);
+        // The operator's disconnect (port 0: every SA of that address) now deletes it through the new ISAKMP SA.
+        h.Responder.DeletePeer(new IPEndPoint(second.SeenNow.Address, 0));
+        List<OutgoingDatagram> deletes = h.Drain();
+        Assert.Equal(2, deletes.Count);
+        var d = second.I.ReadInformational(deletes[0].Payload).Single();
+        Assert.Equal(12, d.Type);
+        Assert.Equal(TestInitiator.U32(inbound), d.Body[8..]);
+        Assert.Equal(inbound, h.Single<ChildSaDeleted>().InboundSpi);
+        Assert.Empty(h.Responder.Status());
+    }
+
+    [Fact]
+    public void IsakmpSaLifetimeIsCappedAndEnds()
+    {
+        var h = new V1Harness(new IkeV1ResponderOptions { PreSharedKey = "correct horse battery staple"u8.ToArray(), MaxPhase1Lifetime = TimeSpan.FromHours(2) });
+        V1Client c = h.Client(19, nat: false);
+        c.I.Dpd = false;
+        Assert.True(c.MainMode());
+        Assert.True(c.QuickMode());
+        Assert.True(h.Responder.Tick() <= TimeSpan.FromHours(1));
+        h.Time.Advance(TimeSpan.FromMinutes(119));
+        h.Tick();
+        Assert.Empty(h.Events.OfType<IkeSaDeleted>());
+        h.Time.Advance(TimeSpan.FromMinutes(2));
+        List<OutgoingDatagram> sent = h.Tick();
+        Assert.Equal("lifetime expired", h.Single<IkeSaDeleted>().Reason);
+        Assert.NotEmpty(sent);
+        Assert.Empty(h.Responder.Status());
+    }
+
+    [Fact]
+    public void OneAddressMayHoldOnlyAFewMainModesInProgress()
+    {
+        var h = new V1Harness();
+        for (int i = 0; i < 8; i++)
+        {
+            V1Client c = h.Client(50 + i, nat: false);
+            c.Send(c.I.Mm1());
+        }
+        Assert.Equal(5, h.Responder.Status().Count);
+        Assert.Equal(3, h.Responder.Counters[IkeV1Counter.HalfOpenPerSourceReached]);
+    }
+
+    [Fact]
+    public void NatRebindingMovesTheSaAndSaysSo()
+    {
+        var h = new V1Harness();
+        V1Client c = Configure(h, "windows", nat: true, pfs: 0);
+        Assert.True(c.MainMode());
+        Assert.True(c.QuickMode());
+        uint inbound = h.Single<ChildSaEstablished>().Child.InboundSpi;
+        var moved = new IPEndPoint(IPAddress.Parse("203.0.113.7"), 50000);
+        h.Deliver(moved, V1Harness.Server4500, c.I.Informational([(11, TestInitiator.NotifyBody(1, c.I.CookieSpi, 36136, TestInitiator.U32(3)))]));
+        PeerEndpointChanged changed = h.Single<PeerEndpointChanged>();
+        Assert.Equal(moved, changed.Remote);
+        Assert.Equal([inbound], changed.InboundSpis);
+        Assert.Equal(moved, h.Responder.Status().Single().Remote);
+    }
+
+    [Fact]
     public void IsIkeV1LooksAtTheMajorVersion()
     {
         var m = new byte[28];
