@@ -23,6 +23,8 @@ public static class IkeKnownAnswerTests
         results.Add(("IKE SK ChaCha20-Poly1305 RFC 7634 Appendix B", Guard(RunChaCha)));
         results.Add(("IKE SK AES-GCM-16 GCM spec test case 4", Guard(RunGcm)));
         results.Add(("IKE SK AES-CBC + HMAC-SHA2 round trip and tamper check", Guard(RunCbc)));
+        results.Add(("IKEv1 RFC 2409 SKEYID, key expansion, KEYMAT (vectors of an independent implementation)", Guard(RunIkeV1Kdf)));
+        results.Add(("IKEv1 phase 1 3DES-CBC (OpenSSL enc vector)", Guard(RunIkeV1TripleDes)));
         return results;
     }
 
@@ -114,5 +116,35 @@ public static class IkeKnownAnswerTests
                 return false;
         }
         return true;
+    }
+
+    // tests/Appliance.Ike.Tests/V1/vectors/ikev1_vectors.py, case "3des-sha1": inputs are the pattern (seed + 7 i) mod 256.
+    private static byte[] Pattern(int n, int seed)
+    {
+        var b = new byte[n];
+        for (int i = 0; i < n; i++)
+            b[i] = (byte)(seed + 7 * i);
+        return b;
+    }
+
+    private static bool RunIkeV1Kdf()
+    {
+        var hash = new V1.V1Hash(2);
+        byte[] skeyId = V1.V1KeyDerivation.SkeyIdPsk(hash, "correct horse battery staple"u8, Pattern(32, 1), Pattern(32, 2));
+        V1.Phase1Keys keys = V1.V1KeyDerivation.Derive(hash, skeyId, Pattern(128, 7), Pattern(8, 3), Pattern(8, 4), 24);
+        byte[] keymat = V1.V1KeyDerivation.Keymat(hash, keys.SkeyIdD, null, 3, 0xC0FFEE01, Pattern(16, 10), Pattern(24, 11), 64);
+        return Hex(keys.EncryptionKey) == "a24720a35ed4cb81e596d055df2bc285be744a7fbe2ed18d"
+            && Hex(V1.V1KeyDerivation.Phase1Iv(hash, Pattern(128, 5), Pattern(128, 6), 8)) == "22cf24588b2a3c02"
+            && Hex(keymat) == "3a82d72301fc19ac313febae412e87f3eaa051287b615d86ede3a0d96aeb24001978c828d2cddf7fd09b6eac76a4d3847cac47670f1408222df6cb548b3ed057";
+    }
+
+    private static bool RunIkeV1TripleDes()
+    {
+        var cipher = new V1.V1Cipher(5, 192);
+        byte[] key = Convert.FromHexString("a24720a35ed4cb81e596d055df2bc285be744a7fbe2ed18d");
+        byte[] iv = Convert.FromHexString("22cf24588b2a3c02");
+        byte[] plain = Convert.FromHexString("0123456789abcdef0123456789abcdef");
+        byte[] enc = cipher.Encrypt(key, iv, plain);
+        return Hex(enc) == "3cc6085b88c2183516be28991244ae7f" && cipher.Decrypt(key, iv, enc).AsSpan().SequenceEqual(plain);
     }
 }
