@@ -58,11 +58,11 @@ public sealed class RemoteAccessTests(ITestOutputHelper output) : IDisposable
         return Path.Combine(_dir, "state");
     }
 
-    private static string BoxSection() => $$"""
+    private static string BoxSection(string lan = "\"Interface\": \"lan0\"", string extra = "") => $$"""
         {
           "Board": "simulated",
           "Wan": { "Interface": "wan0" },
-          "Lan": { "Interface": "lan0" },
+          "Lan": { {{lan}} },{{extra}}
           "Tunnels": {
             "roadwarriors": {
               "RemoteAddress": "%any", "Auth": "cert", "RemoteAuth": "eap-mschapv2", "Start": "none",
@@ -237,6 +237,36 @@ public sealed class RemoteAccessTests(ITestOutputHelper output) : IDisposable
             output.WriteLine("---- appliance ----\n" + box.Log);
             output.WriteLine("---- alice ----\n" + alice.Log);
             output.WriteLine("---- bob ----\n" + bob.Log);
+        }
+    }
+
+    [Fact]
+    public void A_client_asks_the_boxs_dns_forwarder_and_gets_the_answer_through_its_own_child_sa()
+    {
+        string state = ProvisionedState();
+        using var topo = new Topology();
+        // The forwarder on the LAN address (the DNS server the clients are given) asks a resolver beyond the WAN.
+        using var resolver = new Dnsmasq(topo.Router, "10.99.0.2", ("intranet.example", "192.168.1.20"));
+        using var box = new ApplianceProcess(topo.Box,
+            BoxSection("\"Interface\": \"lan0\", \"Address\": \"192.168.1.1/24\"", "\n  \"Dns\": { \"Enabled\": true, \"Upstreams\": [ \"10.99.0.2\" ] },"),
+            $"--Appliance:StateDirectory={state}");
+        using var alice = Client(topo.Client1, "alice", "alice's long passphrase");
+        try
+        {
+            Assert.True(box.WaitForControlSocket(TimeSpan.FromSeconds(20)), box.Log);
+            var up = alice.TryInitiate("office");
+            Assert.True(up.ExitCode == 0, up.All);
+            string vip = VirtualIp(alice);
+            // The answer leaves the forwarder for an address routed through the data plane, not the LAN: it must come back
+            // inside alice's Child SA (before, the LAN-bound socket's reply was lost).
+            var dig = Netns.Try(topo.Client1, "dig", "@192.168.1.1", "-b", vip, "+short", "+tries=3", "+time=2", "intranet.example");
+            Assert.True(dig.ExitCode == 0 && dig.StdOut.Trim() == "192.168.1.20", dig.All + "\nresolver:\n" + resolver.Log + "\nstatus:\n" + box.Status().RootElement.GetRawText());
+            Assert.Contains("query[A] intranet.example from 10.99.0.1", resolver.Log);
+        }
+        finally
+        {
+            output.WriteLine("---- appliance ----\n" + box.Log);
+            output.WriteLine("---- client ----\n" + alice.Log);
         }
     }
 

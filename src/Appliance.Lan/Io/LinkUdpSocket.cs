@@ -42,7 +42,9 @@ public static class LinkSockets
         var s = new Socket(local.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
-            s.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            // SO_REUSEADDR alone: .NET's ReuseAddress also sets SO_REUSEPORT, which would make this socket part of the receiving
+            // socket's reuseport group, and the kernel would then hand it a share of the queries (dropped by the filter below).
+            s.SetRawSocketOption(SOL_SOCKET, 2 /* SO_REUSEADDR */, BitConverter.GetBytes(1));
             if (local.AddressFamily == AddressFamily.InterNetwork) s.SetRawSocketOption(0, 15 /* IP_FREEBIND */, BitConverter.GetBytes(1));
             AttachDropAllFilter(s);
             s.Bind(local);
