@@ -37,6 +37,7 @@ public static class ConfigurationValidator
         if (!tunnelRules) return errors;
         foreach (string tunnel in tunnels)
             ValidateTunnel(settings, "Appliance:Tunnels:" + tunnel, hasDeviceKey, hasDeviceCertificate, errors);
+        ValidateL2tp(settings, errors);
         return errors;
     }
 
@@ -89,6 +90,18 @@ public static class ConfigurationValidator
         if (get("Pool") is null)
             errors.Add(new(prefix + ":Pool", "required for remote access (IPv4 CIDR)"));
         // Users may come later, in users.json (USER ADD, `appliance user add`): none in the settings is not an error.
+    }
+
+    /// <summary>L2TP/IPsec switched on in these settings needs its key and pool here too, or the service would refuse to start.</summary>
+    private static void ValidateL2tp(IReadOnlyDictionary<string, string> settings, List<SettingError> errors)
+    {
+        const string prefix = "Appliance:L2tp";
+        string? Get(string name) => settings.FirstOrDefault(p => string.Equals(p.Key, prefix + ":" + name, StringComparison.OrdinalIgnoreCase)).Value;
+        if (!string.Equals(Get("Enabled"), "true", StringComparison.OrdinalIgnoreCase)) return;
+        bool hasPsk = Get("Psk") is not null, hasPskFile = Get("PskFile") is not null;
+        if (!hasPsk && !hasPskFile) errors.Add(new(prefix + ":Psk", "L2TP/IPsec needs Psk or PskFile"));
+        if (hasPsk && hasPskFile) errors.Add(new(prefix + ":PskFile", "set either Psk or PskFile, not both"));
+        if (Get("Pool") is null) errors.Add(new(prefix + ":Pool", "required for L2TP/IPsec (IPv4 CIDR)"));
     }
 
     private static bool HasAnyElement(IReadOnlyDictionary<string, string> settings, string listPrefix) =>
