@@ -479,6 +479,26 @@ public sealed class ResponderTests
     }
 
     [Fact]
+    public void DualStackEndpointsAreTakenAsIpv4AndIpv6IsRefused()
+    {
+        var h = new V1Harness();
+        V1Client c = h.Client(60, nat: false);
+        byte[] mm1 = c.I.Mm1();
+        var mapped = new IPEndPoint(c.Seen500.Address.MapToIPv6(), 500);
+        var server = new IPEndPoint(V1Harness.ServerAddress.MapToIPv6(), 500);
+        OutgoingDatagram mm2 = Assert.Single(h.Deliver(mapped, server, mm1));
+        Assert.Equal(c.Seen500, mm2.Remote);
+        c.I.ReadMm2(mm2.Payload);
+        c.I.ReadMm4(h.Deliver(mapped, server, c.I.Mm3()).Single().Payload);
+        Assert.True(c.I.ReadMm6(h.Deliver(mapped, server, c.I.Mm5()).Single().Payload));
+        Assert.False(h.Single<IkeSaEstablished>().NatDetected);
+
+        V1Client v6 = h.Client(61, nat: false, hostByte: 61);
+        Assert.Empty(h.Deliver(new IPEndPoint(IPAddress.Parse("2001:db8::61"), 500), new IPEndPoint(IPAddress.Parse("2001:db8::1"), 500), v6.I.Mm1()));
+        Assert.Equal(1, h.Responder.Counters[IkeV1Counter.UnsupportedExchange]);
+    }
+
+    [Fact]
     public void IsIkeV1LooksAtTheMajorVersion()
     {
         var m = new byte[28];
