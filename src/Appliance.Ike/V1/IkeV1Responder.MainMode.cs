@@ -277,10 +277,10 @@ public sealed partial class IkeV1Responder
         sa.State = IsakmpState.Established;
         sa.EstablishedAt = now;
         sa.LastHeard = now;
-        TimeSpan life = sa.Choice.LifeSeconds == 0 ? TimeSpan.FromHours(8) : TimeSpan.FromSeconds(Math.Min(sa.Choice.LifeSeconds, 100L * 365 * 86400));
+        TimeSpan life = sa.Choice.LifeSeconds == 0 ? TimeSpan.FromHours(8) : TimeSpan.FromSeconds(Math.Min(sa.Choice.LifeSeconds, 3_153_600_000UL));
         sa.ExpiresAt = now + (life < _options.MaxPhase1Lifetime ? life : _options.MaxPhase1Lifetime);
         sa.NextDpd = now + _options.DpdIdle;
-        // RFC 3706 §7: the first sequence number is random (kept below 2^31 so it never wraps in practice).
+        // RFC 3706: the first sequence number is random (kept below 2^31 so it never wraps in practice).
         sa.DpdSequence = BinaryPrimitives.ReadUInt32BigEndian(RandomBytes(4)) & 0x7fffffff;
         sa.Dh?.Dispose();
         sa.Dh = null;

@@ -498,6 +498,42 @@ public sealed class ResponderTests
         Assert.Equal(1, h.Responder.Counters[IkeV1Counter.UnsupportedExchange]);
     }
 
+    [Theory]
+    [InlineData(19, 5, 128)]
+    [InlineData(20, 4, 256)]
+    public void EcpGroupsAndSha384AreNegotiated(ushort group, ushort hash, ushort keyBits)
+    {
+        var h = new V1Harness();
+        V1Client c = h.Client(70 + group, nat: false);
+        c.I.Offers = [new P1Offer { Encryption = 7, KeyBits = keyBits, Hash = hash, Group = group }];
+        c.I.QmOffer = new P2Offer { KeyBits = 128, Auth = 5, PfsGroup = group };
+        Assert.True(c.MainMode());
+        Assert.True(c.QuickMode());
+        ChildSaInfo info = h.Single<ChildSaEstablished>().Child;
+        Assert.Equal(c.I.KeymatOut, TestInitiator.Cat(info.Inbound.EncryptionKey, info.Inbound.IntegrityKey));
+        Assert.Equal(128, info.EncryptionKeyBits);
+    }
+
+    [Fact]
+    public void Draft03VendorIdIsRecognisedAndEchoed()
+    {
+        var h = new V1Harness();
+        V1Client c = h.Client(80, nat: false);
+        c.I.NatT = false; // no RFC 3947 VID from the test initiator: send draft-03 by hand
+        byte[] mm1 = c.I.Mm1();
+        byte[] vid = System.Security.Cryptography.MD5.HashData("draft-ietf-ipsec-nat-t-ike-03"u8);
+        // Append a VID payload: the last payload's Next Payload becomes 13.
+        int last = 28;
+        while (mm1[last] != 0)
+            last += BinaryPrimitives.ReadUInt16BigEndian(mm1.AsSpan(last + 2));
+        mm1[last] = 13;
+        byte[] withVid = TestInitiator.Cat(mm1, [0, 0, 0, (byte)(4 + vid.Length)], vid);
+        BinaryPrimitives.WriteUInt32BigEndian(withVid.AsSpan(24), (uint)withVid.Length);
+        var payloads = c.I.ReadMm2(c.Send(withVid).Single());
+        Assert.Contains(payloads, p => p.Type == 13 && p.Body.AsSpan().SequenceEqual(vid));
+        Assert.Contains(payloads, p => p.Type == 13 && p.Body.AsSpan().SequenceEqual(TestInitiator.VidDpd));
+    }
+
     [Fact]
     public void IsIkeV1LooksAtTheMajorVersion()
     {
