@@ -21,6 +21,7 @@ public static class HarnessRegistry
         new DnsHarness(),
         new L2tpHarness(),
         new PppHarness(),
+        new IkeV1Harness(),
     ];
 
     public static IHarness? Find(string name) => All.FirstOrDefault(h => h.Name == name);

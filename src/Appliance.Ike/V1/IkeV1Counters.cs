@@ -51,12 +51,6 @@ public sealed class IkeV1Counters
 
     internal void Increment(IkeV1Counter counter) => Interlocked.Increment(ref _values[(int)counter]);
 
-    /// <summary>Name and value of every counter, for the status output.</summary>
-    public IReadOnlyList<KeyValuePair<string, long>> Snapshot()
-    {
-        var list = new List<KeyValuePair<string, long>>(_values.Length);
-        for (int i = 0; i < _values.Length; i++)
-            list.Add(new KeyValuePair<string, long>(((IkeV1Counter)i).ToString(), Interlocked.Read(ref _values[i])));
-        return list;
-    }
+    /// <summary>Every counter's name, in <see cref="IkeV1Counter"/> order (index = the enum value), for the status output.</summary>
+    public static IReadOnlyList<string> Names { get; } = Enum.GetNames<IkeV1Counter>();
 }

@@ -34,6 +34,11 @@ public sealed partial class IkeV1Responder
             Counters.Increment(IkeV1Counter.Malformed);
             return;
         }
+        if (!IsIpv4(local.Address) || !IsIpv4(remote.Address))
+        {
+            Counters.Increment(IkeV1Counter.UnsupportedExchange); // IPv6: not implemented (our ID is ID_IPV4_ADDR)
+            return;
+        }
         if (_sas.Count >= _options.MaxIsakmpSas)
         {
             Counters.Increment(IkeV1Counter.SaLimitReached);
@@ -272,9 +277,11 @@ public sealed partial class IkeV1Responder
         sa.State = IsakmpState.Established;
         sa.EstablishedAt = now;
         sa.LastHeard = now;
-        TimeSpan life = sa.Choice.LifeSeconds == 0 ? TimeSpan.FromHours(8) : TimeSpan.FromSeconds(Math.Min(sa.Choice.LifeSeconds, 100L * 365 * 86400));
+        TimeSpan life = sa.Choice.LifeSeconds == 0 ? TimeSpan.FromHours(8) : TimeSpan.FromSeconds(Math.Min(sa.Choice.LifeSeconds, 3_153_600_000UL));
         sa.ExpiresAt = now + (life < _options.MaxPhase1Lifetime ? life : _options.MaxPhase1Lifetime);
         sa.NextDpd = now + _options.DpdIdle;
+        // RFC 3706: the first sequence number is random (kept below 2^31 so it never wraps in practice).
+        sa.DpdSequence = BinaryPrimitives.ReadUInt32BigEndian(RandomBytes(4)) & 0x7fffffff;
         sa.Dh?.Dispose();
         sa.Dh = null;
         Send(local, remote, sa.LastReply);
@@ -308,6 +315,8 @@ public sealed partial class IkeV1Responder
             _ => null,
         };
     }
+
+    private static bool IsIpv4(IPAddress a) => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork || a.IsIPv4MappedToIPv6;
 
     private static ushort NotifyTypeOf(byte[] buffer, IsakmpPayload p) =>
         p.BodyLength >= 8 ? BinaryPrimitives.ReadUInt16BigEndian(buffer.AsSpan(p.BodyStart + 6)) : (ushort)0;

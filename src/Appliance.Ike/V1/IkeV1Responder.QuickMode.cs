@@ -154,7 +154,7 @@ public sealed partial class IkeV1Responder
             if (sa.NatT == NatTVariant.Rfc3947)
                 rest.Add(oaType, NatOaBody(local.Address));
         }
-        TimeSpan proposed = TimeSpan.FromSeconds(choice.LifeSeconds == 0 ? 28800 : Math.Min(choice.LifeSeconds, 100L * 365 * 86400)); // RFC 2407 §4.5 default
+        TimeSpan proposed = TimeSpan.FromSeconds(choice.LifeSeconds == 0 ? 28800 : Math.Min(choice.LifeSeconds, 3_153_600_000UL)); // RFC 2407 §4.5 default
         TimeSpan life = proposed;
         if (proposed > _options.MaxPhase2Lifetime)
         {

@@ -49,7 +49,8 @@ public sealed partial class IkeV1Responder
             Counters.Increment(IkeV1Counter.DatagramsReceived);
             try
             {
-                Dispatch(local, remote, message.ToArray());
+                // Dual-stack sockets report ::ffff:a.b.c.d: the NAT-D hashes and IDs need the 4-octet address.
+                Dispatch(Normalize(local), Normalize(remote), message.ToArray());
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -140,6 +141,8 @@ public sealed partial class IkeV1Responder
                 break;
         }
     }
+
+    private static IPEndPoint Normalize(IPEndPoint e) => e.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(e.Address.MapToIPv4(), e.Port) : e;
 
     private bool Lookup(IsakmpHeader header, out IsakmpSa? sa)
     {

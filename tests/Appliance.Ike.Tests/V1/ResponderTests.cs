@@ -479,6 +479,62 @@ public sealed class ResponderTests
     }
 
     [Fact]
+    public void DualStackEndpointsAreTakenAsIpv4AndIpv6IsRefused()
+    {
+        var h = new V1Harness();
+        V1Client c = h.Client(60, nat: false);
+        byte[] mm1 = c.I.Mm1();
+        var mapped = new IPEndPoint(c.Seen500.Address.MapToIPv6(), 500);
+        var server = new IPEndPoint(V1Harness.ServerAddress.MapToIPv6(), 500);
+        OutgoingDatagram mm2 = Assert.Single(h.Deliver(mapped, server, mm1));
+        Assert.Equal(c.Seen500, mm2.Remote);
+        c.I.ReadMm2(mm2.Payload);
+        c.I.ReadMm4(h.Deliver(mapped, server, c.I.Mm3()).Single().Payload);
+        Assert.True(c.I.ReadMm6(h.Deliver(mapped, server, c.I.Mm5()).Single().Payload));
+        Assert.False(h.Single<IkeSaEstablished>().NatDetected);
+
+        V1Client v6 = h.Client(61, nat: false, hostByte: 61);
+        Assert.Empty(h.Deliver(new IPEndPoint(IPAddress.Parse("2001:db8::61"), 500), new IPEndPoint(IPAddress.Parse("2001:db8::1"), 500), v6.I.Mm1()));
+        Assert.Equal(1, h.Responder.Counters[IkeV1Counter.UnsupportedExchange]);
+    }
+
+    [Theory]
+    [InlineData(19, 5, 128)]
+    [InlineData(20, 4, 256)]
+    public void EcpGroupsAndSha384AreNegotiated(ushort group, ushort hash, ushort keyBits)
+    {
+        var h = new V1Harness();
+        V1Client c = h.Client(70 + group, nat: false);
+        c.I.Offers = [new P1Offer { Encryption = 7, KeyBits = keyBits, Hash = hash, Group = group }];
+        c.I.QmOffer = new P2Offer { KeyBits = 128, Auth = 5, PfsGroup = group };
+        Assert.True(c.MainMode());
+        Assert.True(c.QuickMode());
+        ChildSaInfo info = h.Single<ChildSaEstablished>().Child;
+        Assert.Equal(c.I.KeymatOut, TestInitiator.Cat(info.Inbound.EncryptionKey, info.Inbound.IntegrityKey));
+        Assert.Equal(128, info.EncryptionKeyBits);
+    }
+
+    [Fact]
+    public void Draft03VendorIdIsRecognisedAndEchoed()
+    {
+        var h = new V1Harness();
+        V1Client c = h.Client(80, nat: false);
+        c.I.NatT = false; // no RFC 3947 VID from the test initiator: send draft-03 by hand
+        byte[] mm1 = c.I.Mm1();
+        byte[] vid = System.Security.Cryptography.MD5.HashData("draft-ietf-ipsec-nat-t-ike-03"u8);
+        // Append a VID payload: the last payload's Next Payload becomes 13.
+        int last = 28;
+        while (mm1[last] != 0)
+            last += BinaryPrimitives.ReadUInt16BigEndian(mm1.AsSpan(last + 2));
+        mm1[last] = 13;
+        byte[] withVid = TestInitiator.Cat(mm1, [0, 0, 0, (byte)(4 + vid.Length)], vid);
+        BinaryPrimitives.WriteUInt32BigEndian(withVid.AsSpan(24), (uint)withVid.Length);
+        var payloads = c.I.ReadMm2(c.Send(withVid).Single());
+        Assert.Contains(payloads, p => p.Type == 13 && p.Body.AsSpan().SequenceEqual(vid));
+        Assert.Contains(payloads, p => p.Type == 13 && p.Body.AsSpan().SequenceEqual(TestInitiator.VidDpd));
+    }
+
+    [Fact]
     public void IsIkeV1LooksAtTheMajorVersion()
     {
         var m = new byte[28];
