@@ -83,6 +83,10 @@ public sealed partial class IkeService
                 _logger.LogInformation("L2TP/IPsec: SA {SpiIn:x8}_i {SpiOut:x8}_o deleted ({Reason})", d.InboundSpi, d.OutboundSpi, d.Reason);
                 RemoveChildSa(d);
                 break;
+            case PeerEndpointChanged p:
+                // NAT rebinding: the client's ESP-in-UDP goes to its new port; the L2TP server keeps knowing it by its SA.
+                FollowPeer(p);
+                break;
             case AuthenticationFailed f:
                 _logger.LogWarning("L2TP/IPsec: a client failed IKEv1 authentication: {Detail}", f.Detail);
                 break;
