@@ -2,7 +2,8 @@
 # Last step of build-rootfs.sh, run on the host with the guest's root directory as $1: what makes a
 # plain Debian 12 a test guest. The appliance package itself is installed per run, not here.
 set -euo pipefail
-root=${1:?usage: guest-setup.sh ROOTDIR}
+root=${1:?usage: guest-setup.sh ROOTDIR [TOOLSDIR]}
+tools=${2:-$(cd "$(dirname "$0")" && pwd)}
 
 echo sy-guest > "$root/etc/hostname"
 printf '%s\n' '/dev/vda / ext4 rw,errors=remount-ro 0 1' > "$root/etc/fstab"
@@ -83,3 +84,46 @@ done
 mkdir -p "$root/etc/systemd/journald.conf.d"
 printf '[Journal]\nForwardToConsole=yes\nMaxLevelConsole=info\nStorage=volatile\n' \
   > "$root/etc/systemd/journald.conf.d/systest.conf"
+
+# The L2TP/IPsec client harness (l2tp-client/): clients in namespaces behind a NAT namespace that holds the
+# guest's third NIC (qemu's client NIC on br-wan, MAC 52:54:00:99:00:60). That NIC is never the box's: no
+# networkd file matches it, and at boot, before networkd and the appliance start, it moves into the namespace
+# l2tp-nat (renamed wan, down, no address), so the box's namespace never sees it. sy-l2tp-client nat-up takes it
+# from there; a guest without that NIC (an older harness) just skips.
+install -m 0755 "$tools/l2tp-client/l2tp-client.sh" "$root/usr/local/sbin/sy-l2tp-client"
+install -m 0755 "$tools/l2tp-client/ref-lns.sh" "$root/usr/local/sbin/sy-l2tp-ref-lns"
+install -m 0755 "$tools/l2tp-client/selftest.sh" "$root/usr/local/sbin/sy-l2tp-selftest"
+cat > "$root/usr/local/sbin/sy-l2tp-nic" <<'SCRIPT'
+#!/bin/sh
+# Moves the client NIC (by MAC) into the namespace l2tp-nat; waits for it a little, udev may be late under TCG.
+mac=52:54:00:99:00:60
+for i in $(seq 100); do
+  for d in /sys/class/net/*; do
+    [ "$(cat "$d/address" 2>/dev/null)" = "$mac" ] || continue
+    nic=$(basename "$d")
+    ip netns list | grep -qw l2tp-nat || ip netns add l2tp-nat
+    ip link set "$nic" netns l2tp-nat && ip -n l2tp-nat link set "$nic" name wan
+    exit 0
+  done
+  ip -n l2tp-nat link show wan >/dev/null 2>&1 && exit 0
+  sleep 0.1
+done
+echo "sy-l2tp-nic: no NIC with MAC $mac (harness without the client NIC): nothing to move"
+SCRIPT
+chmod 755 "$root/usr/local/sbin/sy-l2tp-nic"
+cat > "$root/etc/systemd/system/sy-l2tp-nic.service" <<'UNIT'
+[Unit]
+Description=System test: the L2TP client harness's NIC into its own namespace (never the box's)
+DefaultDependencies=no
+After=systemd-udev-trigger.service systemd-udevd.service
+Before=systemd-networkd.service appliance.service sysinit.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/sy-l2tp-nic
+
+[Install]
+WantedBy=sysinit.target
+UNIT
+ln -sf ../sy-l2tp-nic.service "$root/etc/systemd/system/sysinit.target.wants/sy-l2tp-nic.service"
