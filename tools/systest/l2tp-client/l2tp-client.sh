@@ -119,6 +119,9 @@ charon {
     }
   }
 }
+swanctl {
+  load = pem pkcs1 x509 revocation constraints pubkey random
+}
 EOF
   # What Windows' "L2TP/IPsec with pre-shared key" offers: IKEv1 Main Mode, AES-256/SHA-1/MODP-1024 and
   # AES-256/SHA-256/MODP-2048; ESP AES-256/AES-128 with HMAC-SHA1 in transport mode for UDP 1701 only.
@@ -138,8 +141,8 @@ connections {
     children {
       l2tp {
         mode = transport
-        local_ts = dynamic[udp/l2tp]
-        remote_ts = dynamic[udp/l2tp]
+        local_ts = dynamic[17/1701]
+        remote_ts = dynamic[17/1701]
         esp_proposals = aes256-sha1,aes128-sha1
       }
     }
@@ -245,14 +248,16 @@ client_up() {
   local i
   for i in $(seq 100); do [ -S "$state/charon.vici" ] && break; sleep 0.2; done
   [ -S "$state/charon.vici" ] || { cat "$state/charon.out" "$state/charon.log" 2>/dev/null >&2; die "$name: charon did not start"; }
-  swanctl --load-all --noprompt --file "$state/swanctl.conf" --uri "unix://$state/charon.vici" >/dev/null
+  # (minbase has no /etc/services nor /etc/protocols: UDP is 17, L2TP 1701.) swanctl's own plugin chatter goes to a file, shown on failure.
+  STRONGSWAN_CONF="$state/strongswan.conf" swanctl --load-all --noprompt --file "$state/swanctl.conf" --uri "unix://$state/charon.vici" \
+    > "$state/swanctl-load.out" 2>&1 || { cat "$state/swanctl-load.out" >&2; die "swanctl --load-all failed"; }
   spawn "$ns" "$state" "$state/xl2tpd.log" xl2tpd -D -c "$state/xl2tpd.conf" -p /run/xl2tpd.pid -C "$state/l2tp-control"
   for i in $(seq 100); do [ -p "$state/l2tp-control" ] && break; sleep 0.2; done
   [ -p "$state/l2tp-control" ] || { cat "$state/xl2tpd.log" >&2; die "$name: xl2tpd did not start"; }
   echo "$name: namespace $ns, 172.16.$index.2 behind $public, server ${L2TP_SERVER:-10.99.0.1}"
 }
 
-vici() { swanctl "$@" --uri "unix://$(state_of "$NAME")/charon.vici"; }
+vici() { STRONGSWAN_CONF="$(state_of "$NAME")/strongswan.conf" swanctl "$@" --uri "unix://$(state_of "$NAME")/charon.vici"; }
 
 connect() {
   local secs=${1:-90} state; state=$(state_of "$NAME")

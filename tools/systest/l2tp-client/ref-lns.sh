@@ -51,6 +51,9 @@ charon {
     }
   }
 }
+swanctl {
+  load = pem pkcs1 x509 revocation constraints pubkey random
+}
 EOF
   # Any client with the PSK (IKEv1 Main Mode identifies by IP address, behind a NAT a private one). The remote
   # port is any: Windows sends from 1701, macOS from an ephemeral port.
@@ -70,8 +73,8 @@ connections {
     children {
       l2tp {
         mode = transport
-        local_ts = dynamic[udp/l2tp]
-        remote_ts = dynamic[udp]
+        local_ts = dynamic[17/1701]
+        remote_ts = dynamic[17]
         esp_proposals = aes256-sha1,aes128-sha1
       }
     }
@@ -133,7 +136,9 @@ EOF
   local i
   for i in $(seq 100); do [ -S "$state/charon.vici" ] && break; sleep 0.2; done
   [ -S "$state/charon.vici" ] || { cat "$state/charon.out" >&2; die "charon did not start"; }
-  swanctl --load-all --noprompt --file "$state/swanctl.conf" --uri "unix://$state/charon.vici" >/dev/null
+  # (minbase has no /etc/services nor /etc/protocols: UDP is 17, L2TP 1701.) swanctl's own plugin chatter goes to a file, shown on failure.
+  STRONGSWAN_CONF="$state/strongswan.conf" swanctl --load-all --noprompt --file "$state/swanctl.conf" --uri "unix://$state/charon.vici" \
+    > "$state/swanctl-load.out" 2>&1 || { cat "$state/swanctl-load.out" >&2; die "swanctl --load-all failed"; }
   spawn "$state/xl2tpd.log" xl2tpd -D -c "$state/xl2tpd.conf" -p /run/xl2tpd.pid -C "$state/l2tp-control"
   for i in $(seq 100); do [ -p "$state/l2tp-control" ] && break; sleep 0.2; done
   [ -p "$state/l2tp-control" ] || { cat "$state/xl2tpd.log" >&2; die "xl2tpd did not start"; }
@@ -155,7 +160,7 @@ case "${1:-}" in
   up) up;;
   down) down;;
   sessions) cat "$state"/session.* 2>/dev/null || true;;
-  sas) swanctl --list-sas --uri "unix://$state/charon.vici";;
+  sas) STRONGSWAN_CONF="$state/strongswan.conf" swanctl --list-sas --uri "unix://$state/charon.vici";;
   logs) for f in charon.log charon.out xl2tpd.log ppp.log; do echo "== $f"; tail -n "${2:-60}" "$state/$f" 2>/dev/null || true; done;;
   *) sed -n '2,15p' "$0" >&2; exit 2;;
 esac
