@@ -116,7 +116,7 @@ cat > "$root/etc/systemd/system/sy-l2tp-nic.service" <<'UNIT'
 Description=System test: the L2TP client harness's NIC into its own namespace (never the box's)
 DefaultDependencies=no
 After=systemd-udev-trigger.service systemd-udevd.service
-Before=systemd-networkd.service appliance.service sysinit.target
+Before=systemd-networkd.service appliance.service
 
 [Service]
 Type=oneshot

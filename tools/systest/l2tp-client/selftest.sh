@@ -8,6 +8,8 @@
 # Run by hand: `dotnet test tests/Appliance.Vm.Tests --filter FullyQualifiedName~L2tpClientHarnessSelfTests`
 # (never picked up by ci.sh), or in any test guest: sy-l2tp-selftest [shared]
 #   shared: both clients leave the NAT by the same public address (10.99.0.60); default: .60 and .61.
+#   (shared fails against this reference server: the kernel's transport-mode policies of two clients behind one
+#   address are identical, so its replies for both leave through one SA. See README.md.)
 set -uo pipefail
 mode=${1:-separate}
 psk='l2tp selftest psk'
