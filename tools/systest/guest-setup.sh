@@ -87,24 +87,28 @@ printf '[Journal]\nForwardToConsole=yes\nMaxLevelConsole=info\nStorage=volatile\
 
 # The L2TP/IPsec client harness (l2tp-client/): clients in namespaces behind a NAT namespace that holds the
 # guest's third NIC (qemu's client NIC on br-wan, MAC 52:54:00:99:00:60). That NIC is never the box's: no
-# networkd file matches it, and at boot, before networkd and the appliance start, it moves into the namespace
-# l2tp-nat (renamed wan, down, no address), so the box's namespace never sees it. sy-l2tp-client nat-up takes it
-# from there; a guest without that NIC (an older harness) just skips.
+# networkd file matches it, the box names only eth0/eth1, and early in the boot it moves into the namespace
+# l2tp-nat (renamed wan, down, no address). sy-l2tp-client nat-up takes it from there; a guest without that NIC
+# (an older harness) just skips.
 install -m 0755 "$tools/l2tp-client/l2tp-client.sh" "$root/usr/local/sbin/sy-l2tp-client"
 install -m 0755 "$tools/l2tp-client/ref-lns.sh" "$root/usr/local/sbin/sy-l2tp-ref-lns"
 install -m 0755 "$tools/l2tp-client/selftest.sh" "$root/usr/local/sbin/sy-l2tp-selftest"
 cat > "$root/usr/local/sbin/sy-l2tp-nic" <<'SCRIPT'
 #!/bin/sh
 # Moves the client NIC (by MAC) into the namespace l2tp-nat; waits for it a little, udev may be late under TCG.
+# Says how long each part took (the journal goes to the console log).
 mac=52:54:00:99:00:60
+t0=$(cut -d' ' -f1 /proc/uptime)
 for i in $(seq 100); do
-  for d in /sys/class/net/*; do
-    [ "$(cat "$d/address" 2>/dev/null)" = "$mac" ] || continue
-    nic=$(basename "$d")
+  nic=$(ip -o link | awk -v m="$mac" '$0 ~ "link/ether " m {sub(":$", "", $2); print $2; exit}')
+  if [ -n "$nic" ]; then
+    t1=$(cut -d' ' -f1 /proc/uptime)
     ip netns list | grep -qw l2tp-nat || ip netns add l2tp-nat
+    t2=$(cut -d' ' -f1 /proc/uptime)
     ip link set "$nic" netns l2tp-nat && ip -n l2tp-nat link set "$nic" name wan
+    echo "sy-l2tp-nic: $nic moved to l2tp-nat as wan (uptime $t0: found at $t1, namespace made at $t2, moved at $(cut -d' ' -f1 /proc/uptime))"
     exit 0
-  done
+  fi
   ip -n l2tp-nat link show wan >/dev/null 2>&1 && exit 0
   sleep 0.1
 done
@@ -116,7 +120,8 @@ cat > "$root/etc/systemd/system/sy-l2tp-nic.service" <<'UNIT'
 Description=System test: the L2TP client harness's NIC into its own namespace (never the box's)
 DefaultDependencies=no
 After=systemd-udev-trigger.service systemd-udevd.service
-Before=systemd-networkd.service appliance.service
+# Nothing waits for it: the NIC matches no networkd file and the box names only eth0/eth1, so it may sit in the root
+# namespace for the few seconds this takes (a new namespace under TCG took several); the tests start after boot.
 
 [Service]
 Type=oneshot

@@ -9,14 +9,15 @@ namespace Appliance.Vm.Tests.L2tp;
 /// home-router NAT address (the usual case, and the one a kernel-policy LNS cannot serve twice in transport mode):
 /// each gets a pool address and the DNS server, pings the LAN host through the box; a wrong password is refused;
 /// disconnect frees the address in `appliance status`.
-/// <para>TO BE CONFIRMED with the lead: the configuration keys (Appliance:L2tp:Enabled, PreSharedKey, Pool, Dns, here
-/// set through /etc/default/appliance as APPLIANCE__L2tp__*), the pool's form and where its addresses route, and how
-/// `appliance status` shows an L2TP client (assumed: like the IKEv2 ones, "user @ remote, virtual IP ADDR").</para>
+/// <para>TO BE CONFIRMED once the service is wired: the keys are those of README "Remote access with L2TP/IPsec" on the
+/// lead's branch l2tpwire (Appliance:L2tp:Enabled, Psk, Pool as a CIDR whose first host is the box's PPP end, Dns as a
+/// list), set here through /etc/default/appliance as APPLIANCE__L2tp__* (as the x86_64 run sets its console); and that
+/// `appliance status` lists each session with the address given ("l2tp: pool 10.78.0.0/24, N session(s)").</para>
 /// </summary>
 public static class L2tpRemoteAccessStep
 {
     public const string Psk = "l2tp system test psk";
-    public const string PoolFirst = "10.200.0.10", PoolLast = "10.200.0.19";
+    public const string Pool = "10.78.0.0/24", PoolFirst = "10.78.0.2", PoolLast = "10.78.0.254";
     public const string Dns = SystemTopology.BoxLan;
     public static readonly (string User, string Password)[] Users = [("alice", "alice l2tp secret"), ("bob", "bob l2tp secret")];
 
@@ -28,9 +29,9 @@ public static class L2tpRemoteAccessStep
             sed -i '/^APPLIANCE__L2tp__/d' /etc/default/appliance
             cat >> /etc/default/appliance <<'EOF'
             APPLIANCE__L2tp__Enabled=true
-            APPLIANCE__L2tp__PreSharedKey={{Psk}}
-            APPLIANCE__L2tp__Pool={{PoolFirst}}-{{PoolLast}}
-            APPLIANCE__L2tp__Dns={{Dns}}
+            APPLIANCE__L2tp__Psk={{Psk}}
+            APPLIANCE__L2tp__Pool={{Pool}}
+            APPLIANCE__L2tp__Dns__0={{Dns}}
             EOF
             """);
         foreach (var (user, password) in Users)
@@ -58,7 +59,7 @@ public static class L2tpRemoteAccessStep
             Assert.NotEqual(s1.Local, s2.Local);
             foreach (var (name, s) in new[] { ("c1", s1), ("c2", s2) })
             {
-                Assert.True(InPool(s.Local), $"{name}: {s.Local} is not from the pool {PoolFirst}-{PoolLast}");
+                Assert.True(InPool(s.Local), $"{name}: {s.Local} is not a client address of the pool {Pool}");
                 Assert.Equal(Dns, s.Dns1);
                 Assert.Contains($"nameserver {Dns}", clients.ResolvConf(name), StringComparison.Ordinal);
                 var ping = clients.Ping(name, SystemTopology.LanHostAddress);
@@ -66,6 +67,7 @@ public static class L2tpRemoteAccessStep
             }
             // Both listed while connected; after c1's disconnect its address is free again and c2 still works.
             string status = box.Guest("appliance status");
+            Assert.Contains($"l2tp: pool {Pool}, 2 sessions", status, StringComparison.Ordinal);
             Assert.Contains(s1.Local, status, StringComparison.Ordinal);
             Assert.Contains(s2.Local, status, StringComparison.Ordinal);
             clients.Disconnect("c1");
@@ -92,9 +94,8 @@ public static class L2tpRemoteAccessStep
     }
 
     private static bool InPool(string address) =>
-        System.Net.IPAddress.TryParse(address, out var a) && Compare(a, PoolFirst) >= 0 && Compare(a, PoolLast) <= 0;
+        System.Net.IPAddress.TryParse(address, out var a) && Number(a) >= Number(System.Net.IPAddress.Parse(PoolFirst))
+        && Number(a) <= Number(System.Net.IPAddress.Parse(PoolLast));
 
-    private static int Compare(System.Net.IPAddress a, string b) =>
-        new UInt128(0, BitConverter.ToUInt32([.. a.GetAddressBytes().Reverse()])).CompareTo(
-            new UInt128(0, BitConverter.ToUInt32([.. System.Net.IPAddress.Parse(b).GetAddressBytes().Reverse()])));
+    private static uint Number(System.Net.IPAddress a) => System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(a.GetAddressBytes());
 }
