@@ -72,6 +72,10 @@ check "c1 disconnects" sy-l2tp-client disconnect c1
 sleep 2
 check "LNS freed c1's session" sh -c "sy-l2tp-ref-lns sessions; ! sy-l2tp-ref-lns sessions | grep -q ' $a1 '"
 check "c2 still pings after c1 left" sy-l2tp-client ping c2 $lan_host 3
+# The freed address is the lowest free one again: c1 comes back with it.
+if env1b=$(sy-l2tp-client connect c1 90); then
+  check "c1 reconnects and gets its freed address back ($(field "$env1b" local))" sh -c "[ '$(field "$env1b" local)' = '$a1' ]"
+else echo "FAIL c1 reconnect"; fail=1; fi
 
 if [ $fail -ne 0 ]; then
   for c in c1 c2; do echo "===== client $c"; sy-l2tp-client logs $c 40; done
