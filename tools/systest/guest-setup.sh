@@ -87,7 +87,7 @@ printf '[Journal]\nForwardToConsole=yes\nMaxLevelConsole=info\nStorage=volatile\
 
 # The L2TP/IPsec client harness (l2tp-client/): clients in namespaces behind a NAT namespace that holds the
 # guest's third NIC (qemu's client NIC on br-wan, MAC 52:54:00:99:00:60). That NIC is never the box's: no
-# networkd file matches it, the box names only eth0/eth1, and early in the boot it moves into the namespace
+# networkd file matches it, the box names only eth0/eth1, and at the end of the boot it moves into the namespace
 # l2tp-nat (renamed wan, down, no address). sy-l2tp-client nat-up takes it from there; a guest without that NIC
 # (an older harness) just skips.
 install -m 0755 "$tools/l2tp-client/l2tp-client.sh" "$root/usr/local/sbin/sy-l2tp-client"
@@ -118,10 +118,11 @@ chmod 755 "$root/usr/local/sbin/sy-l2tp-nic"
 cat > "$root/etc/systemd/system/sy-l2tp-nic.service" <<'UNIT'
 [Unit]
 Description=System test: the L2TP client harness's NIC into its own namespace (never the box's)
-DefaultDependencies=no
-After=systemd-udev-trigger.service systemd-udevd.service
-# Nothing waits for it: the NIC matches no networkd file and the box names only eth0/eth1, so it may sit in the root
-# namespace for the few seconds this takes (a new namespace under TCG took several); the tests start after boot.
+After=systemd-networkd.service appliance.service
+# After the box's units, not before: making a namespace and moving a NIC under TCG took 4-5 s of RTNL-bound work,
+# and run early it slowed networkd and the appliance's start (boot to READY=1 ~10 s later). The NIC matches no
+# networkd file and the box names only eth0/eth1, so it sits unused in the root namespace until then; the tests
+# start after the boot finished (systemctl is-system-running --wait), when it is in l2tp-nat.
 
 [Service]
 Type=oneshot
@@ -129,6 +130,6 @@ RemainAfterExit=yes
 ExecStart=/usr/local/sbin/sy-l2tp-nic
 
 [Install]
-WantedBy=sysinit.target
+WantedBy=multi-user.target
 UNIT
-ln -sf ../sy-l2tp-nic.service "$root/etc/systemd/system/sysinit.target.wants/sy-l2tp-nic.service"
+ln -sf ../sy-l2tp-nic.service "$root/etc/systemd/system/multi-user.target.wants/sy-l2tp-nic.service"
