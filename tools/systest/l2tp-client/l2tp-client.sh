@@ -251,10 +251,22 @@ client_up() {
   # (minbase has no /etc/services nor /etc/protocols: UDP is 17, L2TP 1701.) swanctl's own plugin chatter goes to a file, shown on failure.
   STRONGSWAN_CONF="$state/strongswan.conf" swanctl --load-all --noprompt --file "$state/swanctl.conf" --uri "unix://$state/charon.vici" \
     > "$state/swanctl-load.out" 2>&1 || { cat "$state/swanctl-load.out" >&2; die "swanctl --load-all failed"; }
+  start_lac "$name"
+  echo "$name: namespace $ns, 172.16.$index.2 behind $public, server ${L2TP_SERVER:-10.99.0.1}"
+}
+
+# (Re)starts the client's xl2tpd (LAC "box"); its pppd goes with it.
+start_lac() {
+  local name=$1 ns state pid i
+  ns=$(ns_of "$name"); state=$(state_of "$name")
+  if [ -s "$state/run/xl2tpd.pid" ] && pid=$(cat "$state/run/xl2tpd.pid") && kill "$pid" 2>/dev/null; then
+    for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$state/l2tp-control" "$state/run/xl2tpd.pid"
   spawn "$ns" "$state" "$state/xl2tpd.log" xl2tpd -D -c "$state/xl2tpd.conf" -p /run/xl2tpd.pid -C "$state/l2tp-control"
   for i in $(seq 100); do [ -p "$state/l2tp-control" ] && break; sleep 0.2; done
   [ -p "$state/l2tp-control" ] || { cat "$state/xl2tpd.log" >&2; die "$name: xl2tpd did not start"; }
-  echo "$name: namespace $ns, 172.16.$index.2 behind $public, server ${L2TP_SERVER:-10.99.0.1}"
 }
 
 vici() { STRONGSWAN_CONF="$(state_of "$NAME")/strongswan.conf" swanctl "$@" --uri "unix://$(state_of "$NAME")/charon.vici"; }
@@ -272,6 +284,10 @@ connect() {
     echo "sy-l2tp-client: $NAME: IPsec did not come up" >&2
     return 4
   fi
+  # Every connect dials a new L2TP tunnel, as Windows does: a fresh xl2tpd. Reusing the old one raced with the server
+  # closing that tunnel after a refused login ("out of order control packet" until xl2tpd gave up, ~90 s).
+  [ -e "$state/dialled" ] && start_lac "$NAME"
+  touch "$state/dialled"
   echo "c box" > "$state/l2tp-control"
   local end=$((SECONDS + secs))
   while [ $SECONDS -lt $end ]; do
