@@ -16,6 +16,13 @@ security=http://deb.debian.org/debian-security
 # gcc/make/linux-headers only build gpio-sim and are purged afterwards.
 packages=(systemd systemd-sysv udev dbus kmod iproute2 iputils-ping procps gpiod libgpiod2 libssl3 adduser nftables
           "linux-image-$arch" initramfs-tools zstd)
+# The L2TP/IPsec client harness (tools/systest/l2tp-client/): a Linux client like Windows'/macOS' built-in one,
+# run in namespaces inside the guest (its kernel does transport-mode ESP). Test scaffolding, never started in
+# the box's own namespace: their units are masked below so nothing but the box holds UDP 500/4500/1701 there.
+# strongswan-charon: /usr/lib/ipsec/charon (IKEv1+IKEv2); libstrongswan has aes sha1 sha2 hmac gmp kdf;
+# strongswan-libcharon has kernel-netlink socket-default vici. nftables (above) masquerades the client NAT.
+client_packages=(strongswan-charon strongswan-swanctl xl2tpd ppp)
+client_units=(strongswan.service strongswan-starter.service ipsec.service xl2tpd.service pppd-dns.service)
 build_packages=(gcc make "linux-headers-$arch")
 
 
@@ -47,7 +54,7 @@ root="$work/root"
 echo "guest-base: mmdebstrap $arch (several minutes, longer under qemu-user)" >&2
 # MODULES=list must be in place before the kernel's postinst makes the initrd: with Debian's default
 # (MODULES=most) one mkinitramfs under qemu-user takes over 20 minutes. A hook adds what finds the root.
-mmdebstrap --mode=root --arch="$arch" --variant=minbase --include="$(IFS=,; echo "${packages[*]},${build_packages[*]}")" \
+mmdebstrap --mode=root --arch="$arch" --variant=minbase --include="$(IFS=,; echo "${packages[*]},${client_packages[*]},${build_packages[*]}")" \
   --essential-hook='mkdir -p "$1/etc/initramfs-tools/conf.d" "$1/etc/initramfs-tools/hooks"
     echo MODULES=list > "$1/etc/initramfs-tools/conf.d/systest"
     printf "%s\n" "#!/bin/sh" "[ \"\$1\" = prereqs ] && exit 0" ". /usr/share/initramfs-tools/hook-functions" \
@@ -59,6 +66,7 @@ mmdebstrap --mode=root --arch="$arch" --variant=minbase --include="$(IFS=,; echo
     install -D -m 0644 "$1/tmp/gpio-sim/gpio-sim.ko" "$1/lib/modules/$kver/extra/gpio-sim.ko"
     chroot "$1" depmod "$kver"
     rm -rf "$1/tmp/gpio-sim"' \
+  --customize-hook="for u in ${client_units[*]}; do rm -f \"\$1\"/etc/systemd/system/*.wants/\$u; ln -sf /dev/null \"\$1/etc/systemd/system/\$u\"; done" \
   --customize-hook="chroot \"\$1\" apt-get purge -y -qq --autoremove ${build_packages[*]} >/dev/null" \
   --customize-hook='chroot "$1" apt-get clean' \
   "$suite" "$root" \

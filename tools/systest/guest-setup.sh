@@ -2,7 +2,8 @@
 # Last step of build-rootfs.sh, run on the host with the guest's root directory as $1: what makes a
 # plain Debian 12 a test guest. The appliance package itself is installed per run, not here.
 set -euo pipefail
-root=${1:?usage: guest-setup.sh ROOTDIR}
+root=${1:?usage: guest-setup.sh ROOTDIR [TOOLSDIR]}
+tools=${2:-$(cd "$(dirname "$0")" && pwd)}
 
 echo sy-guest > "$root/etc/hostname"
 printf '%s\n' '/dev/vda / ext4 rw,errors=remount-ro 0 1' > "$root/etc/fstab"
@@ -83,3 +84,52 @@ done
 mkdir -p "$root/etc/systemd/journald.conf.d"
 printf '[Journal]\nForwardToConsole=yes\nMaxLevelConsole=info\nStorage=volatile\n' \
   > "$root/etc/systemd/journald.conf.d/systest.conf"
+
+# The L2TP/IPsec client harness (l2tp-client/): clients in namespaces behind a NAT namespace that holds the
+# guest's third NIC (qemu's client NIC on br-wan, MAC 52:54:00:99:00:60). That NIC is never the box's: no
+# networkd file matches it, the box names only eth0/eth1, and at the end of the boot it moves into the namespace
+# l2tp-nat (renamed wan, down, no address). sy-l2tp-client nat-up takes it from there; a guest without that NIC
+# (an older harness) just skips.
+install -m 0755 "$tools/l2tp-client/l2tp-client.sh" "$root/usr/local/sbin/sy-l2tp-client"
+install -m 0755 "$tools/l2tp-client/ref-lns.sh" "$root/usr/local/sbin/sy-l2tp-ref-lns"
+install -m 0755 "$tools/l2tp-client/selftest.sh" "$root/usr/local/sbin/sy-l2tp-selftest"
+cat > "$root/usr/local/sbin/sy-l2tp-nic" <<'SCRIPT'
+#!/bin/sh
+# Moves the client NIC (by MAC) into the namespace l2tp-nat; waits for it a little, udev may be late under TCG.
+# Says how long each part took (the journal goes to the console log).
+mac=52:54:00:99:00:60
+t0=$(cut -d' ' -f1 /proc/uptime)
+for i in $(seq 100); do
+  nic=$(ip -o link | awk -v m="$mac" '$0 ~ "link/ether " m {sub(":$", "", $2); print $2; exit}')
+  if [ -n "$nic" ]; then
+    t1=$(cut -d' ' -f1 /proc/uptime)
+    ip netns list | grep -qw l2tp-nat || ip netns add l2tp-nat
+    t2=$(cut -d' ' -f1 /proc/uptime)
+    ip link set "$nic" netns l2tp-nat && ip -n l2tp-nat link set "$nic" name wan
+    echo "sy-l2tp-nic: $nic moved to l2tp-nat as wan (uptime $t0: found at $t1, namespace made at $t2, moved at $(cut -d' ' -f1 /proc/uptime))"
+    exit 0
+  fi
+  ip -n l2tp-nat link show wan >/dev/null 2>&1 && exit 0
+  sleep 0.1
+done
+echo "sy-l2tp-nic: no NIC with MAC $mac (harness without the client NIC): nothing to move"
+SCRIPT
+chmod 755 "$root/usr/local/sbin/sy-l2tp-nic"
+cat > "$root/etc/systemd/system/sy-l2tp-nic.service" <<'UNIT'
+[Unit]
+Description=System test: the L2TP client harness's NIC into its own namespace (never the box's)
+After=systemd-networkd.service appliance.service
+# After the box's units, not before: making a namespace and moving a NIC under TCG took 4-5 s of RTNL-bound work,
+# and run early it slowed networkd and the appliance's start (boot to READY=1 ~10 s later). The NIC matches no
+# networkd file and the box names only eth0/eth1, so it sits unused in the root namespace until then; the tests
+# start after the boot finished (systemctl is-system-running --wait), when it is in l2tp-nat.
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/sy-l2tp-nic
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+ln -sf ../sy-l2tp-nic.service "$root/etc/systemd/system/multi-user.target.wants/sy-l2tp-nic.service"

@@ -6,6 +6,7 @@ namespace Appliance.Vm.Tests.Harness;
 /// The networks around the guest, all in namespaces named sy-&lt;pid&gt;-*:
 /// <code>
 ///  lan (192.168.1.10) ─ br-lan ─ lan-tap ═ guest eth1 (LAN)   guest eth0 (WAN, 10.99.0.1) ═ wan-tap ─ br-wan ─ hq (10.99.0.2) ─ hqhost (192.168.2.10)
+///                                                               guest l2tp-nat (10.99.0.60) ═ cli-tap ─┘
 ///                      └──────────── wire: qemu runs here, the taps and bridges are its cables ───────────┘
 /// </code>
 /// qemu opens its taps in its own namespace, so it runs inside "wire"; the bridges join each tap to a veth into
@@ -17,6 +18,11 @@ public sealed class SystemTopology : IDisposable
     public const string LanHostAddress = "192.168.1.10", BoxLan = "192.168.1.1", HqHostAddress = "192.168.2.10";
     public const string BoxSubnet = "192.168.1.0/24", HqSubnet = "192.168.2.0/24";
     public const string WanTap = "wan-tap", LanTap = "lan-tap";
+    /// <summary>
+    /// The L2TP/IPsec client harness's cable: a third guest NIC on br-wan that the guest moves into its own
+    /// namespace at boot (tools/systest/l2tp-client): remote-access clients behind a NAT reach the box's WAN over it.
+    /// </summary>
+    public const string ClientTap = "cli-tap", ClientNicMac = "52:54:00:99:00:60";
 
     private readonly List<string> _namespaces = [];
     private readonly string _prefix = $"sy-{Environment.ProcessId % 100000}";
@@ -35,7 +41,7 @@ public sealed class SystemTopology : IDisposable
                 Ip(Wire, "link", "add", bridge, "type", "bridge");
                 Ip(Wire, "link", "set", bridge, "up");
             }
-            foreach (var (tap, bridge) in new[] { (WanTap, "br-wan"), (LanTap, "br-lan") })
+            foreach (var (tap, bridge) in new[] { (WanTap, "br-wan"), (LanTap, "br-lan"), (ClientTap, "br-wan") })
             {
                 // Persistent taps: qemu attaches to them by name (ifname=) and they outlive a guest reboot.
                 Ip(Wire, "tuntap", "add", "dev", tap, "mode", "tap");

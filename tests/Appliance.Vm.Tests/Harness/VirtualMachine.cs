@@ -9,7 +9,8 @@ namespace Appliance.Vm.Tests.Harness;
 /// the topology's "wire" namespace. Devices:
 /// <list type="bullet">
 /// <item>virtio-blk: a per-run copy of the cached root filesystem;</item>
-/// <item>virtio-net eth0 on wan-tap (WAN), eth1 on lan-tap (LAN), in that PCI order (net.ifnames=0);</item>
+/// <item>virtio-net eth0 on wan-tap (WAN), eth1 on lan-tap (LAN), in that PCI order (net.ifnames=0), and a third on
+/// cli-tap (br-wan) for the L2TP/IPsec client harness, which the guest moves into its namespace l2tp-nat at boot;</item>
 /// <item>the board's console UART for provisioning on a host pty: on arm64 the PL011 (ttyAMA0, the rpi4
 /// profile's fallback), on x86_64 the second 16550 (ttyS1);</item>
 /// <item>the kernel console on another UART, kept in console.log; the command agent on virtio-serial;</item>
@@ -93,6 +94,8 @@ public sealed partial class VirtualMachine : IDisposable
             "-drive", $"file={disk},format=raw,if=none,id=root", "-device", "virtio-blk-pci,drive=root",
             "-netdev", $"tap,id=wan,ifname={SystemTopology.WanTap},script=no,downscript=no", "-device", "virtio-net-pci,netdev=wan,mac=52:54:00:99:00:01",
             "-netdev", $"tap,id=lan,ifname={SystemTopology.LanTap},script=no,downscript=no", "-device", "virtio-net-pci,netdev=lan,mac=52:54:00:01:00:01",
+            // After the box's two, so eth0/eth1 keep their PCI order; the guest moves it out of the box's namespace at boot.
+            "-netdev", $"tap,id=cli,ifname={SystemTopology.ClientTap},script=no,downscript=no", "-device", $"virtio-net-pci,netdev=cli,mac={SystemTopology.ClientNicMac}",
             "-chardev", $"file,id=con,path={ConsoleLog}",
             "-chardev", "pty,id=prov",
             "-chardev", $"socket,id=agent,path={AgentSocket},server=on,wait=off",
