@@ -237,11 +237,10 @@ public abstract class ShippedBoxTests<TBox>(TBox box) where TBox : ShippedBox
         Assert.Equal(after, box.ServicePid());
     }
 
-    // Issue 16, prepared but not yet a step: the box as an L2TP/IPsec server for two Linux clients behind a NAT, set up
-    // like Windows' built-in client (L2tp/L2tpRemoteAccessStep.cs; its configuration keys are still to be confirmed).
-    // Enable once the service answers IKEv1 and serves L2TP.
-    // [Fact, Step(11)]
-    // public void L2tp_ipsec_clients_behind_a_nat_get_pool_addresses_and_reach_the_lan() => L2tp.L2tpRemoteAccessStep.Run(box);
+    // Issue 16: the box as an L2TP/IPsec server for two Linux clients behind one NAT address, set up like Windows' built-in
+    // client (strongSwan IKEv1 PSK transport mode, xl2tpd, pppd MS-CHAPv2; tools/systest/l2tp-client).
+    [Fact, Step(11)]
+    public void L2tp_ipsec_clients_behind_a_nat_get_pool_addresses_and_reach_the_lan() => L2tp.L2tpRemoteAccessStep.Run(box);
 }
 
 /// <summary>arm64: qemu-system-aarch64 -machine virt -cpu cortex-a72, as a Raspberry Pi 4 runs the package.</summary>
