@@ -151,7 +151,7 @@ public sealed class L2tpService : IHostedService, IStatusSection, IDisposable
                     break;
                 case L2tpSessionDown d:
                     _logger.LogInformation("L2TP: session {Tunnel}/{Session} of {Peer} ended{User} ({Reason})", d.Session.TunnelId, d.Session.SessionId,
-                        d.Peer, d.UserName is null ? "" : $" (user '{d.UserName}', address {d.Address})", d.Reason);
+                        d.Peer, d.UserName is null ? "" : d.Address is null ? $" (user '{d.UserName}')" : $" (user '{d.UserName}', address {d.Address})", d.Reason);
                     break;
                 case L2tpSessionUp u:
                     _logger.LogDebug("L2TP: session {Tunnel}/{Session} of {Peer} up", u.Session.TunnelId, u.Session.SessionId, u.Peer);
