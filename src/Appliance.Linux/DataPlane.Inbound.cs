@@ -162,6 +162,13 @@ public sealed partial class DataPlane
             return;
         }
         var packet = inner[..ip.TotalLength];
+        if (IsServiceClient(ip.Destination))
+        {
+            // From HQ to an L2TP client (the pool in the site tunnel's selectors): the local service carries it, not the LAN.
+            sa.Counters.CountIn(packet.Length);
+            ToService(packet, default, 0);
+            return;
+        }
         if (_options.ClampMss)
         {
             var outbound = Volatile.Read(ref _outbound)[_spd.IndexOf(sa.Install.Tunnel)];

@@ -28,6 +28,8 @@ public sealed partial class DataPlane
     // Per SA remote endpoint: the outbound SA a local service's datagrams to that client are sealed with. Swapped whole under _gate.
     private Dictionary<IPEndPoint, OutboundSa> _serviceOut = new();
     private bool[] _serviceTunnel = [];
+    // Every local-service tunnel's client addresses (their RemoteTs), for opened tunnel packets addressed to a client.
+    private Prefix[] _serviceClients = [];
 
     /// <summary>Datagrams to <see cref="DataPlaneOptions.LocalServicePort"/> opened from a local-service SA; called on a worker thread.</summary>
     public ServiceDatagramHandler? ServiceDatagramReceived { get; set; }
@@ -39,7 +41,11 @@ public sealed partial class DataPlane
     {
         _serviceTunnel = new bool[_spd.Count];
         for (int i = 0; i < _spd.Count; i++) _serviceTunnel[i] = _spd.Tunnel(i).LocalService;
+        _serviceClients = Prefix.From(Enumerable.Range(0, _spd.Count).Where(i => _serviceTunnel[i]).SelectMany(i => _spd.Tunnel(i).RemoteTs));
     }
+
+    /// <summary>An address a local service hands its clients (a tunnel packet from HQ to an L2TP client).</summary>
+    private bool IsServiceClient(ReadOnlySpan<byte> destination) => _serviceClients.Length > 0 && Prefix.AnyContains(_serviceClients, destination);
 
     private bool IsServiceTunnel(int index) => index >= 0 && index < _serviceTunnel.Length && _serviceTunnel[index];
 
@@ -120,6 +126,24 @@ public sealed partial class DataPlane
         }
     }
 
+    /// <summary>A service client's packet into a site tunnel: copied behind headroom and sealed as the box's own (SealOwn).</summary>
+    private bool ToSiteTunnel(Span<byte> packet)
+    {
+        const int Room = 128;
+        byte[] slot = ArrayPool<byte>.Shared.Rent(Room + packet.Length + 128);
+        try
+        {
+            var copy = slot.AsSpan(Room, packet.Length);
+            packet.CopyTo(copy);
+            IpView.TryParse(copy, out var ip);
+            return SealOwn(slot, Room, copy, ip);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(slot);
+        }
+    }
+
     private static ushort UdpChecksum(SaInstall sa, ReadOnlySpan<byte> udp)
     {
         Span<byte> pseudo = stackalloc byte[12];
@@ -172,10 +196,14 @@ public sealed partial class DataPlane
     /// <summary>
     /// A packet from a local service's client (its source one of the addresses the service handed out, which the service
     /// checked) to the LAN or the box: MSS clamped and handed to the kernel on the LAN NIC, like an opened tunnel packet.
+    /// To a site tunnel whose local selectors hold the client addresses (the pool added to its LocalTs, HQ routing it back):
+    /// sealed on that tunnel's SA, as the box's own packets are.
     /// </summary>
     public unsafe bool InjectServicePacket(Span<byte> packet)
     {
         if (_writer is null || !IpView.TryParse(packet, out var ip) || ip.Version != 4) { Counters.Drop(DataPlaneDropReason.Malformed); return false; }
+        if (_spd.Lookup(ip.Source, ip.Destination, out int site) == SpdAction.Protect && !IsServiceTunnel(site) && !IsPerClient(site))
+            return ToSiteTunnel(packet[..ip.TotalLength]);
         if (_spd.Lookup(ip.Destination, ip.Source, out int tunnel) != SpdAction.Protect || !IsServiceTunnel(tunnel))
         {
             // Only the LAN side of the service's own selectors: a client does not reach other tunnels or the internet this way.

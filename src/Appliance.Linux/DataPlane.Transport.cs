@@ -60,19 +60,19 @@ public sealed partial class DataPlane
     /// The box's own packet to a tunnel's remote side, a remote-access client or a local service's client (OwnTrafficRoutes put it into the TUN device): the SPD and
     /// the tunnel's SA as for a LAN packet, sent at once (this is the box's DNS and diagnostics, not bulk traffic).
     /// </summary>
-    private void SealOwn(byte[] slot, int offset, Span<byte> packet, IpView ip)
+    private bool SealOwn(byte[] slot, int offset, Span<byte> packet, IpView ip)
     {
         var action = _spd.Lookup(ip.Source, ip.Destination, out int tunnel);
         if (action == SpdAction.Protect && IsServiceTunnel(tunnel))
         {
             // The box's own packet (a DNS answer, a ping reply) to a local service's client: the service carries it.
             ToService(packet, default, 0);
-            return;
+            return true;
         }
         if (action != SpdAction.Protect)
         {
             Counters.Drop(DataPlaneDropReason.PolicyDiscard);
-            return;
+            return false;
         }
         // A remote-access client's address (the box's DNS answer to it): the SA of the client at that address, as for LAN packets.
         var sa = Volatile.Read(ref _clientOut)[tunnel] is { } clients
@@ -81,26 +81,28 @@ public sealed partial class DataPlane
         if (sa == null && IsPerClient(tunnel))
         {
             Counters.Drop(DataPlaneDropReason.NoSa);
-            return;
+            return false;
         }
         if (sa == null)
         {
             Counters.Drop(DataPlaneDropReason.NoSa);
             RaiseTrap(tunnel);
-            return;
+            return false;
         }
         int version = packet[0] >> 4;
         if (_options.ClampMss && TcpMssClamp.TryClamp(packet, TcpMssClamp.MssFor(sa.TunnelMtu, version))) Counters.Clamped();
-        if (packet.Length > sa.TunnelMtu) { Counters.Drop(DataPlaneDropReason.TooBig); return; }
+        if (packet.Length > sa.TunnelMtu) { Counters.Drop(DataPlaneDropReason.TooBig); return false; }
         var reason = sa.Seal(slot, offset, packet.Length, out int wireOffset, out int wireLength);
-        if (reason != DataPlaneDropReason.None) { Counters.Drop(reason); return; }
+        if (reason != DataPlaneDropReason.None) { Counters.Drop(reason); return false; }
         if (sa.Install.UdpEncapsulation)
         {
             var send = SendEspInUdp;
-            if (send == null || !send(slot.AsMemory(wireOffset, wireLength), sa.Install.Remote)) Counters.Drop(DataPlaneDropReason.SendFailed);
-            return;
+            if (send != null && send(slot.AsMemory(wireOffset, wireLength), sa.Install.Remote)) return true;
+            Counters.Drop(DataPlaneDropReason.SendFailed);
+            return false;
         }
         SendSealed((sa.IsAh ? _wanAh! : _wan!).Fd, slot.AsSpan(wireOffset, wireLength), sa.RemoteAddress);
+        return true;
     }
 
     /// <summary>One sealed packet to the peer on a raw WAN socket (ESP: the kernel adds the outer header; AH and transport: header included).</summary>

@@ -96,6 +96,40 @@ public sealed class LocalServiceTests(BoxTopology topo)
         Assert.Equal(before + 1, pair.B.Counters.Drops(DataPlaneDropReason.PolicyDiscard));
     }
 
+    [Fact]
+    public void A_service_client_reaches_hq_through_the_site_tunnel_that_holds_the_pool_and_hq_answers_it_through_the_service()
+    {
+        // The pool is in the site tunnel's selectors on both sides (the operator added it to LocalTs, HQ routes it back).
+        var optionsA = new DataPlaneOptions("wan0", "lan0", [new TunnelPolicy("b", [BoxTopology.LanA], [BoxTopology.LanB, Pool], [], false)]);
+        var optionsB = new DataPlaneOptions("wan0", "lan0",
+        [
+            new TunnelPolicy("a", [BoxTopology.LanB, Pool], [BoxTopology.LanA], [], false),
+            new TunnelPolicy("l2tp", [BoxTopology.LanB], [Pool], [], false) { LocalService = true },
+        ]);
+        using var pair = new BoxPair(topo, optionsA, optionsB);
+        var (a, b) = TestSas.Pair(spiAToB: 0x7A000021, spiBToA: 0x7B000021);
+        pair.Install((a with { RemoteTs = [BoxTopology.LanB, Pool] }, b with { LocalTs = [BoxTopology.LanB, Pool] }));
+        var replies = new ConcurrentQueue<byte[]>();
+        pair.B.ServicePacketOut = packet =>
+        {
+            if (packet.Length >= 28 && packet[9] == IpProtocol.Icmp && packet[20] == 0) replies.Enqueue(packet.ToArray());
+        };
+        byte[] request = EchoRequest(IPAddress.Parse("10.3.0.5"), IPAddress.Parse("10.1.0.2"));
+        InternetChecksum.WriteIPv4HeaderChecksum(request);
+        BinaryPrimitives.WriteUInt16BigEndian(request.AsSpan(22), InternetChecksum.Compute(request.AsSpan(20)));
+
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(pair.B.InjectServicePacket(request.ToArray()));
+            Thread.Sleep(300);
+        }
+
+        Assert.True(replies.Count >= 3, $"{replies.Count} echo replies from HQ's host reached the service");
+        Assert.All(replies, r => Assert.Equal(IPAddress.Parse("10.1.0.2"), new IPAddress(r.AsSpan(12, 4))));
+        var site = pair.B.Counters.Sas.Single(s => s.Key.InboundSpi == 0x7A000021).Value;
+        Assert.True(site.PacketsOut >= 3 && site.PacketsIn >= 3, $"site SA out {site.PacketsOut} in {site.PacketsIn}");
+    }
+
     private static byte[] EchoRequest(IPAddress source, IPAddress destination)
     {
         var packet = new byte[28];
