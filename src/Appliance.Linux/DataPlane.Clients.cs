@@ -1,3 +1,4 @@
+using Appliance.Linux.Packets;
 using Appliance.Linux.Policy;
 using Appliance.Linux.Sa;
 
@@ -11,11 +12,32 @@ public sealed partial class DataPlane
     // Per tunnel index: the outbound SAs of a PerClient tunnel (null for other tunnels). Swapped whole under _gate.
     private OutboundSa[]?[] _clientOut = [];
 
+    // Whether opened packets may belong in another tunnel: a remote-access tunnel beside others (its clients reach HQ).
+    private bool _betweenTunnels;
+    private Prefix[][] _tunnelLocals = [];
+
+    /// <summary>
+    /// An opened packet the SPD gives to another tunnel: a remote-access client's packet to HQ (the site tunnel's LocalTs holds
+    /// the pool), or HQ's answer to a client (the remote-access tunnel's LocalTs holds HQ's network). Sealed there as the box's
+    /// own packets are; true when the SPD claimed it, sent or dropped, so it never reaches the LAN.
+    /// </summary>
+    private bool IntoAnotherTunnel(InboundSa sa, Span<byte> packet, IpView ip)
+    {
+        if (_spd.Lookup(ip.Source, ip.Destination, out int tunnel) != SpdAction.Protect || IsServiceTunnel(tunnel)
+            || tunnel == _spd.IndexOf(sa.Install.Tunnel)
+            // The office's own networks stay local, also under a full tunnel (0.0.0.0/0) whose LocalTs holds the pool.
+            || Prefix.AnyContains(_tunnelLocals[tunnel], ip.Destination)) return false;
+        SealBetweenTunnels(packet);
+        return true;
+    }
+
     private void InitClientSlots()
     {
         _clientOut = new OutboundSa[]?[_spd.Count];
         for (int i = 0; i < _spd.Count; i++)
             if (_spd.Tunnel(i).PerClient) _clientOut[i] = [];
+        _betweenTunnels = _spd.Count > 1 && _clientOut.Any(c => c is not null);
+        _tunnelLocals = [.. Enumerable.Range(0, _spd.Count).Select(i => Prefix.From(_spd.Tunnel(i).LocalTs))];
     }
 
     private bool IsPerClient(int index) => Volatile.Read(ref _clientOut)[index] is not null;

@@ -162,6 +162,11 @@ public sealed partial class DataPlane
             return;
         }
         var packet = inner[..ip.TotalLength];
+        if (_betweenTunnels && IntoAnotherTunnel(sa, packet, ip))
+        {
+            sa.Counters.CountIn(packet.Length);
+            return;
+        }
         if (IsServiceClient(ip.Destination))
         {
             // From HQ to an L2TP client (the pool in the site tunnel's selectors): the local service carries it, not the LAN.

@@ -126,8 +126,8 @@ public sealed partial class DataPlane
         }
     }
 
-    /// <summary>A service client's packet into a site tunnel: copied behind headroom and sealed as the box's own (SealOwn).</summary>
-    private bool ToSiteTunnel(Span<byte> packet)
+    /// <summary>A packet from one tunnel's side into another tunnel: copied behind headroom and sealed as the box's own (SealOwn).</summary>
+    private bool SealBetweenTunnels(Span<byte> packet)
     {
         const int Room = 128;
         byte[] slot = ArrayPool<byte>.Shared.Rent(Room + packet.Length + 128);
@@ -203,7 +203,7 @@ public sealed partial class DataPlane
     {
         if (_writer is null || !IpView.TryParse(packet, out var ip) || ip.Version != 4) { Counters.Drop(DataPlaneDropReason.Malformed); return false; }
         if (_spd.Lookup(ip.Source, ip.Destination, out int site) == SpdAction.Protect && !IsServiceTunnel(site) && !IsPerClient(site))
-            return ToSiteTunnel(packet[..ip.TotalLength]);
+            return SealBetweenTunnels(packet[..ip.TotalLength]);
         if (_spd.Lookup(ip.Destination, ip.Source, out int tunnel) != SpdAction.Protect || !IsServiceTunnel(tunnel))
         {
             // Only the LAN side of the service's own selectors: a client does not reach other tunnels or the internet this way.

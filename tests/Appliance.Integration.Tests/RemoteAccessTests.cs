@@ -78,7 +78,7 @@ public sealed class RemoteAccessTests(ITestOutputHelper output) : IDisposable
         }
         """;
 
-    private static string ClientConf(string user, string password, string ike = Ike, string esp = Esp) => $$"""
+    private static string ClientConf(string user, string password, string ike = Ike, string esp = Esp, string remoteTs = "192.168.1.0/24") => $$"""
         connections {
           office {
             version = 2
@@ -98,7 +98,7 @@ public sealed class RemoteAccessTests(ITestOutputHelper output) : IDisposable
             }
             children {
               office {
-                remote_ts = 192.168.1.0/24
+                remote_ts = {{remoteTs}}
                 esp_proposals = {{esp}}
               }
             }
@@ -112,8 +112,8 @@ public sealed class RemoteAccessTests(ITestOutputHelper output) : IDisposable
         }
         """;
 
-    private StrongSwanPeer Client(string ns, string user, string password, string ike = Ike, string esp = Esp) =>
-        new(ns, ClientConf(user, password, ike, esp), dir =>
+    private StrongSwanPeer Client(string ns, string user, string password, string ike = Ike, string esp = Esp, string remoteTs = "192.168.1.0/24") =>
+        new(ns, ClientConf(user, password, ike, esp, remoteTs), dir =>
         {
             Directory.CreateDirectory(Path.Combine(dir, "x509ca"));
             File.WriteAllText(Path.Combine(dir, "x509ca", "ca.pem"), _ca.ExportCertificatePem());
@@ -267,6 +267,74 @@ public sealed class RemoteAccessTests(ITestOutputHelper output) : IDisposable
         {
             output.WriteLine("---- appliance ----\n" + box.Log);
             output.WriteLine("---- client ----\n" + alice.Log);
+        }
+    }
+
+    [Fact]
+    public void A_client_reaches_hqs_network_through_the_site_tunnel_and_hq_answers_it_through_the_client_sa()
+    {
+        string state = ProvisionedState();
+        using var topo = new Topology();
+        // HQ: a strongSwan gateway beyond the router, its network 192.168.2.0/24 (192.168.2.1 on its loopback). The site
+        // tunnel's selectors hold the pool on both sides, the remote-access tunnel's LocalTs holds HQ's network.
+        string hqNs = topo.Net.Add("hq");
+        topo.Net.Link(topo.Router, "eth9", "10.97.0.1/24", hqNs, "eth0", "10.97.0.2/24");
+        Shell.Check("ip", "-n", hqNs, "route", "add", "default", "via", "10.97.0.1");
+        Shell.Check("ip", "-n", hqNs, "addr", "add", "192.168.2.1/32", "dev", "lo");
+        Shell.Check("ip", "-n", topo.Box, "route", "add", "10.97.0.0/24", "via", "10.99.0.2");
+        const string SitePsk = "site to site shared secret";
+        using var hq = new StrongSwanPeer(hqNs, $$"""
+            connections {
+              box {
+                version = 2
+                local_addrs = 10.97.0.2
+                remote_addrs = 10.99.0.1
+                proposals = {{Ike}}
+                dpd_delay = 0
+                local { auth = psk
+                        id = hq.example.com }
+                remote { auth = psk
+                         id = branch.example.com }
+                children {
+                  net { local_ts = 192.168.2.0/24
+                        remote_ts = 192.168.1.0/24, {{Pool}}
+                        esp_proposals = {{Esp}} }
+                }
+              }
+            }
+            secrets { ike-box { id-1 = hq.example.com
+                                id-2 = branch.example.com
+                                secret = "{{SitePsk}}" } }
+            """);
+        string section = BoxSection().Replace("\"LocalTs\": [ \"192.168.1.0/24\" ]", "\"LocalTs\": [ \"192.168.1.0/24\", \"192.168.2.0/24\" ]", StringComparison.Ordinal)
+            .Replace("\"Tunnels\": {", $$"""
+                "Tunnels": {
+                    "hq": {
+                      "RemoteAddress": "10.97.0.2", "LocalId": "branch.example.com", "RemoteId": "hq.example.com",
+                      "Auth": "psk", "Psk": "{{SitePsk}}", "Start": "always",
+                      "LocalTs": [ "192.168.1.0/24", "{{Pool}}" ], "RemoteTs": [ "192.168.2.0/24" ],
+                      "Ike": [ "{{Ike}}" ], "Esp": [ "{{Esp}}" ]
+                    },
+                """, StringComparison.Ordinal);
+        Assert.Contains("\"hq\": {", section);
+        Assert.Contains("\"192.168.2.0/24\" ]", section);
+        using var box = new ApplianceProcess(topo.Box, section, $"--Appliance:StateDirectory={state}");
+        using var alice = Client(topo.Client1, "alice", "alice's long passphrase", remoteTs: "192.168.1.0/24,192.168.2.0/24");
+        try
+        {
+            Assert.True(box.WaitForControlSocket(TimeSpan.FromSeconds(20)), box.Log);
+            Assert.True(Shell.WaitUntil(() => hq.ListSas().Contains("INSTALLED", StringComparison.Ordinal), TimeSpan.FromSeconds(30)), hq.Log);
+            var up = alice.TryInitiate("office");
+            Assert.True(up.ExitCode == 0, up.All);
+            var ping = Netns.Try(topo.Client1, "ping", "-c", "5", "-i", "0.2", "-W", "2", "192.168.2.1");
+            Assert.True(ping.ExitCode == 0, ping.All + "\n" + hq.ListSas() + "\n" + box.StatusText());
+            // And the office LAN as before.
+            Assert.Equal(0, Netns.Try(topo.Client1, "ping", "-c", "2", "-i", "0.2", "-W", "2", LanHost).ExitCode);
+        }
+        finally
+        {
+            output.WriteLine("---- appliance ----\n" + box.Log);
+            output.WriteLine("---- hq ----\n" + hq.Log);
         }
     }
 
