@@ -52,16 +52,12 @@ public static class L2tpRules
             ? pool : null;
 
     /// <summary>The office LAN's network from Appliance:Lan:Address (host CIDR), or null.</summary>
-    public static IPNetwork? LanNetwork(ApplianceOptions options)
-    {
-        if (options.Lan.Address is not { } text || text.Split('/') is not [var a, var p]
-            || !IPAddress.TryParse(a, out var address) || !int.TryParse(p, out int prefix)) return null;
-        return IPNetwork.TryParse($"{address}/{prefix}", out _) ? new IPNetwork(Mask(address, prefix), prefix) : null;
-    }
+    public static IPNetwork? LanNetwork(ApplianceOptions options) =>
+        Common.InterfaceAddress.TryParse(options.Lan.Address, out var lan) ? lan.Network : null;
 
     /// <summary>The LAN address itself (Appliance:Lan:Address without its prefix), or null.</summary>
     public static IPAddress? LanAddress(ApplianceOptions options) =>
-        options.Lan.Address is { } text && IPAddress.TryParse(text.Split('/')[0], out var a) ? a : null;
+        Common.InterfaceAddress.TryParse(options.Lan.Address, out var lan) ? lan.Address : null;
 
     /// <summary>DNS servers for the clients: the configured ones, else the box's LAN address when the DNS forwarder runs there.</summary>
     public static IReadOnlyList<IPAddress> DnsServers(ApplianceOptions options)
@@ -72,15 +68,4 @@ public static class L2tpRules
 
     public static byte[] PreSharedKey(L2tpOptions l2tp) =>
         System.Text.Encoding.UTF8.GetBytes(!string.IsNullOrEmpty(l2tp.Psk) ? l2tp.Psk : File.ReadAllText(l2tp.PskFile!).TrimEnd('\r', '\n'));
-
-    private static IPAddress Mask(IPAddress address, int prefix)
-    {
-        byte[] bytes = address.GetAddressBytes();
-        for (int i = 0; i < bytes.Length; i++)
-        {
-            int keep = Math.Clamp(prefix - i * 8, 0, 8);
-            bytes[i] &= (byte)(0xFF << (8 - keep));
-        }
-        return new IPAddress(bytes);
-    }
 }

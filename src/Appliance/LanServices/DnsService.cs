@@ -36,7 +36,7 @@ public sealed class DnsService : BackgroundService
         var errors = new List<string>();
         // Validated at start (ApplianceOptionsValidator): this cannot fail unless the options changed since.
         _settings = DnsSettingsFactory.Build(_options, errors) ?? throw new InvalidOperationException(string.Join("; ", errors));
-        _lanNetwork = L2tpRules.LanNetwork(_options);
+        _lanNetwork = Common.InterfaceAddress.TryParse(_options.Lan.Address, out var lan) ? lan.Network : null;
         Forwarder = new DnsForwarder(_settings.Routes, new DnsCache(_settings.CacheSize, time),
             new SocketDnsTransport(UpstreamTimeout, _settings.TlsTrust) { Source = FullTunnelSource(_options) },
             new DnsUpstreamSource(_options.Dns.WanResolvConf, hq))
