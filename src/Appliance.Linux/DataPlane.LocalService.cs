@@ -117,8 +117,7 @@ public sealed partial class DataPlane
                 return false;
             }
             if (_wan is null) { Counters.Drop(DataPlaneDropReason.SendFailed); return false; }
-            SendSealed(_wan.Fd, slot.AsSpan(wireOffset, wireLength), sa.RemoteAddress);
-            return true;
+            return SendRaw(_wan.Fd, slot.AsSpan(wireOffset, wireLength), sa.RemoteAddress);
         }
         finally
         {
@@ -199,7 +198,7 @@ public sealed partial class DataPlane
     /// To a site tunnel whose local selectors hold the client addresses (the pool added to its LocalTs, HQ routing it back):
     /// sealed on that tunnel's SA, as the box's own packets are.
     /// </summary>
-    public unsafe bool InjectServicePacket(Span<byte> packet)
+    public bool InjectServicePacket(Span<byte> packet)
     {
         if (_writer is null || !IpView.TryParse(packet, out var ip) || ip.Version != 4) { Counters.Drop(DataPlaneDropReason.Malformed); return false; }
         if (_spd.Lookup(ip.Source, ip.Destination, out int site) == SpdAction.Protect && !IsServiceTunnel(site) && !IsPerClient(site))
@@ -212,17 +211,6 @@ public sealed partial class DataPlane
         }
         var whole = packet[..ip.TotalLength];
         if (_options.ClampMss && TcpMssClamp.TryClamp(whole, TcpMssClamp.MssFor(_options.LocalServiceMtu, 4))) Counters.Clamped();
-        Span<byte> name = stackalloc byte[32];
-        int nameLength = SockAddr.Write(name, ip.Destination);
-        fixed (byte* p = whole)
-        fixed (byte* a = name)
-        {
-            if (Native.Libc.sendto(_writer.Fd4, p, (nuint)whole.Length, 0, a, nameLength) < 0)
-            {
-                Counters.Drop(DataPlaneDropReason.SendFailed);
-                return false;
-            }
-        }
-        return true;
+        return SendRaw(_writer.Fd4, whole, ip.Destination);
     }
 }

@@ -46,7 +46,7 @@ public sealed partial class DataPlane
                 if (_options.ClampMss && TcpMssClamp.TryClamp(packet, TcpMssClamp.MssFor(sa.TunnelMtu, 4))) Counters.Clamped();
                 var reason = sa.Seal(slot, Room, ip.TotalLength, out int offset, out int length);
                 if (reason != DataPlaneDropReason.None) { Counters.Drop(reason); continue; }
-                SendSealed(_wanAh!.Fd, slot.AsSpan(offset, length), sa.RemoteAddress);
+                SendRaw(_wanAh!.Fd, slot.AsSpan(offset, length), sa.RemoteAddress);
             }
             catch (Exception e)
             {
@@ -78,15 +78,11 @@ public sealed partial class DataPlane
         var sa = Volatile.Read(ref _clientOut)[tunnel] is { } clients
             ? FindClient(clients, ip.Source, ip.Destination)
             : Volatile.Read(ref _outbound)[tunnel];
-        if (sa == null && IsPerClient(tunnel))
-        {
-            Counters.Drop(DataPlaneDropReason.NoSa);
-            return false;
-        }
         if (sa == null)
         {
             Counters.Drop(DataPlaneDropReason.NoSa);
-            RaiseTrap(tunnel);
+            // No client at that address is no reason to start IKE; a site tunnel's trap is.
+            if (!IsPerClient(tunnel)) RaiseTrap(tunnel);
             return false;
         }
         int version = packet[0] >> 4;
@@ -101,20 +97,24 @@ public sealed partial class DataPlane
             Counters.Drop(DataPlaneDropReason.SendFailed);
             return false;
         }
-        SendSealed((sa.IsAh ? _wanAh! : _wan!).Fd, slot.AsSpan(wireOffset, wireLength), sa.RemoteAddress);
-        return true;
+        return SendRaw((sa.IsAh ? _wanAh! : _wan!).Fd, slot.AsSpan(wireOffset, wireLength), sa.RemoteAddress);
     }
 
-    /// <summary>One sealed packet to the peer on a raw WAN socket (ESP: the kernel adds the outer header; AH and transport: header included).</summary>
-    private unsafe void SendSealed(int fd, ReadOnlySpan<byte> wire, byte[] remoteAddress)
+    /// <summary>
+    /// One packet on a raw socket: sealed to the peer on a WAN socket (ESP: the kernel adds the outer header; AH and transport:
+    /// header included), or a service client's whole IPv4 packet on the LAN writer. False (and counted) when sendto failed.
+    /// </summary>
+    private unsafe bool SendRaw(int fd, ReadOnlySpan<byte> wire, ReadOnlySpan<byte> address)
     {
         Span<byte> name = stackalloc byte[32];
-        int nameLength = SockAddr.Write(name, remoteAddress);
+        int nameLength = SockAddr.Write(name, address);
         fixed (byte* p = wire)
         fixed (byte* a = name)
         {
-            if (Native.Libc.sendto(fd, p, (nuint)wire.Length, 0, a, nameLength) < 0) Counters.Drop(DataPlaneDropReason.SendFailed);
+            if (Native.Libc.sendto(fd, p, (nuint)wire.Length, 0, a, nameLength) >= 0) return true;
         }
+        Counters.Drop(DataPlaneDropReason.SendFailed);
+        return false;
     }
 
     /// <summary>An opened transport-mode packet: inbound selector check, then local delivery through the TUN device.</summary>

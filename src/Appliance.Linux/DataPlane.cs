@@ -297,8 +297,7 @@ public sealed partial class DataPlane : IDisposable
                 Volatile.Write(ref _transportOut, transport);
             }
             var outs = (OutboundSa?[])_outbound.Clone();
-            if (IsServiceTunnel(index)) { }
-            else if (IsPerClient(index))
+            if (IsPerClient(index))
                 RemoveClient(index, sa, outbound);
             else if (ReferenceEquals(outs[index], outbound))
             {
