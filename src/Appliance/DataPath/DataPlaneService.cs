@@ -54,7 +54,7 @@ public sealed class DataPlaneService : IHostedService, IStatusSection, IDisposab
     {
         // Host-to-host tunnels need the data plane's TUN device, created in Start() inside our namespace.
         EnableTransportMode = o.Tunnels.Values.Any(t => t.Mode == "transport"),
-        LocalServiceMtu = RemoteAccess.L2tpService.DataPlaneOptionsMtu,
+        LocalServiceMtu = RemoteAccess.L2tpService.PppMru,
         WanMtu = o.Wan.Mtu,
         LocalSource = o.Lan.Address is { } lan && IPNetwork.TryParse(lan, out _) ? IPAddress.Parse(lan.Split('/')[0]) : null,
     };

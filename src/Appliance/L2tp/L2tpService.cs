@@ -54,7 +54,7 @@ public sealed class L2tpService : IHostedService, IStatusSection, IDisposable
         {
             Ppp = new PppOptions
             {
-                Mru = DataPlaneOptionsMtu,
+                Mru = PppMru,
                 ServerAddress = addresses.ServerAddress,
                 PrimaryDns = dns.Count > 0 ? dns[0] : null,
                 SecondaryDns = dns.Count > 1 ? dns[1] : null,
@@ -64,8 +64,8 @@ public sealed class L2tpService : IHostedService, IStatusSection, IDisposable
         });
     }
 
-    /// <summary>The PPP MRU asked of clients; the data plane clamps TCP MSS to it (DataPlaneOptions.LocalServiceMtu).</summary>
-    public const int DataPlaneOptionsMtu = 1400;
+    /// <summary>The PPP MRU asked of clients; the data plane clamps their TCP MSS to it (DataPlaneOptions.LocalServiceMtu).</summary>
+    public const int PppMru = 1400;
 
     public L2tpCounters Counters => _server.Counters;
 
